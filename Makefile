@@ -1,0 +1,26 @@
+# Quick start: `make demo` (set up + run the demo stack against the local emulator), `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+
+.PHONY: setup demo test emulator reliability-report benchmark clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+demo: setup
+	$(PY) -m pulumi_groups demo
+
+test: setup
+	$(PY) -m pytest
+
+emulator: setup
+	$(PY) -m pulumi_groups.emulator --port 18080 --state .demo/emulator-state.json
+
+clean:
+	rm -rf $(VENV) .demo .pulumi build provider/*.egg-info

@@ -1,0 +1,194 @@
+"""Thin Capillary API client: one method per endpoint, wire-format dicts in and out, no Pulumi.
+
+Badge groups live under ``/api_gateway/v1/badges/group`` and answer in a ``{"data", "errors",
+"warnings"}`` envelope; reward groups live under ``/api_gateway/rewards/core/v1/group`` and answer
+with the bare object (lists with ``groupRoList``/``pagingDto``, errors with ``status``) [doc].
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import registry
+from ..errors import ApiError, NameTaken, NotFound
+from ..paging import fetch_all
+from ..ratelimit import RateLimiter
+from ..transport import Timeouts, Transport
+from . import guesses
+from .auth import BasicAuth, OAuthAuth
+from .settings import OrgSettings
+
+BADGE_GROUPS_PATH = "/api_gateway/v1/badges/group"
+REQUEST_ID_HEADER = "X-Cap-Requestid"
+
+# 733: badge "Group Name should be Unique."; 12012: reward "Group name must be unique" [doc].
+NAME_TAKEN_CODES = frozenset({733, 12012})
+
+
+def decode_error(response: Any, body: Any) -> tuple[Any, str] | None:
+    """Either envelope's error, or a bare HTTP failure; None for a success."""
+    if isinstance(body, dict):
+        errors = body.get("errors")
+        if isinstance(errors, list) and errors:
+            first = errors[0] if isinstance(errors[0], dict) else {}
+            return first.get("code"), str(first.get("message") or "")
+        status = body.get("status")
+        if isinstance(status, dict) and status.get("success") is False:
+            return status.get("code"), str(status.get("message") or "")
+    if response.status_code >= 400:
+        return None, ""
+    return None
+
+
+def _as_int(code: Any) -> int | None:
+    try:
+        return int(code)
+    except (TypeError, ValueError):
+        return None
+
+
+def classify(status: int, code: Any, message: str) -> type[ApiError]:
+    if _as_int(code) in NAME_TAKEN_CODES:
+        return NameTaken
+    if status == 404 or (
+        status in guesses.NOT_FOUND_STATUSES and any(w in message.lower() for w in guesses.NOT_FOUND_WORDS)
+    ):
+        return NotFound
+    return ApiError
+
+
+class CapillaryClient:
+    def __init__(self, transport: Transport, reward_path: str = guesses.REWARD_GROUPS_PATH) -> None:
+        self.transport = transport
+        self.reward_path = reward_path
+
+    # -- badge groups ---------------------------------------------------------------------
+    def list_badge_groups(self) -> list[dict]:
+        def page(number: int) -> tuple[list[dict], int]:
+            body = self.transport.request(
+                "GET",
+                BADGE_GROUPS_PATH,
+                operation="list badge groups",
+                params={"page": number, "size": guesses.PAGE_SIZE, "order": "ASC"},
+            ).body
+            data = (body or {}).get("data") or {}
+            pagination = data.get("pagination") or {}
+            return list(data.get("badgeGroups") or []), int(pagination.get("totalPages") or 0)
+
+        return fetch_all(page, first_page=0)
+
+    def get_badge_group(self, group_id: str) -> dict:
+        return self._badge_data(
+            self.transport.request(
+                "GET", f"{BADGE_GROUPS_PATH}/{group_id}", operation="read badge group", group=group_id
+            ).body
+        )
+
+    def create_badge_group(self, name: str, rank: int) -> dict:
+        body = self.transport.request(
+            "POST",
+            BADGE_GROUPS_PATH,
+            operation="create badge group",
+            group=name,
+            json_body={"name": name, "rank": rank},
+            idempotent=False,
+        ).body
+        return self._badge_data(body)
+
+    def update_badge_group(self, group_id: str, name: str, rank: int) -> dict:
+        body = self.transport.request(
+            guesses.BADGE_UPDATE_METHOD,
+            f"{BADGE_GROUPS_PATH}/{group_id}",
+            operation="update badge group",
+            group=name,
+            json_body={"name": name, "rank": rank},
+        ).body
+        return self._badge_data(body)
+
+    @staticmethod
+    def _badge_data(body: Any) -> dict:
+        # The update sample shows the bare object, every other answer the envelope: accept both.
+        if isinstance(body, dict) and isinstance(body.get("data"), dict):
+            return body["data"]
+        return body if isinstance(body, dict) and "id" in body else {}
+
+    # -- reward groups --------------------------------------------------------------------
+    def list_reward_groups(self, *, name: str | None = None, active: str | None = None) -> list[dict]:
+        """Every reward group (both active filters unless ``active`` is given), all pages."""
+        filters = (active,) if active is not None else guesses.REWARD_LIST_ACTIVE_FILTERS
+        found: dict[Any, dict] = {}
+        for flag in filters:
+            for group in self._list_reward_pages(name, flag):
+                found[group.get("id")] = group
+        return list(found.values())
+
+    def _list_reward_pages(self, name: str | None, active: str) -> list[dict]:
+        def page(number: int) -> tuple[list[dict], int]:
+            body = self.transport.request(
+                "GET",
+                self.reward_path,
+                operation="list reward groups",
+                params={
+                    "page": number,
+                    "size": guesses.PAGE_SIZE,
+                    "active": active,
+                    "name": name,
+                    "orderBy": "ASC",
+                    "sortOn": "LAST_UPDATED_ON",
+                },
+            ).body or {}
+            paging = body.get("pagingDto") or {}
+            total = int(paging.get("totalPages") or 0)
+            if paging.get("last") is True:
+                total = min(total, number + 1) if total else number + 1
+            return list(body.get("groupRoList") or []), total
+
+        return fetch_all(page, first_page=0)
+
+    def get_reward_group(self, group_id: str) -> dict:
+        return self.transport.request(
+            "GET", f"{self.reward_path}/{group_id}", operation="read reward group", group=str(group_id)
+        ).body or {}
+
+    def create_reward_group(self, name: str, rank: int | None) -> dict:
+        return self.transport.request(
+            "POST",
+            f"{self.reward_path}/create",
+            operation="create reward group",
+            group=name,
+            json_body={"name": name, "rank": rank},
+            idempotent=False,
+        ).body or {}
+
+    def update_reward_group(self, group_id: str, name: str, rank: int | None, is_active: bool) -> dict:
+        return self.transport.request(
+            "PUT",
+            f"{self.reward_path}/{group_id}",
+            operation="update reward group",
+            group=name,
+            json_body={"name": name, "rank": rank, "isActive": is_active},
+        ).body or {}
+
+
+def client_for(org: OrgSettings) -> CapillaryClient:
+    """The process-wide client of one org: one token, one rate budget, one connection pool."""
+    principal = org.client_key or org.username or ""
+    secret = org.client_secret or org.password or ""
+    key = registry.credential_key("capillary", org.base_url, principal, secret)
+
+    def build() -> CapillaryClient:
+        auth = OAuthAuth(org.client_key, org.client_secret) if org.uses_oauth else BasicAuth(org.username, org.password)
+        transport = Transport(
+            vendor="capillary",
+            scope=org.key,
+            base_url=org.base_url,
+            auth=auth,
+            decode_error=decode_error,
+            classify=classify,
+            request_id_header=REQUEST_ID_HEADER,
+            limiter=RateLimiter(org.requests_per_minute),
+            timeouts=Timeouts(connect=min(5.0, org.timeout_seconds), read=org.timeout_seconds),
+        )
+        return CapillaryClient(transport)
+
+    return registry.shared("capillary-client", key, build)

@@ -1,0 +1,84 @@
+"""What BadgeGroup and RewardGroup share: org config, client lookup, and the common fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import ConfigError
+from ..provider import GroupProvider
+from ..schema import INT32_MAX, Field, Output
+from . import settings
+from .client import CapillaryClient, client_for
+
+ORG = Field(
+    "org",
+    "string",
+    "Key of the Capillary org in `capillary:orgs` (or `default`: shorthand keys / CAPILLARY_* "
+    "environment). Changing it replaces the group (delete before create).",
+    default="default",
+    on_change="replace",
+)
+ADOPT = Field(
+    "adopt",
+    "bool",
+    "Take over an existing group with the same name (case-sensitive) instead of failing; "
+    "needed after a destroy, since Capillary keeps badge groups and deactivated reward groups.",
+    default=False,
+    on_change="none",
+)
+NAME = Field("name", "string", "Group name, unique in the org and case-sensitive.", required=True)
+
+
+def rank_field(required: bool) -> Field:
+    return Field(
+        "rank",
+        "int",
+        "Rank that orders groups; higher ranks are prioritized. Not unique; 0 allowed."
+        + ("" if required else " Optional (null)."),
+        required=required,
+        nullable=not required,
+        minimum=0,
+        maximum=INT32_MAX,
+        required_hint="; give a whole number from 0 to 2147483647 (badge groups need a rank)" if required else "",
+    )
+
+
+OUTPUTS = (
+    Output("org_id", "Numeric id of the Capillary org the group lives in."),
+    Output("is_active", "Whether Capillary reports the group active."),
+    Output("created_on", "Creation time, ISO-8601 UTC."),
+    Output("last_updated_on", "Last update time, ISO-8601 UTC."),
+    Output("created_by", "Capillary user id that created the group."),
+    Output("last_updated_by", "Capillary user id that last updated the group."),
+)
+
+
+class CapillaryGroupProvider(GroupProvider):
+    scope_field = "org"
+
+    def load_config(self, config: Any) -> settings.CapillaryConfig:
+        return settings.load(config)
+
+    def client(self, scope: str) -> CapillaryClient:
+        org = self.config.orgs.get(scope)
+        if org is None:
+            raise ConfigError(self.config.problem_for(scope))
+        return client_for(org)
+
+
+def find_by_name(groups: list[dict], name: str) -> dict | None:
+    """Names are case-sensitive [doc]: 'Gold' and 'gold' are different groups."""
+    return next((g for g in groups if g.get("name") == name), None)
+
+
+def find_by_id(groups: list[dict], group_id: str) -> dict | None:
+    return next((g for g in groups if str(g.get("id")) == str(group_id)), None)
+
+
+def as_int(value: Any) -> int | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

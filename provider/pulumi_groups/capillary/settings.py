@@ -1,0 +1,117 @@
+"""Capillary orgs from stack config / environment: host, and exactly one way to authenticate."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from ..settings import DEFAULT_KEY, Entries, Source, config_getter, read_entries
+
+# Test clusters allow 100 requests per minute per key [doc]; stay under it by default.
+DEFAULT_REQUESTS_PER_MINUTE = 90.0
+DEFAULT_TIMEOUT_SECONDS = 30.0
+
+SOURCE = Source(
+    namespace="capillary",
+    collection="orgs",
+    fields=("host", "username", "password", "clientKey", "clientSecret"),
+    env_prefix="CAPILLARY_",
+    defaults={"requestsPerMinute": DEFAULT_REQUESTS_PER_MINUTE, "timeoutSeconds": DEFAULT_TIMEOUT_SECONDS},
+)
+
+CLUSTERS = {
+    "eu": "https://eu.api.capillarytech.com",
+    "apac": "https://apac.api.capillarytech.com",
+    "india": "https://apac.api.capillarytech.com",
+    "apac2": "https://apac2.api.capillarytech.com",
+    "us": "https://us.api.capillarytech.com",
+    "sea": "https://sea.api.capillarytech.com",
+    "ushc": "https://ushc.api.capillarytech.com",
+    "cn": "https://api.capillarytech.cn.com",
+}
+
+
+@dataclass(frozen=True)
+class OrgSettings:
+    key: str
+    base_url: str
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    client_key: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
+    requests_per_minute: float = DEFAULT_REQUESTS_PER_MINUTE
+    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
+
+    @property
+    def uses_oauth(self) -> bool:
+        return self.client_key is not None
+
+
+@dataclass
+class CapillaryConfig:
+    orgs: dict[str, OrgSettings]
+    entries: Entries
+
+    def problem_for(self, key: str) -> str | None:
+        if key in self.orgs:
+            return None
+        problem = self.entries.problem_for(key)
+        if problem:
+            return problem
+        known = ", ".join(self.known_keys()) or "none"
+        return (
+            f"org {key!r} is not configured (known orgs: {known}); add it with "
+            f"`pulumi config set --path --secret 'capillary:orgs.{key}.password' ...` "
+            f"(and host, username), or set CAPILLARY_* for the org 'default'"
+        )
+
+    def known_keys(self) -> list[str]:
+        return self.entries.known_keys()
+
+
+def resolve_host(host: str) -> str | None:
+    host = host.strip()
+    if host.lower() in CLUSTERS:
+        return CLUSTERS[host.lower()]
+    if host.startswith(("https://", "http://")) and len(host) > len("https://"):
+        return host.rstrip("/")
+    return None
+
+
+def _org(key: str, entry: dict[str, Any]) -> OrgSettings | str:
+    where = f"capillary:orgs.{key}" if key != DEFAULT_KEY else "capillary (org 'default')"
+    host = entry.get("host")
+    if not host:
+        return f"{where}: set host to a cluster ({', '.join(sorted(CLUSTERS))}) or a base URL"
+    base_url = resolve_host(host)
+    if base_url is None:
+        return f"{where}.host: {host!r} is neither a cluster ({', '.join(sorted(CLUSTERS))}) nor an http(s):// URL"
+    basic = [entry.get("username"), entry.get("password")]
+    oauth = [entry.get("clientKey"), entry.get("clientSecret")]
+    has_basic, has_oauth = any(basic), any(oauth)
+    if has_basic == has_oauth or (has_basic and not all(basic)) or (has_oauth and not all(oauth)):
+        return f"{where}: give either username/password or clientKey/clientSecret"
+    return OrgSettings(
+        key=key,
+        base_url=base_url,
+        username=entry.get("username") if has_basic else None,
+        password=entry.get("password") if has_basic else None,
+        client_key=entry.get("clientKey") if has_oauth else None,
+        client_secret=entry.get("clientSecret") if has_oauth else None,
+        requests_per_minute=float(entry["requestsPerMinute"]),
+        timeout_seconds=float(entry["timeoutSeconds"]),
+    )
+
+
+def load(config: Any, environ: Mapping[str, str] | None = None) -> CapillaryConfig:
+    """Never raises: bad orgs are kept as problems for ``check`` to report."""
+    entries = read_entries(config_getter(config), os.environ if environ is None else environ, SOURCE)
+    orgs: dict[str, OrgSettings] = {}
+    for key, entry in entries.values.items():
+        result = _org(key, entry)
+        if isinstance(result, str):
+            entries.problems[key] = result
+        else:
+            orgs[key] = result
+    return CapillaryConfig(orgs, entries)

@@ -1,0 +1,106 @@
+"""Exceptions every layer raises, and the one place their messages are worded.
+
+Pulumi shows a dynamic provider's exception message as the last line of the CLI output, so each
+message says what failed (vendor, org/account, operation, group, HTTP status, vendor code,
+request id) and, where there is one, what to do. Messages are built only from those fields:
+never from ``str()`` of a requests/urllib3 exception (they carry full URLs, and WeSurvey puts its
+access token and secret in the query string) and never from credentials.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class CallContext:
+    """Who asked for what: enough to name a failed call without naming a credential."""
+
+    vendor: str
+    scope: str  # org key (Capillary) or account key (WeSurvey)
+    operation: str  # e.g. "create badge group"
+    group: str | None = None  # group name or id, when there is one
+    method: str = ""
+    path: str = ""  # without query string
+
+    def describe(self) -> str:
+        what = self.operation + (f" {self.group!r}" if self.group else "")
+        where = f"{self.vendor} {'account' if self.vendor == 'wesurvey' else 'org'} {self.scope!r}"
+        call = f" ({self.method} {self.path})" if self.method else ""
+        return f"{where}: {what}{call}"
+
+
+class GroupsError(Exception):
+    """Base of every error pulumi-groups raises on purpose."""
+
+
+class ConfigError(GroupsError):
+    """Stack config or environment does not describe a usable org/account."""
+
+
+@dataclass
+class ApiError(GroupsError):
+    """The vendor answered, and the answer is a failure."""
+
+    context: CallContext
+    status: int | None
+    code: str | int | None = None
+    message: str = ""
+    request_id: str | None = None
+    hint: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        parts = [f"{self.context.describe()} failed"]
+        detail = []
+        if self.status is not None:
+            detail.append(f"HTTP {self.status}")
+        if self.code not in (None, ""):
+            detail.append(f"code {self.code}")
+        if self.message:
+            detail.append(repr(self.message))
+        if self.request_id:
+            detail.append(f"request id {self.request_id}")
+        if detail:
+            parts.append(": " + ", ".join(detail))
+        if self.hint:
+            parts.append(f". {self.hint}")
+        return "".join(parts)
+
+
+class NotFound(ApiError):
+    """The vendor says the group does not exist (to be confirmed before treating it as gone)."""
+
+
+class NameTaken(ApiError):
+    """A create or rename hit the vendor's unique-name (or unique remote id) rule."""
+
+
+class AuthRejected(ApiError):
+    """Credentials or token refused even after getting a fresh token."""
+
+
+@dataclass
+class RequestFailed(GroupsError):
+    """No usable answer: timeout, refused or reset connection, or a body that is not JSON.
+
+    ``may_have_reached_vendor`` tells a create whether the group may exist now: False only when
+    the request certainly never arrived (connection refused, retries spent on 429).
+    """
+
+    context: CallContext
+    reason: str
+    may_have_reached_vendor: bool
+    status: int | None = None
+    request_id: str | None = None
+
+    def __post_init__(self) -> None:
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        extra = f", HTTP {self.status}" if self.status else ""
+        extra += f", request id {self.request_id}" if self.request_id else ""
+        return f"{self.context.describe()} failed: {self.reason}{extra}"

@@ -1,0 +1,244 @@
+"""The lifecycle every group resource shares: check, diff, create (adopt-or-create), read,
+update, delete. A resource module supplies its schema and a handful of hooks that talk to its
+vendor client and translate shapes (``expand``: inputs -> API body, ``flatten``: API answer ->
+outputs); everything else, and every rule about state, lives here once.
+
+Provider instances are pickled by reference into every resource's ``__provider`` in state, so an
+instance holds nothing: configuration is read in ``configure()`` inside the provider process and
+clients come from the process-wide ``registry``. Module path and class name of each subclass are
+a public API (they are in users' state): never rename or move one without a re-export.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+
+from .errors import ApiError, GroupsError, NameTaken, NotFound, RequestFailed
+from .notices import notify
+from .schema import Field, Output, changed, check_inputs, coerce, is_unknown
+
+# How many times a create whose outcome was unknown (and whose group is certainly absent) is sent.
+CREATE_ATTEMPTS = 3
+
+
+class GroupProvider(ResourceProvider):
+    """Base of BadgeGroupProvider, RewardGroupProvider and ContactGroupProvider."""
+
+    # The instance captures no secret, so its pickle need not be a secret (faster state, #6675).
+    serialize_as_secret_always = False
+
+    kind: ClassVar[str]  # "badge group", used in every message
+    scope_field: ClassVar[str]  # "org" or "account"
+    fields: ClassVar[tuple[Field, ...]]
+    outputs: ClassVar[tuple[Output, ...]]
+
+    # -- pickling: nothing on the instance ever reaches state -------------------------------------
+    def __getstate__(self) -> dict:
+        return {}
+
+    def __setstate__(self, state: dict) -> None:
+        pass
+
+    # -- hooks for each resource ------------------------------------------------------------------
+    def load_config(self, config: Any) -> Any:
+        """Parse stack config (or None: environment only) into the vendor's config object."""
+        raise NotImplementedError
+
+    def client(self, scope: str) -> Any:
+        raise NotImplementedError
+
+    def api_get(self, client: Any, group_id: str, props: dict) -> dict:
+        """The live group; raise NotFound when the vendor says it does not exist."""
+        raise NotImplementedError
+
+    def api_list_find_id(self, client: Any, group_id: str, props: dict) -> dict | None:
+        """The group with this id found by listing, to confirm a not-found before 'gone'."""
+        raise NotImplementedError
+
+    def api_create(self, client: Any, inputs: dict) -> dict:
+        raise NotImplementedError
+
+    def api_find_existing(self, client: Any, inputs: dict) -> dict | None:
+        """The group the declaration's unique key (name, remote id) points at, if any."""
+        raise NotImplementedError
+
+    def api_update(self, client: Any, group_id: str, olds: dict, inputs: dict) -> dict:
+        raise NotImplementedError
+
+    def api_delete(self, client: Any, group_id: str, outputs: dict) -> None:
+        raise NotImplementedError
+
+    def group_id(self, group: dict) -> str:
+        return str(group["id"])
+
+    def flatten(self, group: dict, inputs: dict) -> dict:
+        """API answer -> outputs (every input key too, so ``read`` can return live inputs)."""
+        raise NotImplementedError
+
+    def matches(self, group: dict, inputs: dict) -> bool:
+        """Whether a live group already has every declared value."""
+        live = self.flatten(group, inputs)
+        return all(not changed(f, live.get(f.name), inputs.get(f.name)) for f in self.fields if f.on_change == "update")
+
+    def warn_on_change(self, name: str, olds: dict, news: dict) -> None:
+        """Say at preview what a change will do that a person must know before it happens."""
+
+    # -- configuration ----------------------------------------------------------------------------
+    def configure(self, req: ConfigureRequest) -> None:
+        # Runs in the provider process only, after unpickling: never pickled into state.
+        self._config = self.load_config(req.config)
+
+    @property
+    def config(self) -> Any:
+        if getattr(self, "_config", None) is None:
+            self._config = self.load_config(None)  # no configure() (old engine): environment only
+        return self._config
+
+    def label(self, props: dict, group_id: str | None = None) -> str:
+        name = props.get("name")
+        scope = props.get(self.scope_field)
+        text = f"{self.kind} {name!r}" if name else f"{self.kind}"
+        if group_id:
+            text += f" (id {group_id})"
+        return f"{text} in {self.scope_field} {scope!r}"
+
+    # -- lifecycle --------------------------------------------------------------------------------
+    def check(self, olds: dict, news: dict) -> CheckResult:
+        inputs, failures = check_inputs(self.fields, news)
+        scope = inputs.get(self.scope_field)
+        if scope is not None and not is_unknown(scope):
+            problem = self.config.problem_for(scope)
+            if problem:
+                failures.append(CheckFailure(self.scope_field, problem))
+        return CheckResult(inputs, failures)
+
+    def diff(self, _id: str, olds: dict, news: dict) -> DiffResult:
+        replaces = [f.name for f in self.fields if f.on_change == "replace" and changed(f, olds.get(f.name), news.get(f.name))]
+        updates = [f.name for f in self.fields if f.on_change == "update" and changed(f, olds.get(f.name), news.get(f.name))]
+        if updates and not replaces:
+            self.warn_on_change(_id, olds, news)
+        return DiffResult(changes=bool(replaces or updates), replaces=replaces, delete_before_replace=bool(replaces))
+
+    def create(self, props: dict) -> CreateResult:
+        inputs = self._inputs(props)
+        client = self.client(inputs[self.scope_field])
+        group = self._adopt_or_create(client, inputs)
+        return CreateResult(self.group_id(group), self.flatten(group, inputs))
+
+    def read(self, group_id: str, props: dict) -> ReadResult:
+        inputs = self._inputs(props, strict=False)
+        client = self.client(inputs[self.scope_field])
+        try:
+            group = self.api_get(client, group_id, props)
+        except NotFound:
+            group = self.api_list_find_id(client, group_id, props)
+            if group is None:
+                notify(f"{self.label(inputs, group_id)} no longer exists; dropping it from the stack's state")
+                return ReadResult(None, {})
+        outputs = self.flatten(group, inputs)
+        live_inputs = {f.name: outputs.get(f.name) for f in self.fields}
+        return ReadResult(self.group_id(group), outputs, live_inputs)
+
+    def update(self, group_id: str, olds: dict, news: dict) -> UpdateResult:
+        inputs = self._inputs(news)
+        client = self.client(inputs[self.scope_field])
+        try:
+            group = self.api_update(client, group_id, olds, inputs)
+        except NotFound as gone:
+            gone.hint = (
+                f"The {self.kind} is gone from the {self.scope_field}: run `pulumi refresh` to drop it "
+                "from state, then `pulumi up` to create it again"
+            )
+            raise
+        return UpdateResult(self.flatten(group, inputs))
+
+    def delete(self, group_id: str, props: dict) -> None:
+        inputs = self._inputs(props, strict=False)
+        client = self.client(inputs[self.scope_field])
+        try:
+            self.api_delete(client, group_id, props)
+        except NotFound:
+            pass  # already gone: exactly what delete wants
+
+    # -- shared pieces ----------------------------------------------------------------------------
+    def _inputs(self, props: dict, strict: bool = True) -> dict:
+        """Owned inputs, normalized; ``strict`` refuses what check would (defence in depth)."""
+        inputs: dict[str, Any] = {}
+        for field in self.fields:
+            value = props.get(field.name)
+            if value is None:
+                inputs[field.name] = field.default
+                continue
+            kept, reason = coerce(field, value)
+            if reason and strict:
+                raise GroupsError(f"{self.kind}: {reason}")
+            inputs[field.name] = value if reason else kept
+        return inputs
+
+    def _adopt_or_create(self, client: Any, inputs: dict) -> dict:
+        """Create the group, or take over the one that already has its unique key.
+
+        - The vendor says the name is taken: with ``adopt`` take the existing group over (update
+          it to the declared values); without, fail naming its id and the ``adopt`` input.
+        - The create's outcome is unknown (timeout, reset, unreadable or 5xx answer): look the
+          group up by its unique key; take it over when it is there with the declared values;
+          send the create again only when it is certainly absent.
+        """
+        last_failure: GroupsError | None = None
+        for _attempt in range(CREATE_ATTEMPTS):
+            try:
+                return self.api_create(client, inputs)
+            except NameTaken as taken:
+                existing = self.api_find_existing(client, inputs)
+                if existing is None:
+                    raise
+                if not inputs.get("adopt"):
+                    taken.hint = self._adopt_hint(existing)
+                    raise
+                return self._take_over(client, existing, inputs)
+            except (RequestFailed, ApiError) as failed:
+                if not _outcome_unknown(failed):
+                    raise
+                last_failure = failed
+                existing = self.api_find_existing(client, inputs)
+                if existing is None:
+                    continue  # certainly absent: safe to create again
+                if self.matches(existing, inputs) or inputs.get("adopt"):
+                    notify(f"{self.label(inputs, self.group_id(existing))}: the create's answer was lost, but the group is there; taking it over")
+                    return self._take_over(client, existing, inputs)
+                failed_message = str(failed)
+                raise GroupsError(
+                    f"{failed_message}. A {self.kind} with this name exists now "
+                    f"(id {self.group_id(existing)}) but with other values; set adopt: true to take it over"
+                ) from None
+        assert last_failure is not None
+        raise last_failure
+
+    def _take_over(self, client: Any, existing: dict, inputs: dict) -> dict:
+        if self.matches(existing, inputs):
+            return existing
+        return self.api_update(client, self.group_id(existing), self.flatten(existing, inputs), inputs)
+
+    def _adopt_hint(self, existing: dict) -> str:
+        return (
+            f"A {self.kind} with this name already exists (id {self.group_id(existing)}), perhaps made by hand or "
+            "kept after a `pulumi destroy` (badge groups cannot be deleted; reward groups are only "
+            "deactivated). Set adopt: true on this declaration to take it over"
+        )
+
+
+def _outcome_unknown(failure: GroupsError) -> bool:
+    if isinstance(failure, RequestFailed):
+        return failure.may_have_reached_vendor
+    return isinstance(failure, ApiError) and (failure.status or 0) >= 500

@@ -1,0 +1,127 @@
+"""Resource schemas (a description per field) and the input checks every resource shares.
+
+``check`` runs at ``pulumi preview``: it must refuse bad input with a message that names the
+field and the fix, send nothing to any API, and let values that are not known yet (another
+resource's id during preview) pass through untouched. The engine sends every number as a float,
+so whole floats become ints here, once, and every later step sees ints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from pulumi.dynamic import CheckFailure
+from pulumi.output import Unknown
+
+INT32_MAX = 2_147_483_647
+
+
+@dataclass(frozen=True)
+class Field:
+    """One input: its type, rules, and what a change to it does (update, replace or nothing)."""
+
+    name: str
+    kind: str  # "string" | "int" | "bool" | "id" (int, whole float or digit string: another group's id)
+    description: str
+    required: bool = False
+    default: Any = None
+    nullable: bool = False
+    minimum: int | None = None
+    maximum: int | None = None
+    on_change: str = "update"  # "update" | "replace" | "none"
+    required_hint: str = ""
+
+    def describe_range(self) -> str:
+        if self.minimum is not None and self.maximum is not None:
+            return f" between {self.minimum} and {self.maximum}"
+        if self.minimum is not None:
+            return f" of at least {self.minimum}"
+        return ""
+
+
+@dataclass(frozen=True)
+class Output:
+    name: str
+    description: str
+
+
+def is_unknown(value: Any) -> bool:
+    return isinstance(value, Unknown)
+
+
+def _kind_name(value: Any) -> str:
+    return "boolean" if isinstance(value, bool) else type(value).__name__
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def coerce(field: Field, value: Any) -> tuple[Any, str | None]:
+    """``(value to keep, None)`` or ``(None, reason)``; unknowns and allowed Nones pass through."""
+    if is_unknown(value):
+        return value, None
+    if value is None:
+        if field.nullable:
+            return None, None
+        return None, f"{field.name} is required{field.required_hint}"
+    if field.kind == "string":
+        if not isinstance(value, str):
+            return None, f"{field.name} must be a string, got {_kind_name(value)} {_shown(value)}"
+        if not value.strip():
+            return None, f"{field.name} must not be empty"
+        return value, None
+    if field.kind == "bool":
+        if not isinstance(value, bool):
+            return None, f"{field.name} must be true or false, got {_kind_name(value)} {_shown(value)}"
+        return value, None
+    if field.kind in ("int", "id"):
+        number: Any = value
+        if field.kind == "id" and isinstance(value, str) and value.strip().isdigit():
+            number = int(value.strip())
+        if isinstance(number, float) and number.is_integer():
+            number = int(number)
+        if isinstance(number, bool) or not isinstance(number, int):
+            return None, (
+                f"{field.name} must be a whole number{field.describe_range()}, "
+                f"got {_kind_name(value)} {_shown(value)}"
+            )
+        if (field.minimum is not None and number < field.minimum) or (
+            field.maximum is not None and number > field.maximum
+        ):
+            return None, f"{field.name} must be a whole number{field.describe_range()}, got {number}"
+        return number, None
+    raise AssertionError(f"unknown field kind {field.kind}")
+
+
+def check_inputs(fields: Iterable[Field], news: dict[str, Any]) -> tuple[dict[str, Any], list[CheckFailure]]:
+    """Checked, normalized inputs (owned fields only) and one failure per bad field."""
+    inputs: dict[str, Any] = {}
+    failures: list[CheckFailure] = []
+    for field in fields:
+        value = news.get(field.name)
+        if value is None and not field.required:
+            value = field.default
+            if value is None:
+                inputs[field.name] = None
+                continue
+        kept, reason = coerce(field, value)
+        if reason:
+            failures.append(CheckFailure(field.name, reason))
+        else:
+            inputs[field.name] = kept
+    return inputs, failures
+
+
+def normalized(field: Field, value: Any) -> Any:
+    """The comparable form of a stored or declared value (engine floats back to ints)."""
+    if value is None:
+        return field.default
+    kept, reason = coerce(field, value)
+    return value if reason else kept
+
+
+def changed(field: Field, old: Any, new: Any) -> bool:
+    return is_unknown(new) or normalized(field, old) != normalized(field, new)

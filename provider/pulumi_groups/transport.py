@@ -1,0 +1,311 @@
+"""Shared HTTP transport: session, auth, retries, rate limit, timeouts and error decoding.
+
+One ``Transport`` serves one credential (one Capillary org, one WeSurvey appid) and is shared by
+every thread and every resource type of the provider process (see ``registry``). Retries are
+urllib3's ``Retry`` on the session, not a loop of ours; the one thing done by hand is sending a
+request a second time after the vendor rejected an expired token, which is re-authentication,
+not a retry.
+
+Two sessions per transport, because the Pulumi engine gives a dynamic provider no retries and a
+create must never run twice by accident:
+- ``idempotent``: GET, PUT and the vendors' idempotent POSTs; retries connection errors, read
+  timeouts, 429 and 5xx with backoff and jitter, honouring ``Retry-After``.
+- ``create``: only what certainly never reached the vendor (connection refused, 429). A timeout,
+  reset or unreadable answer surfaces as ``RequestFailed(may_have_reached_vendor=True)`` and the
+  provider looks the group up before it creates again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Protocol
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from .errors import ApiError, AuthRejected, CallContext, RequestFailed
+from .ratelimit import RateLimiter
+
+RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+class _DropUrllib3RetryLines(logging.Filter):
+    """urllib3 logs retried URLs with their query string, where WeSurvey keeps its token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return False
+
+
+for _name in ("urllib3.connectionpool", "urllib3.util.retry"):
+    logging.getLogger(_name).addFilter(_DropUrllib3RetryLines())
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    retries: int = 5
+    backoff_factor: float = 0.5
+    backoff_max: float = 20.0
+    retry_after_max: int = 30  # one Retry-After answer must not park one of the 4 workers for long
+    budget_seconds: float = 90.0  # total time spent retrying one request
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    connect: float = 5.0
+    read: float = 30.0
+
+
+class BudgetedRetry(Retry):
+    """``Retry`` that waits for the rate limiter before every re-send and gives up once the
+    request has spent its time budget retrying, so no call holds an engine worker for ever."""
+
+    def __init__(
+        self,
+        *args: Any,
+        limiter: RateLimiter | None = None,
+        budget_seconds: float = 90.0,
+        first_failure_at: float | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.limiter = limiter
+        self.budget_seconds = budget_seconds
+        self.first_failure_at = first_failure_at
+
+    def new(self, **kw: Any) -> "BudgetedRetry":
+        kw.setdefault("limiter", self.limiter)
+        kw.setdefault("budget_seconds", self.budget_seconds)
+        # The first copy is made by the first failure: that is when the budget starts running.
+        kw.setdefault("first_failure_at", self.first_failure_at or time.monotonic())
+        return super().new(**kw)
+
+    def _remaining(self) -> float:
+        if self.first_failure_at is None:
+            return self.budget_seconds
+        return self.budget_seconds - (time.monotonic() - self.first_failure_at)
+
+    def is_exhausted(self) -> bool:
+        return super().is_exhausted() or self._remaining() <= 0
+
+    def get_backoff_time(self) -> float:
+        return min(super().get_backoff_time(), max(self._remaining(), 0.0))
+
+    def parse_retry_after(self, retry_after: str) -> float:
+        return min(super().parse_retry_after(retry_after), max(self._remaining(), 0.0))
+
+    def sleep(self, response: Any = None) -> None:
+        super().sleep(response)
+        if self.limiter is not None:
+            self.limiter.acquire()
+
+
+def _retry(policy: RetryPolicy, limiter: RateLimiter | None, *, idempotent: bool) -> BudgetedRetry:
+    common = dict(
+        total=policy.retries,
+        connect=policy.retries,
+        status=policy.retries,
+        other=0,
+        redirect=0,
+        backoff_factor=policy.backoff_factor,
+        backoff_max=policy.backoff_max,
+        backoff_jitter=policy.backoff_factor,
+        retry_after_max=policy.retry_after_max,
+        respect_retry_after_header=True,
+        raise_on_status=False,  # hand back the last 429/5xx so its vendor error can be decoded
+        limiter=limiter,
+        budget_seconds=policy.budget_seconds,
+    )
+    if idempotent:
+        return BudgetedRetry(
+            read=policy.retries,
+            allowed_methods=frozenset({"GET", "PUT", "POST", "DELETE"}),
+            status_forcelist=RETRYABLE_STATUSES,
+            **common,
+        )
+    # read=False: a create whose request was sent must not be re-sent blindly.
+    return BudgetedRetry(
+        read=False, allowed_methods=frozenset({"POST"}), status_forcelist=frozenset({429}), **common
+    )
+
+
+class Auth(Protocol):
+    """How a vendor authenticates a request (Basic header, OAuth header, token query params)."""
+
+    def credentials(self, transport: "Transport") -> tuple[dict[str, str], dict[str, str]]:
+        """Headers and query params to send; may fetch a token (once per credential at a time)."""
+
+    def rejected(self, response: requests.Response, body: Any) -> bool:
+        """Whether the answer says the token/credential was refused (so a fresh token may help)."""
+
+    def invalidate(self, used: tuple[dict[str, str], dict[str, str]]) -> None:
+        """Forget the token in ``used`` unless another thread already replaced it."""
+
+
+class ErrorDecoder(Protocol):
+    def __call__(self, response: requests.Response, body: Any) -> tuple[str | int | None, str] | None:
+        """``(vendor code, vendor message)`` when the answer is a failure, else None."""
+
+
+@dataclass
+class Response:
+    status: int
+    body: Any
+    request_id: str | None
+
+
+class Transport:
+    def __init__(
+        self,
+        *,
+        vendor: str,
+        scope: str,
+        base_url: str,
+        auth: Auth | None,
+        decode_error: ErrorDecoder,
+        request_id_header: str | None = None,
+        request_id_field: str | None = None,
+        limiter: RateLimiter | None = None,
+        timeouts: Timeouts = Timeouts(),
+        retry: RetryPolicy = RetryPolicy(),
+        default_headers: dict[str, str] | None = None,
+        classify: Callable[[int, Any, str], type[ApiError]] | None = None,
+    ) -> None:
+        self.vendor = vendor
+        self.scope = scope
+        self.base_url = base_url.rstrip("/")
+        self.auth = auth
+        self.limiter = limiter
+        self.timeouts = timeouts
+        self._decode_error = decode_error
+        self._classify = classify or (lambda status, code, message: ApiError)
+        self._request_id_header = request_id_header
+        self._request_id_field = request_id_field
+        self._headers = {"Accept": "application/json", "Content-Type": "application/json"}
+        self._headers.update(default_headers or {})
+        self._sessions = {
+            True: self._session(_retry(retry, limiter, idempotent=True)),
+            False: self._session(_retry(retry, limiter, idempotent=False)),
+        }
+
+    @staticmethod
+    def _session(retry: Retry) -> requests.Session:
+        session = requests.Session()
+        adapter = HTTPAdapter(max_retries=retry, pool_connections=4, pool_maxsize=8)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        session.trust_env = False  # proxies/netrc from the environment must not capture credentials
+        return session
+
+    def context(self, operation: str, group: str | None = None, method: str = "", path: str = "") -> CallContext:
+        return CallContext(self.vendor, self.scope, operation, group, method, path)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        operation: str,
+        group: str | None = None,
+        params: dict[str, Any] | list[tuple[str, Any]] | None = None,
+        json_body: Any = None,
+        idempotent: bool = True,
+        authenticated: bool = True,
+        decode: Callable[[Response], Any] | None = None,
+    ) -> Response:
+        """Send one logical request and return its decoded answer, or raise a ``GroupsError``."""
+        context = self.context(operation, group, method, path)
+        for attempt in (1, 2):
+            used = self.auth.credentials(self) if (authenticated and self.auth) else ({}, {})
+            response = self._send(method, path, params, json_body, used, idempotent, context)
+            body, request_id = self._parse(response, context)
+            if authenticated and self.auth and attempt == 1 and self.auth.rejected(response, body):
+                self.auth.invalidate(used)
+                continue
+            break
+        failure = self._decode_error(response, body)
+        if failure is not None:
+            code, message = failure
+            if authenticated and self.auth and self.auth.rejected(response, body):
+                error_type: type[ApiError] = AuthRejected
+            else:
+                error_type = self._classify(response.status_code, code, message)
+            raise error_type(context, response.status_code, code, message, request_id)
+        return Response(response.status_code, body, request_id)
+
+    def _send(self, method, path, params, json_body, used, idempotent, context) -> requests.Response:
+        headers, auth_params = used
+        merged_params: list[tuple[str, Any]] = list(auth_params.items())
+        if isinstance(params, dict):
+            merged_params += [(k, v) for k, v in params.items() if v is not None]
+        elif params:
+            merged_params += list(params)
+        if self.limiter is not None:
+            self.limiter.acquire()
+        try:
+            return self._sessions[idempotent].request(
+                method,
+                self.base_url + path,
+                params=merged_params,
+                data=None if json_body is None else json.dumps(json_body),
+                headers={**self._headers, **headers},
+                timeout=(self.timeouts.connect, self.timeouts.read),
+                allow_redirects=False,
+            )
+        except requests.exceptions.ConnectTimeout:
+            raise RequestFailed(context, f"could not connect within {self.timeouts.connect:g}s", False) from None
+        except requests.exceptions.ConnectionError as exc:
+            raise RequestFailed(context, _describe_connection_error(exc), _may_have_arrived(exc)) from None
+        except requests.exceptions.Timeout:
+            raise RequestFailed(context, f"no answer within {self.timeouts.read:g}s (read timeout)", True) from None
+        except requests.exceptions.RequestException as exc:
+            raise RequestFailed(context, f"request failed ({type(exc).__name__})", True) from None
+
+    def _parse(self, response: requests.Response, context: CallContext) -> tuple[Any, str | None]:
+        request_id = response.headers.get(self._request_id_header) if self._request_id_header else None
+        if not response.content:
+            return None, request_id
+        try:
+            body = response.json()
+        except ValueError:
+            raise RequestFailed(
+                context, "the answer is not valid JSON", True, response.status_code, request_id
+            ) from None
+        if request_id is None and self._request_id_field and isinstance(body, dict):
+            request_id = body.get(self._request_id_field) or None
+        return body, request_id
+
+
+def _reason_chain(exc: BaseException) -> list[BaseException]:
+    chain, seen = [], set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        chain.append(exc)
+        exc = getattr(exc, "reason", None) or exc.__cause__ or exc.__context__
+    return chain
+
+
+def _may_have_arrived(exc: BaseException) -> bool:
+    """Connection refused/unreachable means the request never left; a reset may be after it did."""
+    import urllib3.exceptions as u3
+
+    for item in _reason_chain(exc):
+        if isinstance(item, (u3.NewConnectionError, ConnectionRefusedError, u3.NameResolutionError)):
+            return False
+    return True
+
+
+def _describe_connection_error(exc: BaseException) -> str:
+    import urllib3.exceptions as u3
+
+    for item in _reason_chain(exc):
+        if isinstance(item, (u3.NewConnectionError, ConnectionRefusedError)):
+            return "connection refused (is the host right and reachable?)"
+        if isinstance(item, u3.NameResolutionError):
+            return "host name could not be resolved"
+        if isinstance(item, (ConnectionResetError, u3.ProtocolError)):
+            return "connection reset or closed before an answer arrived"
+    return "connection failed"
