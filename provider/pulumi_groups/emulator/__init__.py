@@ -1,0 +1,14 @@
+"""A local HTTP emulator of the Capillary badge/reward-group and WeSurvey contact-group APIs,
+for tests, the demo and benchmarks (standard library only; loopback only).
+
+    from pulumi_groups.emulator import Emulator
+    with Emulator() as emu:
+        ...  # point clients at emu.url
+
+Where the vendor docs are silent, the emulator's choices are in `guesses.py`.
+"""
+
+from .credentials import DEFAULT_CAPILLARY_ORGS, DEFAULT_WESURVEY_APPS
+from .server import Emulator
+
+__all__ = ["Emulator", "DEFAULT_CAPILLARY_ORGS", "DEFAULT_WESURVEY_APPS"]

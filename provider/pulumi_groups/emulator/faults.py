@@ -1,0 +1,136 @@
+"""The fault plan: scripted failures for reliability tests.
+
+A fault is a dict: `{"method"?, "path"? (regex, re.search on the path without query), "action",
+"count" (default 1), "skip" (default 0), ...action parameters}`. Actions:
+
+- status            answer `status` with the vendor's error shape, optional `retry_after`
+                    seconds as a Retry-After header; the request is not processed
+- delay             sleep `seconds`, then process and answer normally
+- reset             close the connection without an answer (TCP RST); not processed
+- commit_then_drop  process the request, then close the connection without an answer
+- malformed         process the request, then answer 200 with a body that is not JSON
+- expire_tokens     expire every issued token, then handle the request (so it fails auth)
+
+Each request is offered to the faults in plan order. A matching fault that still has `skip`
+left lets the request pass (and the request is offered to the next faults); otherwise it
+fires, uses one of its `count`, and no later fault sees that request.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+
+ACTIONS = ("status", "delay", "reset", "commit_then_drop", "malformed", "expire_tokens")
+_KEYS = {"method", "path", "action", "count", "skip", "status", "retry_after", "seconds"}
+
+
+@dataclass
+class Fault:
+    action: str
+    method: str | None = None
+    path: re.Pattern | None = None
+    count: int = 1
+    skip: int = 0
+    status: int | None = None
+    retry_after: float | None = None
+    seconds: float = 0.0
+
+    @classmethod
+    def parse(cls, spec: dict) -> "Fault":
+        if not isinstance(spec, dict):
+            raise ValueError(f"a fault must be an object, got {spec!r}")
+        unknown = set(spec) - _KEYS
+        if unknown:
+            raise ValueError(f"unknown fault keys {sorted(unknown)}; allowed: {sorted(_KEYS)}")
+        action = spec.get("action")
+        if action not in ACTIONS:
+            raise ValueError(f"fault action must be one of {ACTIONS}, got {action!r}")
+        try:
+            path = re.compile(spec["path"]) if spec.get("path") else None
+        except (re.error, TypeError) as exc:
+            raise ValueError(f"fault 'path' is not a regular expression: {exc}") from None
+        if spec.get("method") is not None and not isinstance(spec["method"], str):
+            raise ValueError(f"fault 'method' must be a string, got {spec['method']!r}")
+        fault = cls(
+            action=action,
+            method=spec["method"].upper() if spec.get("method") else None,
+            path=path,
+            count=_number(spec, "count", 1, int, minimum=1),
+            skip=_number(spec, "skip", 0, int, minimum=0),
+            status=_number(spec, "status", None, int, minimum=100),
+            retry_after=_number(spec, "retry_after", None, (int, float), minimum=0),
+            seconds=_number(spec, "seconds", 0.0, (int, float), minimum=0),
+        )
+        if action == "status" and (fault.status is None or fault.status > 599):
+            raise ValueError("a 'status' fault needs an HTTP status between 100 and 599")
+        if action == "delay" and "seconds" not in spec:
+            raise ValueError("a 'delay' fault needs 'seconds'")
+        return fault
+
+    def matches(self, method: str, path: str) -> bool:
+        return (self.method is None or self.method == method) and (
+            self.path is None or self.path.search(path) is not None
+        )
+
+    def describe(self) -> dict:
+        spec = {"action": self.action, "count": self.count, "skip": self.skip}
+        if self.method:
+            spec["method"] = self.method
+        if self.path:
+            spec["path"] = self.path.pattern
+        for key in ("status", "retry_after"):
+            if getattr(self, key) is not None:
+                spec[key] = getattr(self, key)
+        if self.action == "delay":
+            spec["seconds"] = self.seconds
+        return spec
+
+
+def _number(spec: dict, key: str, default, kinds, minimum):
+    value = spec.get(key, default)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, kinds) or value < minimum:
+        raise ValueError(f"fault {key!r} must be a number >= {minimum}, got {value!r}")
+    return value
+
+
+class FaultPlan:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._faults: list[Fault] = []
+
+    def replace(self, specs: list[dict]) -> None:
+        if not isinstance(specs, list):
+            raise ValueError("the fault plan must be a list of fault objects")
+        faults = [Fault.parse(spec) for spec in specs]  # all valid, or the plan is unchanged
+        with self._lock:
+            self._faults = faults
+
+    def add(self, spec: dict) -> None:
+        fault = Fault.parse(spec)
+        with self._lock:
+            self._faults.append(fault)
+
+    def clear(self) -> None:
+        self.replace([])
+
+    def take(self, method: str, path: str) -> Fault | None:
+        """The fault this request triggers, if any (and account for it)."""
+        with self._lock:
+            for fault in self._faults:
+                if fault.count <= 0 or not fault.matches(method, path):
+                    continue
+                if fault.skip > 0:
+                    fault.skip -= 1
+                    continue
+                fault.count -= 1
+                return fault
+        return None
+
+    def pending(self) -> list[dict]:
+        """The faults not yet spent, with what is left of their count and skip."""
+        with self._lock:
+            return [fault.describe() for fault in self._faults if fault.count > 0]

@@ -1,0 +1,118 @@
+"""One vendor request from arrival to answer, without sockets:
+
+latency -> fault lookup -> authentication -> counting -> fault action -> routing errors ->
+auth errors -> rate limit -> handler (under the store lock) -> post-processing faults.
+
+The result is a Reply the HTTP layer writes, or a request to drop the connection unanswered.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+import traceback
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from . import badges, capillary, rewards, wesurvey
+from .errors import VendorError
+from .routing import AuthOutcome, Call, Match, Router, Style
+from .wire import Request, Response
+
+if TYPE_CHECKING:
+    from .server import Emulator
+
+
+def _style_for_path(path: str) -> Style:
+    """Error shape for a path no route matches: whichever vendor service it aims at."""
+    if path.startswith("/api/"):
+        return wesurvey.WESURVEY
+    if path.startswith(rewards.BASES):
+        return capillary.REWARDS
+    return capillary.GATEWAY
+
+
+ROUTER = Router(
+    capillary.ROUTES + badges.ROUTES + rewards.ROUTES + wesurvey.ROUTES,
+    _style_for_path,
+)
+
+
+@dataclass
+class Reply:
+    response: Response | None
+    drop: str | None = None  # "reset" (TCP RST) or "close" (plain close): no answer at all
+
+
+def _retry_after(seconds: float) -> str:
+    # delta-seconds must be a whole number (RFC 9110); round up so a client never comes early.
+    return str(math.ceil(seconds))
+
+
+def dispatch(emu: "Emulator", request: Request) -> Reply:
+    match = ROUTER.resolve(request.method, request.path)
+    if emu.options.latency:
+        time.sleep(emu.options.latency)
+    fault = emu.faults.take(request.method, request.path)
+    if fault is not None and fault.action == "expire_tokens":
+        emu.expire_tokens()
+    # Authentication reads state only, so it is safe (and needed for counting) even for
+    # requests a fault will refuse.
+    outcome = match.route.authenticate(emu, request) if match.route else AuthOutcome()
+    emu.metrics.request(f"{request.method} {match.template}", outcome.identity)
+    action = fault.action if fault is not None else None
+    if fault is not None:
+        emu.metrics.fault_fired()
+
+    if action == "status":
+        response = match.style.status_response(fault.status)
+        if fault.retry_after is not None:
+            response.headers["Retry-After"] = _retry_after(fault.retry_after)
+        return Reply(match.style.finish(response))
+    if action == "reset":
+        return Reply(None, drop="reset")
+    if action == "delay":
+        time.sleep(fault.seconds)
+
+    response = match.style.finish(_answer(emu, request, match, outcome))
+
+    if action == "commit_then_drop":
+        return Reply(None, drop="close")
+    if action == "malformed":
+        # Half of the real answer: a truncated JSON document is never valid JSON.
+        payload = response.payload()
+        response.body = payload[: max(1, len(payload) // 2)]
+        response.status = 200
+    return Reply(response)
+
+
+def _answer(emu: "Emulator", request: Request, match: Match, outcome: AuthOutcome) -> Response:
+    style = match.style
+    if match.route is None:
+        if not match.allowed:
+            return style.status_response(404)
+        response = style.status_response(405)
+        response.headers["Allow"] = ", ".join(match.allowed)
+        return response
+    if outcome.error is not None:
+        return style.error_response(outcome.error)
+    if outcome.identity is not None:
+        wait = emu.limiter.admit(outcome.identity)
+        if wait is not None:
+            emu.metrics.rate_limited()
+            response = style.status_response(429)
+            if emu.options.rate_limit_retry_after:
+                response.headers["Retry-After"] = _retry_after(max(wait, 1.0))
+            return response
+    call = Call(emu, request, match.params, outcome.principal)
+    try:
+        # Handlers are short and never sleep: running each under the store lock makes every
+        # request atomic against other requests and the emulator's Python API.
+        with emu.store.lock:
+            return match.route.handler(call)
+    except VendorError as error:
+        return style.error_response(error)
+    except Exception:  # a bug in the emulator: answer like a vendor would, and say so
+        traceback.print_exc(file=sys.stderr)
+        return style.status_response(500)

@@ -1,0 +1,50 @@
+"""Fixtures shared by every test layer: a real emulator on 127.0.0.1 and configured providers."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from pulumi.dynamic import Config, ConfigureRequest
+
+from pulumi_groups import registry
+
+# The emulator's built-in demo credentials (see pulumi_groups.emulator).
+DEMO_ORG_ID = 100737
+DEMO_BASIC = {"username": "demo.till", "password": "demo-password"}
+DEMO_OAUTH = {"clientKey": "demo-client-key", "clientSecret": "demo-client-secret"}
+SECOND_ORG_ID = 100738
+SECOND_BASIC = {"username": "demo2.till", "password": "demo2-password"}
+# Tests must not wait on the client-side rate limit unless they test it.
+FAST = "100000"
+
+
+@pytest.fixture
+def emulator():
+    from pulumi_groups.emulator import Emulator
+
+    with Emulator() as emu:
+        yield emu
+    registry.clear()
+
+
+def capillary_config(emu, orgs: dict[str, dict] | None = None, **top: Any) -> dict[str, str]:
+    """Stack config as ``configure()`` receives it: every value a string, objects as JSON text."""
+    orgs = orgs if orgs is not None else {"default": DEMO_BASIC}
+    entries = {key: {"host": emu.url, **creds} for key, creds in orgs.items()}
+    config = {"capillary:orgs": json.dumps(entries), "capillary:requestsPerMinute": FAST}
+    config.update({f"capillary:{k}": str(v) for k, v in top.items()})
+    return config
+
+
+def configured(provider_cls, config: dict[str, str]):
+    provider = provider_cls()
+    provider.configure(ConfigureRequest(Config(config, "pulumi-groups")))
+    return provider
+
+
+@pytest.fixture
+def capillary(emulator):
+    """``(emulator, config)`` with the org ``default`` (basic auth) and ``brand-oauth`` (OAuth)."""
+    return emulator, capillary_config(emulator, {"default": DEMO_BASIC, "brand-oauth": DEMO_OAUTH})
