@@ -1,0 +1,239 @@
+"""Thin WeSurvey contact-group client: one method per endpoint, wire dicts in and out, no Pulumi.
+
+Every answer is the ``{"code", "error": {"type"}, "data", "request_id"}`` envelope [doc]. A
+failure becomes an ``ApiError`` whose code is the ``error.type`` and whose hint says what to do
+about it (``HINTS``); ``contacts_group_not_found`` is ``NotFound`` and ``duplicated_remote_id``
+is ``NameTaken`` (the remote id is the one unique key WeSurvey enforces), so the shared provider
+lifecycle can act on them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from .. import registry
+from ..errors import ApiError, AuthRejected, NameTaken, NotFound
+from ..paging import fetch_all
+from ..ratelimit import RateLimiter
+from ..transport import Timeouts, Transport
+from . import guesses
+from .auth import TokenAuth, read_envelope
+from .settings import AccountSettings
+
+REQUEST_ID_FIELD = "request_id"
+TOKEN_OPERATION = "get access token"
+
+# What to do about each documented error.type. Placeholders: team_id, parent_id, remote_id.
+HINTS = {
+    "group_too_deep": (
+        "WeSurvey limits how deep contact groups nest (the limit is not documented): attach this "
+        "group to a parent higher up the tree (parent_id {parent_id} is too deep), or flatten the tree"
+    ),
+    "duplicated_remote_id": (
+        "Another contact group in team {team_id} already has remote_id {remote_id!r} (remote ids are "
+        "unique per team): set adopt: true to take it over, or choose another remote_id"
+    ),
+    "default_group_be_modified": (
+        "This is team {team_id}'s default group, which WeSurvey does not let anyone change or delete: "
+        "remove it from the stack and declare a group of your own instead"
+    ),
+    "claim_error": (
+        "The app has no permission here: check that the account's appId belongs to the team "
+        "{team_id} (WeSurvey management page) and may manage contacts"
+    ),
+    "parent_group_not_found": (
+        "The parent group {parent_id} does not exist in team {team_id}: check parent_id, or run "
+        "`pulumi refresh` if the parent was deleted outside Pulumi"
+    ),
+    "invalid_argument": (
+        "WeSurvey refused a parameter: check name (non-empty), order, parent_id and remote_id; "
+        "moving a group needs its current parent, so run `pulumi refresh` if it was moved outside Pulumi"
+    ),
+    "contacts_team_not_found": (
+        "Team {team_id} has no contact directory: team_id is the contact directory's id "
+        "(data.team_id of GET /api/orgs/{{org id}}), not the organisation's id"
+    ),
+    "invalid_org_subscription": (
+        "The team's WeSurvey plan has no API access to contact groups (they need the Business plan): "
+        "upgrade it, or use an appId of a team that has it"
+    ),
+    "request_rate_limited": (
+        "WeSurvey is limiting this appid (token requests count too): lower wesurvey:requestsPerMinute, "
+        "and never run two stacks that share an appid at the same time"
+    ),
+}
+HINTS["invalid_param"] = HINTS["invalid_argument"]
+TOKEN_HINT = (
+    "WeSurvey refused the credentials: check the account's appId and secret "
+    "(wesurvey:accounts.<account>, wesurvey:appId/secret, or WESURVEY_APP_ID/WESURVEY_SECRET)"
+)
+TOKEN_REFUSED_HINT = (
+    "The access token was refused even after fetching a new one. Only the latest token of an "
+    "appid is valid: another process using the same appid (a parallel stack, a lookup) may keep "
+    "replacing it; run stacks that share an appid one at a time"
+)
+
+
+def decode_error(response: Any, body: Any) -> tuple[str | None, str] | None:
+    """``(error.type, envelope code)`` for a failure, None for ``code: OK``."""
+    code, error_type, message = read_envelope(body)
+    if (code and code != "OK") or error_type:
+        return (error_type or code or None), (f"{code}: {message}" if message else code)
+    if response.status_code >= 400:
+        return None, ""
+    return None
+
+
+def classify(status: int, code: Any, message: str) -> type[ApiError]:
+    # Only the group-specific type means "this group is gone": a bare 404 may be a wrong host or
+    # path, which must never make Pulumi forget a group.
+    if code == "contacts_group_not_found":
+        return NotFound
+    if code == "duplicated_remote_id":
+        return NameTaken
+    return ApiError
+
+
+def _with_hint(error: ApiError, facts: dict[str, Any]) -> ApiError:
+    if error.context.operation == TOKEN_OPERATION:
+        error.hint = TOKEN_HINT
+    elif isinstance(error, AuthRejected):
+        error.hint = TOKEN_REFUSED_HINT
+    elif error.code in HINTS:
+        error.hint = HINTS[str(error.code)].format(**{"team_id": "?", "parent_id": 0, "remote_id": None, **facts})
+    return error
+
+
+class WeSurveyClient:
+    def __init__(self, transport: Transport) -> None:
+        self.transport = transport
+
+    @staticmethod
+    def groups_path(team_id: int) -> str:
+        return f"/api/contacts/teams/{team_id}/groups"
+
+    def _call(self, method: str, path: str, *, facts: dict[str, Any], **kwargs: Any) -> dict:
+        """The answer's ``data`` (``{}`` when absent), or an error carrying its hint."""
+        try:
+            body = self.transport.request(method, path, **kwargs).body
+        except ApiError as error:
+            raise _with_hint(error, facts) from None
+        data = body.get("data") if isinstance(body, dict) else None
+        return data if isinstance(data, dict) else {}
+
+    def list_groups(
+        self, team_id: int, *, parent_id: int | None = None, remote_ids: Iterable[str] = ()
+    ) -> list[dict]:
+        """Every group of the team (or under ``parent_id``, 0 = top level; or with one of the
+        ``remote_ids``), all pages (1-based), each once."""
+        remote_ids = list(remote_ids)
+        received = 0
+
+        def page(number: int) -> tuple[list[dict], int]:
+            nonlocal received
+            params: list[tuple[str, Any]] = [("page", number), ("per_page", guesses.PAGE_SIZE)]
+            if parent_id is not None:
+                params.append(("parent_id", parent_id))
+            params += [(guesses.REMOTE_IDS_PARAM, remote_id) for remote_id in remote_ids]
+            data = self._call(
+                "GET",
+                self.groups_path(team_id),
+                facts={"team_id": team_id, "parent_id": parent_id},
+                operation="list contact groups",
+                params=params,
+            )
+            batch = [group for group in data.get("list") or [] if isinstance(group, dict)]
+            received += len(batch)
+            # One more page while fewer than `total` have arrived (see guesses.PAGE_SIZE).
+            return batch, number + 1 if received < _as_int(data.get("total"), 0) else number
+
+        unique: dict[Any, dict] = {}
+        for group in fetch_all(page, first_page=1):
+            unique.setdefault(group.get("id"), group)  # pages shift while others add groups
+        return list(unique.values())
+
+    def create_group(
+        self, team_id: int, name: str, *, parent_id: int = 0, order: int | None = None, remote_id: str | None = None
+    ) -> dict:
+        """``{"group_id", "name"}``: all that create answers [doc]."""
+        body: dict[str, Any] = {"name": name, "parent_id": parent_id}
+        if order is not None:
+            body["order"] = order
+        if remote_id:
+            body["remote_id"] = remote_id
+        return self._call(
+            "POST",
+            self.groups_path(team_id),
+            facts={"team_id": team_id, "parent_id": parent_id, "remote_id": remote_id},
+            operation="create contact group",
+            group=name,
+            json_body=body,
+            idempotent=False,
+        )
+
+    def update_group(
+        self,
+        team_id: int,
+        group_id: int | str,
+        name: str,
+        *,
+        order: int | None = None,
+        move: tuple[int, int] | None = None,
+    ) -> None:
+        """Rename / reorder; ``move=(from parent, to parent)`` moves it too."""
+        body: dict[str, Any] = {"name": name}
+        if order is not None:
+            body["order"] = order
+        if move is not None:
+            body["from_id"], body["to_id"] = move
+        self._call(
+            "POST",
+            f"{self.groups_path(team_id)}/{group_id}",
+            facts={"team_id": team_id, "parent_id": move[1] if move else "?"},
+            operation="move contact group" if move else "update contact group",
+            group=f"{name} (id {group_id})",
+            json_body=body,
+        )
+
+    def delete_groups(self, team_id: int, group_ids: Iterable[int | str]) -> None:
+        ids = [int(group_id) for group_id in group_ids]
+        self._call(
+            "POST",
+            f"{self.groups_path(team_id)}/batch_delete",
+            facts={"team_id": team_id},
+            operation="delete contact group",
+            group=", ".join(str(group_id) for group_id in ids),
+            json_body={"group_ids": ids},
+        )
+
+
+def _as_int(value: Any, default: int) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def client_for(account: AccountSettings) -> WeSurveyClient:
+    """The process-wide client of one account. The token (and rate budget) belongs to the
+    appid, so accounts that share an appid share them: a second token would void the first."""
+    key = registry.credential_key("wesurvey", account.base_url, account.app_id, account.secret)
+    auth = registry.shared("wesurvey-token", key, lambda: TokenAuth(account.app_id, account.secret))
+    limiter = registry.shared("wesurvey-limiter", key, lambda: RateLimiter(account.requests_per_minute))
+
+    def build() -> WeSurveyClient:
+        return WeSurveyClient(
+            Transport(
+                vendor="wesurvey",
+                scope=account.key,
+                base_url=account.base_url,
+                auth=auth,
+                decode_error=decode_error,
+                classify=classify,
+                request_id_field=REQUEST_ID_FIELD,
+                limiter=limiter,
+                timeouts=Timeouts(connect=min(5.0, account.timeout_seconds), read=account.timeout_seconds),
+            )
+        )
+
+    return registry.shared("wesurvey-client", (key, account.key), build)

@@ -1,0 +1,331 @@
+"""WeSurvey contact group: ``ContactGroup`` (what programs declare) and ``ContactGroupProvider``.
+
+``pulumi_groups.wesurvey.contact_group.ContactGroupProvider`` is pickled by reference into
+state: its module path and class name must never change.
+
+WeSurvey has no get-one-group endpoint [doc]: a group is read by listing (by its remote id, or
+under its parent) and matching the id; a group missing there is looked for in the whole team
+before it counts as gone, so a group moved outside Pulumi shows as drift, not as deleted.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import pulumi
+import pulumi.dynamic
+from pulumi.dynamic import DiffResult
+
+from .. import timestamps
+from ..errors import ApiError, ConfigError, GroupsError, NotFound, RequestFailed
+from ..notices import notify, warn
+from ..provider import GroupProvider
+from ..schema import INT32_MAX, Field, Output, changed, is_unknown, normalized
+from . import guesses, settings
+from .client import WeSurveyClient, client_for
+
+TEAM_ID = Field(
+    "team_id",
+    "int",
+    "Id of the team's contact directory (data.team_id of the team). Changing it replaces the group.",
+    required=True,
+    minimum=1,
+    maximum=INT32_MAX,
+    required_hint="; give the team's contact-directory id, e.g. team_id: 53",
+    on_change="replace",
+)
+NAME = Field("name", "string", "Group name (WeSurvey does not require it to be unique).", required=True)
+PARENT_ID = Field(
+    "parent_id",
+    "id",
+    "Id of the parent group (another ContactGroup's id works); 0 or absent = top level. "
+    "Changing it moves the group.",
+    default=0,
+    minimum=0,
+)
+ORDER = Field(
+    "order", "int", "Sort order among its siblings (default 0).", default=guesses.DEFAULT_ORDER,
+    minimum=-INT32_MAX - 1, maximum=INT32_MAX,
+)
+REMOTE_ID = Field(
+    "remote_id",
+    "string",
+    "Id of the group in another system, unique per team. WeSurvey cannot change it: changing it "
+    "replaces the group.",
+    nullable=True,
+    on_change="replace",
+)
+ACCOUNT = Field(
+    "account",
+    "string",
+    "Key of the WeSurvey account in `wesurvey:accounts` (or `default`: shorthand keys / WESURVEY_* "
+    "environment). Changing it replaces the group.",
+    default="default",
+    on_change="replace",
+)
+ADOPT = Field(
+    "adopt",
+    "bool",
+    "Take over an existing group with the same remote_id (or, without one, the same name under "
+    "the same parent) instead of creating another.",
+    default=False,
+    on_change="none",
+)
+
+OUTPUTS = (
+    Output("full_name", "Path of the group, e.g. `Test Group/Test Subgroup` (may be empty)."),
+    Output("source", "WeSurvey's source code of the group (2 for groups made through the API)."),
+    Output("is_valid", "Whether WeSurvey reports the group valid."),
+    Output("created_at", "Creation time, ISO-8601 UTC."),
+    Output("updated_at", "Last update time, ISO-8601 UTC."),
+)
+
+
+def as_record(group: dict) -> dict:
+    """A wire group -> the plain dict programs see (``list_contact_groups``) and outputs reuse."""
+    return {
+        "id": _int_or_none(group.get("id")),
+        "team_id": _int_or_none(group.get("team_id")),
+        "parent_id": _int_or_none(group.get("parent_id")) or 0,
+        "name": group.get("name"),
+        "full_name": group.get("full_name"),
+        "order": _int_or_none(group.get("order")),
+        "remote_id": group.get("remote_id") or None,  # "" means none [doc]
+        "source": _int_or_none(group.get("source")),
+        "is_valid": group.get("is_valid"),
+        "created_at": timestamps.from_iso(group.get("created_at")),
+        # `upd_at` [doc]; one sample spells it `updated_at` (and truncates it).
+        "updated_at": timestamps.from_iso(group.get("upd_at") or group.get("updated_at")),
+    }
+
+
+def expand(inputs: dict) -> dict:
+    """Inputs -> the create body; update sends name and order, plus from_id/to_id to move."""
+    return {
+        "name": inputs["name"],
+        "parent_id": inputs["parent_id"],
+        "order": inputs["order"],
+        "remote_id": inputs.get("remote_id"),
+    }
+
+
+def flatten(group: dict, inputs: dict) -> dict:
+    """API group -> outputs (``account`` and ``adopt``, unknown to the API, carried over)."""
+    record = as_record(group)
+    del record["id"]
+    if record["team_id"] is None:
+        record["team_id"] = inputs["team_id"]
+    return {**record, "account": inputs["account"], "adopt": bool(inputs.get("adopt"))}
+
+
+def declared(group_id: Any, inputs: dict) -> dict:
+    """The wire group as declared: what is known when reading it back failed (``read`` will
+    complete the outputs)."""
+    body = expand(inputs)
+    return {"id": group_id, "team_id": inputs["team_id"], **body, "remote_id": body["remote_id"] or ""}
+
+
+def find_by_id(groups: list[dict], group_id: Any) -> dict | None:
+    return next((g for g in groups if str(g.get("id")) == str(group_id)), None)
+
+
+def _int_or_none(value: Any) -> int | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+# Errors that, while listing under a parent, only mean "not under that parent (any more)".
+_MISSING_PARENT_TYPES = frozenset({"parent_group_not_found", "contacts_group_not_found"})
+
+
+class ContactGroupProvider(GroupProvider):
+    kind = "contact group"
+    scope_field = "account"
+    fields = (TEAM_ID, NAME, PARENT_ID, ORDER, REMOTE_ID, ACCOUNT, ADOPT)
+    outputs = OUTPUTS
+
+    def load_config(self, config: Any) -> settings.WeSurveyConfig:
+        return settings.load(config)
+
+    def client(self, scope: str) -> WeSurveyClient:
+        account = self.config.accounts.get(scope)
+        if account is None:
+            raise ConfigError(self.config.problem_for(scope))
+        return client_for(account)
+
+    def flatten(self, group: dict, inputs: dict) -> dict:
+        return flatten(group, inputs)
+
+    # -- diff: replacements keep the tree intact ------------------------------------------------
+    def diff(self, _id: str, olds: dict, news: dict) -> DiffResult:
+        result = super().diff(_id, olds, news)
+        if result.replaces:
+            # Create the new group first, so children move over to it before the old one goes;
+            # delete first only when both would hold the same remote id in one team at once.
+            result.delete_before_replace = self._same_unique_key(olds, news)
+            if "remote_id" in result.replaces:
+                warn(
+                    f"{self.label(olds, _id)}: changing remote_id replaces the group (WeSurvey cannot "
+                    "change a remote id); its contacts are not carried over to the new group"
+                )
+        return result
+
+    @staticmethod
+    def _same_unique_key(olds: dict, news: dict) -> bool:
+        new_team, new_remote = news.get("team_id"), news.get("remote_id")
+        if is_unknown(new_team) or is_unknown(new_remote):
+            return True  # cannot tell: the safe order
+        return (
+            new_remote is not None
+            and not changed(REMOTE_ID, olds.get("remote_id"), new_remote)
+            and not changed(TEAM_ID, olds.get("team_id"), new_team)
+        )
+
+    # -- reading: there is no get-one endpoint --------------------------------------------------
+    @staticmethod
+    def _locate(client: WeSurveyClient, group_id: Any, props: dict) -> dict | None:
+        """The group found the cheap way: by its remote id, else among its parent's children."""
+        team_id, remote_id = props["team_id"], props.get("remote_id")
+        try:
+            if remote_id:
+                groups = client.list_groups(team_id, remote_ids=[remote_id])
+            else:
+                groups = client.list_groups(team_id, parent_id=props["parent_id"])
+        except ApiError as failed:
+            if failed.code in _MISSING_PARENT_TYPES:
+                return None  # the stored parent is gone: look in the whole team
+            raise
+        return find_by_id(groups, group_id)
+
+    def _read_back(self, client: WeSurveyClient, group_id: Any, inputs: dict) -> dict:
+        """The group after a create or update; never raises, since the change has happened."""
+        label = self.label(inputs, str(group_id))
+        try:
+            found = self._locate(client, group_id, inputs)
+            if found is None:
+                found = find_by_id(client.list_groups(inputs["team_id"]), group_id)
+        except GroupsError as failed:
+            warn(f"{label}: saved, but reading it back failed ({failed}); `pulumi refresh` completes its outputs")
+            return declared(group_id, inputs)
+        if found is None:
+            warn(f"{label}: saved, but not listed yet; `pulumi refresh` completes its outputs")
+            return declared(group_id, inputs)
+        return found
+
+    def api_get(self, client, group_id, props):
+        found = self._locate(client, group_id, self._inputs(props, strict=False))
+        if found is None:
+            # No such answer exists for listing; NotFound makes the base confirm in the whole team.
+            raise NotFound(client.transport.context("read contact group", str(group_id)), None)
+        return found
+
+    def api_list_find_id(self, client, group_id, props):
+        return find_by_id(client.list_groups(self._inputs(props, strict=False)["team_id"]), group_id)
+
+    def api_find_existing(self, client, inputs):
+        """By remote id (unique per team [doc]); without one, by name under the same parent."""
+        team_id, remote_id = inputs["team_id"], inputs.get("remote_id")
+        if remote_id:
+            groups = client.list_groups(team_id, remote_ids=[remote_id])
+            return next((g for g in groups if g.get("remote_id") == remote_id), None)
+        siblings = client.list_groups(team_id, parent_id=inputs["parent_id"])
+        same_name = [g for g in siblings if g.get("name") == inputs["name"]]
+        same_name.sort(key=lambda g: _int_or_none(g.get("id")) or 0)
+        if len(same_name) > 1:
+            warn(
+                f"{self.label(inputs)}: {len(same_name)} groups have this name under parent "
+                f"{inputs['parent_id']}; taking the oldest (id {same_name[0].get('id')})"
+            )
+        return same_name[0] if same_name else None
+
+    # -- writing --------------------------------------------------------------------------------
+    def api_create(self, client, inputs):
+        if inputs.get("adopt") and not inputs.get("remote_id"):
+            # Names are not unique in WeSurvey, so no "taken" answer would ever trigger the
+            # shared adopt path: look for the group before creating a duplicate.
+            existing = self.api_find_existing(client, inputs)
+            if existing is not None:
+                notify(f"{self.label(inputs, str(existing.get('id')))}: taking over the existing group")
+                return self._take_over(client, existing, inputs)
+        group_id = client.create_group(inputs["team_id"], **expand(inputs)).get("group_id")
+        if group_id is None:
+            # Accepted, but which group is it? The shared create looks it up by its unique key.
+            context = client.transport.context("create contact group", inputs["name"])
+            raise RequestFailed(context, "the answer holds no group_id", True)
+        return self._read_back(client, group_id, inputs)
+
+    def api_update(self, client, group_id, olds, inputs):
+        team_id, new_parent = inputs["team_id"], inputs["parent_id"]
+        old_parent = normalized(PARENT_ID, olds.get("parent_id"))
+        move = (old_parent, new_parent) if old_parent != new_parent else None
+        try:
+            client.update_group(team_id, group_id, inputs["name"], order=inputs["order"], move=move)
+        except ApiError as failed:
+            if move is None or isinstance(failed, NotFound):
+                raise
+            # from_id comes from state: the group may have moved since (outside Pulumi, or a move
+            # whose answer was lost had landed). Move it from where it really is, once.
+            live = find_by_id(client.list_groups(team_id), group_id)
+            if live is None or (_int_or_none(live.get("parent_id")) or 0) == old_parent:
+                raise
+            live_parent = _int_or_none(live.get("parent_id")) or 0
+            retry = None if live_parent == new_parent else (live_parent, new_parent)
+            client.update_group(team_id, group_id, inputs["name"], order=inputs["order"], move=retry)
+        return self._read_back(client, group_id, inputs)
+
+    def api_delete(self, client, group_id, outputs):
+        client.delete_groups(self._inputs(outputs, strict=False)["team_id"], [group_id])
+
+    def _adopt_hint(self, existing: dict) -> str:
+        return (
+            f"A contact group with this remote_id already exists in team {existing.get('team_id')} "
+            f"(id {existing.get('id')}, name {existing.get('name')!r}). Set adopt: true to take it "
+            "over, or choose another remote_id"
+        )
+
+
+class ContactGroup(pulumi.dynamic.Resource, module="wesurvey", name="ContactGroup"):
+    """A WeSurvey contact group. Type token ``pulumi-python:dynamic/wesurvey:ContactGroup``; the
+    resource id is the WeSurvey group id (as a string)."""
+
+    team_id: pulumi.Output[int]
+    name: pulumi.Output[str]
+    parent_id: pulumi.Output[int]
+    order: pulumi.Output[int]
+    remote_id: pulumi.Output[Optional[str]]
+    account: pulumi.Output[str]
+    adopt: pulumi.Output[bool]
+    full_name: pulumi.Output[Optional[str]]
+    source: pulumi.Output[Optional[int]]
+    is_valid: pulumi.Output[Optional[bool]]
+    created_at: pulumi.Output[Optional[str]]
+    updated_at: pulumi.Output[Optional[str]]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        team_id: pulumi.Input[int],
+        name: pulumi.Input[str],
+        parent_id: Optional[pulumi.Input[Any]] = None,
+        order: Optional[pulumi.Input[int]] = None,
+        remote_id: Optional[pulumi.Input[str]] = None,
+        account: pulumi.Input[str] = "default",
+        adopt: pulumi.Input[bool] = False,
+        opts: Optional[pulumi.ResourceOptions] = None,
+    ) -> None:
+        props: dict[str, Any] = {
+            "team_id": team_id,
+            "name": name,
+            "parent_id": parent_id,
+            "order": order,
+            "remote_id": remote_id,
+            "account": account,
+            "adopt": adopt,
+        }
+        props.update({output.name: None for output in OUTPUTS})
+        super().__init__(ContactGroupProvider(), resource_name, props, opts)

@@ -1,0 +1,92 @@
+"""WeSurvey accounts from stack config / environment: appId, secret and an optional host.
+
+``wesurvey:accounts`` is keyed by account; ``wesurvey:appId|secret|host`` are the shorthand for
+the account ``default``, and ``WESURVEY_APP_ID|SECRET|HOST`` its last fallback (the shared
+``settings.read_entries`` applies those rules). Nothing here raises: problems are kept for
+``check`` to report on the resources that use the account.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from ..settings import DEFAULT_KEY, Entries, Source, config_getter, read_entries
+from . import guesses
+
+DEFAULT_HOST = "https://open.wesurvey.com"
+
+SOURCE = Source(
+    namespace="wesurvey",
+    collection="accounts",
+    fields=("appId", "secret", "host"),
+    env_prefix="WESURVEY_",
+    defaults={
+        "requestsPerMinute": guesses.DEFAULT_REQUESTS_PER_MINUTE,
+        "timeoutSeconds": guesses.DEFAULT_TIMEOUT_SECONDS,
+    },
+)
+
+
+@dataclass(frozen=True)
+class AccountSettings:
+    key: str
+    base_url: str
+    app_id: str
+    secret: str = field(repr=False)
+    requests_per_minute: float = guesses.DEFAULT_REQUESTS_PER_MINUTE
+    timeout_seconds: float = guesses.DEFAULT_TIMEOUT_SECONDS
+
+
+@dataclass
+class WeSurveyConfig:
+    accounts: dict[str, AccountSettings]
+    entries: Entries
+
+    def problem_for(self, key: str) -> str | None:
+        if key in self.accounts:
+            return None
+        problem = self.entries.problem_for(key)
+        if problem:
+            return problem
+        known = ", ".join(self.entries.known_keys()) or "none"
+        return (
+            f"account {key!r} is not configured (known accounts: {known}); add it with "
+            f"`pulumi config set --path 'wesurvey:accounts.{key}.appId' ...` and "
+            f"`pulumi config set --path --secret 'wesurvey:accounts.{key}.secret' ...`, "
+            "or set WESURVEY_APP_ID and WESURVEY_SECRET for the account 'default'"
+        )
+
+
+def _account(key: str, entry: dict[str, Any]) -> AccountSettings | str:
+    # 'default' may come from the object, the shorthand keys or the environment: name no one key.
+    where = f"wesurvey:accounts.{key}" if key != DEFAULT_KEY else "wesurvey account 'default'"
+    missing = [name for name in ("appId", "secret") if not entry.get(name)]
+    if missing:
+        return f"{where}: set {' and '.join(missing)} (from the team's WeSurvey management page)"
+    host = (entry.get("host") or DEFAULT_HOST).strip()
+    if not host.startswith(("https://", "http://")) or len(host.split("://", 1)[1]) == 0:
+        return f"{where}.host: {host!r} is not an http(s):// URL (default {DEFAULT_HOST})"
+    return AccountSettings(
+        key=key,
+        base_url=host.rstrip("/"),
+        app_id=entry["appId"],
+        secret=entry["secret"],
+        requests_per_minute=float(entry["requestsPerMinute"]),
+        timeout_seconds=float(entry["timeoutSeconds"]),
+    )
+
+
+def load(config: Any, environ: Mapping[str, str] | None = None) -> WeSurveyConfig:
+    """``config``: anything with ``get("wesurvey:accounts")`` (a ``pulumi.dynamic.Config``, a
+    dict), or None for the environment only."""
+    entries = read_entries(config_getter(config), os.environ if environ is None else environ, SOURCE)
+    accounts: dict[str, AccountSettings] = {}
+    for key, entry in entries.values.items():
+        result = _account(key, entry)
+        if isinstance(result, str):
+            entries.problems[key] = result
+        else:
+            accounts[key] = result
+    return WeSurveyConfig(accounts, entries)
