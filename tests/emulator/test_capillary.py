@@ -77,6 +77,8 @@ def test_basic_auth_uses_md5_of_the_password_as_in_the_docs_worked_example(emu):
         basic("nobody", "demo-password"),
         {"Authorization": "Basic !!!not-base64"},
         {"Authorization": "Bearer abc"},
+        {"Authorization": "Basic " + base64.b64encode("demo.till:pässwörd".encode()).decode()},
+        {"X-CAP-API-OAUTH-TOKEN": "a.b.\u00e9"},
     ],
 )
 def test_bad_or_missing_basic_credentials_get_401_with_the_gateway_envelope(emu, headers):

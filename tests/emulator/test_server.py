@@ -195,7 +195,7 @@ def test_out_of_band_changes_follow_the_vendor_rules(emu):
 
 def test_admin_state_reset_and_token_expiry(emu):
     emu.create_badge_group(ORG["org_id"], "Gold", 1)
-    emu.create_reward_group(ORG["org_id"], "VIP")
+    vip = emu.create_reward_group(ORG["org_id"], "VIP")
     emu.create_contact_group(TEAM, "Panel")
     state = requests.get(emu.url + "/__admin/state").json()
     assert [g["name"] for g in state["capillary"][str(ORG["org_id"])]["badgeGroups"]] == ["Gold"]
@@ -212,6 +212,7 @@ def test_admin_state_reset_and_token_expiry(emu):
     assert state["capillary"][str(ORG["org_id"])] == {"badgeGroups": [], "rewardGroups": []}
     assert [g["name"] for g in state["wesurvey"][str(TEAM)]["groups"]] == ["Default group"]
     assert requests.get(emu.url + BADGES, headers=AUTH).status_code == 200  # credentials kept
+    assert emu.create_reward_group(ORG["org_id"], "VIP")["id"] > vip["id"]  # ids are never reused
     assert emu.counters()["total"] == 3  # token + two badge lists: admin calls are not counted
     assert requests.get(emu.url + "/__admin/nothing").status_code == 404
 

@@ -82,6 +82,7 @@ def test_token_response_is_the_documented_envelope(emu):
 def test_token_with_bad_secret_or_grant_type_fails(emu):
     assert failure(fetch_token(emu.url, secret="wrong")) == (401, "Unauthenticated", "invalid_appid_or_secret")
     assert failure(fetch_token(emu.url, appid="nope")) == (401, "Unauthenticated", "invalid_appid_or_secret")
+    assert failure(fetch_token(emu.url, secret="sécret")) == (401, "Unauthenticated", "invalid_appid_or_secret")
     response = requests.get(emu.url + "/api/oauth2/access_token",
                             params={"appid": APP["appid"], "secret": APP["secret"]})
     assert failure(response) == (400, "InvalidArgument", "invalid_argument")
@@ -108,7 +109,9 @@ def test_token_expires_after_its_ttl():
         assert failure(api.call("GET", GROUPS))[2] == "access_token_expired"
 
 
-@pytest.mark.parametrize("params", [{"access_token": ""}, {"access_token": "made-up"}, {"appid": "other"}])
+@pytest.mark.parametrize(
+    "params", [{"access_token": ""}, {"access_token": "made-up"}, {"access_token": "tökén"}, {"appid": "other"}]
+)
 def test_missing_or_foreign_tokens_are_invalid(api, params):
     assert failure(api.call("GET", GROUPS, params=params))[2] == "invalid_access_token"
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from . import guesses
 from .errors import BadRequest, CapillaryError, VendorError
 from .routing import AuthOutcome, Call, Route, Style
-from .wire import Request, Response, new_request_id
+from .wire import Request, Response, constant_time_equal, new_request_id
 
 if TYPE_CHECKING:
     from .credentials import OAuthClient
@@ -118,7 +118,7 @@ def _authenticate_basic(emu: "Emulator", header: str) -> AuthOutcome:
         return AuthOutcome(error=_unauthorized())
     user = emu.credentials.till_users.get(username)
     # The docs' worked example sends the lower-case md5 hex; we compare exactly.
-    if not sep or user is None or not hmac.compare_digest(password_md5, user.password_md5):
+    if not sep or user is None or not constant_time_equal(password_md5, user.password_md5):
         return AuthOutcome(error=_unauthorized())
     return AuthOutcome(user.username, OrgPrincipal(user.org_id, user.user_id))
 
@@ -181,7 +181,7 @@ def _verified_claims(emu: "Emulator", token: str) -> dict | None:
     parts = token.split(".")
     if len(parts) != 3:
         return None
-    if not hmac.compare_digest(parts[2], _signature(emu, f"{parts[0]}.{parts[1]}")):
+    if not constant_time_equal(parts[2], _signature(emu, f"{parts[0]}.{parts[1]}")):
         return None
     try:
         claims = json.loads(_unb64url(parts[1]))
@@ -220,7 +220,7 @@ def authenticate_client(emu: "Emulator", request: Request) -> AuthOutcome:
     secret = body.get("secret")
     if client is None or not isinstance(secret, str):
         return AuthOutcome()
-    if not hmac.compare_digest(secret.encode(), client.client_secret.encode()):
+    if not constant_time_equal(secret, client.client_secret):
         return AuthOutcome()
     return AuthOutcome(client.client_key, client)
 

@@ -8,6 +8,7 @@ import socket
 import struct
 import sys
 import threading
+import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
 
@@ -94,7 +95,11 @@ class RequestHandler(BaseHTTPRequestHandler):
             self._send(admin.handle(emulator, self.command, path, body))
             return
         request = Request.build(self.command, self.path, dict(self.headers.items()), body)
-        reply = pipeline.dispatch(emulator, request)
+        try:
+            reply = pipeline.dispatch(emulator, request)
+        except Exception:  # an emulator bug outside a handler: answer, and show it
+            traceback.print_exc(file=sys.stderr)
+            reply = pipeline.Reply(Response(500, {"error": "emulator bug; see its stderr"}))
         if reply.drop is not None:
             self._drop(hard=reply.drop == "reset")
         else:

@@ -30,6 +30,11 @@ class Store:
         self.lock = threading.RLock()
         self.path = Path(state_file) if state_file else None
         self._reset_groups()
+        self.sequences = {
+            "badge": 0,
+            "reward": FIRST_REWARD_GROUP_ID - 1,
+            "contact": FIRST_CONTACT_GROUP_ID - 1,
+        }
         # Capillary OAuth tokens are signed, self-describing JWTs: the signing key and the
         # times at which each token generation was force-expired are all the state they need.
         self.capillary_signing_key = secrets.token_hex(32)
@@ -44,11 +49,6 @@ class Store:
         self.reward_groups: dict[int, dict] = {}
         self.contact_groups: dict[int, dict] = {}
         self.teams: dict[int, int] = {}  # team id -> id of its default group
-        self.sequences = {
-            "badge": 0,
-            "reward": FIRST_REWARD_GROUP_ID - 1,
-            "contact": FIRST_CONTACT_GROUP_ID - 1,
-        }
 
     def next_sequence(self, name: str) -> int:
         with self.lock:
@@ -56,7 +56,9 @@ class Store:
             return self.sequences[name]
 
     def clear_groups(self) -> list[int]:
-        """Forget every group; return the teams, whose default groups the caller re-creates."""
+        """Forget every group; return the teams, whose default groups the caller re-creates.
+        Id sequences continue: like a vendor, the emulator never hands out an id twice, so a
+        client holding an old id meets "not found", not a stranger's group."""
         with self.lock:
             teams = list(self.teams)
             self._reset_groups()

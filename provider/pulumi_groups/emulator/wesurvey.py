@@ -4,7 +4,6 @@ envelope and the contact-group routes (rules in contacts.py).
 
 from __future__ import annotations
 
-import hmac
 import secrets
 import time
 from typing import TYPE_CHECKING
@@ -12,7 +11,7 @@ from typing import TYPE_CHECKING
 from . import contacts, guesses
 from .errors import BadRequest, VendorError, WeSurveyError
 from .routing import AuthOutcome, Call, Route, Style
-from .wire import Request, Response, is_int, new_request_id
+from .wire import Request, Response, constant_time_equal, is_int, new_request_id
 
 if TYPE_CHECKING:
     from .credentials import WeSurveyApp
@@ -67,7 +66,7 @@ def authenticate_app(emu: "Emulator", request: Request) -> AuthOutcome:
     """The token call: appid + secret in the query. A wrong pair is answered by the handler."""
     app = emu.credentials.wesurvey_apps.get(request.arg("appid") or "")
     secret = request.arg("secret") or ""
-    if app is None or not hmac.compare_digest(secret.encode(), app.secret.encode()):
+    if app is None or not constant_time_equal(secret, app.secret):
         return AuthOutcome()
     return AuthOutcome(app.appid, app)
 
@@ -93,7 +92,7 @@ def authenticate_token(emu: "Emulator", request: Request) -> AuthOutcome:
     app = emu.credentials.wesurvey_apps.get(appid)
     with emu.store.lock:
         latest = emu.store.wesurvey_tokens.get(appid)
-    if app is None or latest is None or not token or not hmac.compare_digest(token, latest["token"]):
+    if app is None or latest is None or not token or not constant_time_equal(token, latest["token"]):
         return AuthOutcome(error=WeSurveyError(guesses.WESURVEY_TOKEN_INVALID))
     if time.time() >= latest["expires_at"]:
         return AuthOutcome(appid, error=WeSurveyError(guesses.WESURVEY_TOKEN_EXPIRED))

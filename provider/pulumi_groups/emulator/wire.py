@@ -6,6 +6,7 @@ http.server in the way.
 
 from __future__ import annotations
 
+import hmac
 import json
 import re
 import secrets
@@ -82,6 +83,12 @@ class Response:
         if isinstance(self.body, bytes):
             return self.body
         return dumps(self.body).encode("utf-8")
+
+
+def constant_time_equal(given: str, expected: str) -> bool:
+    """Compare a secret without leaking timing; unlike hmac.compare_digest on str, this copes
+    with non-ASCII input (a header or query value can carry anything)."""
+    return hmac.compare_digest(given.encode("utf-8", "surrogateescape"), expected.encode("utf-8"))
 
 
 def is_int(value: Any) -> bool:
