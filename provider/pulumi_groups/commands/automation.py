@@ -1,0 +1,87 @@
+"""The one place the commands talk to the ``pulumi`` CLI, through the Automation API.
+
+``deploy`` and ``export`` only ever call ``AutomationApi.read_config`` and ``AutomationApi.run``;
+tests replace this class with a fake, so everything around it (selection, scheduling, rate
+shares, the summary, exit codes) is tested without the CLI.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any, Callable
+
+from .cli_support import cli_env, pulumi_command
+
+# Operations `run` accepts.
+PREVIEW, UP, REFRESH, REFRESH_PREVIEW = "preview", "up", "refresh", "refresh-preview"
+OPERATIONS = (PREVIEW, UP, REFRESH, REFRESH_PREVIEW)
+
+
+def op_counts(changes: Any) -> dict[str, int]:
+    """``{"create": 2, "same": 5}`` from the Automation API's OpMap (keys may be enums)."""
+    return {str(getattr(op, "value", op)): int(count) for op, count in (changes or {}).items()}
+
+
+class AutomationApi:
+    """Runs one operation on one stack of the project in ``repo`` with the CLI at ``pulumi``.
+
+    Every call builds its own ``LocalWorkspace``: stacks run in parallel threads, and a
+    workspace object must not be shared between them (pulumi/pulumi#8186).
+    """
+
+    def __init__(self, repo: Path, pulumi: str) -> None:
+        self.repo = repo
+        self.pulumi = pulumi
+        self.env = cli_env(pulumi)
+        self._command = None
+
+    def _options(self):
+        from pulumi.automation import LocalWorkspaceOptions
+
+        if self._command is None:
+            self._command = pulumi_command(self.pulumi)
+        return LocalWorkspaceOptions(work_dir=str(self.repo), pulumi_command=self._command, env_vars=self.env)
+
+    def _stack(self, name: str, create: bool):
+        from pulumi.automation import create_or_select_stack, select_stack
+
+        init = create_or_select_stack if create else select_stack
+        return init(stack_name=name, work_dir=str(self.repo), opts=self._options())
+
+    def read_config(self, stack: str, create: bool = False) -> dict[str, str]:
+        """The stack's whole config with secrets decrypted (by the stack's secrets provider), as
+        the provider receives it: every value a string, objects as JSON text."""
+        selected = self._stack(stack, create)
+        return {key: item.value for key, item in selected.get_all_config().items()}
+
+    def run(
+        self,
+        stack: str,
+        operation: str,
+        *,
+        config_text: str | None,
+        on_output: Callable[[str], None],
+    ) -> dict[str, int]:
+        """Run ``operation`` and return its resource-change counts by op (create, update, ...).
+
+        ``config_text``: a stack file to use instead of ``stacks/Pulumi.<stack>.yaml`` for this
+        run only (``--config-file``), e.g. with a lower ``requestsPerMinute``; the user's file is
+        never modified.
+        """
+        selected = self._stack(stack, create=operation in (PREVIEW, UP))
+        common: dict[str, Any] = {"on_output": on_output, "color": "never", "suppress_progress": True}
+        with tempfile.TemporaryDirectory(prefix=f"pulumi-groups-{stack}-") as folder:
+            if config_text is not None:
+                path = Path(folder) / f"Pulumi.{stack}.yaml"
+                path.write_text(config_text, encoding="utf-8")
+                common["config_file"] = str(path)
+            if operation == PREVIEW:
+                return op_counts(selected.preview(**common).change_summary)
+            if operation == UP:
+                return op_counts(selected.up(show_secrets=False, **common).summary.resource_changes)
+            if operation == REFRESH:
+                return op_counts(selected.refresh(show_secrets=False, **common).summary.resource_changes)
+            if operation == REFRESH_PREVIEW:
+                return op_counts(selected.preview_refresh(**common).change_summary)
+        raise ValueError(f"unknown operation {operation!r}; one of {', '.join(OPERATIONS)}")

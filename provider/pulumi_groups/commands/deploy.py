@@ -1,0 +1,318 @@
+"""``python -m pulumi_groups deploy --stacks GLOB [--preview|--up|--refresh] [--expect-no-changes] [--parallel N]``
+
+Runs one operation on every stack whose file ``stacks/Pulumi.<name>.yaml`` matches, several at
+once through the Automation API, and prints one summary table. One stack's failure never stops
+the others.
+
+- Exit code: 0; 1 when a stack failed (or the CLI is missing); 2 when ``--expect-no-changes``
+  found changes (``--preview``) or drift (``--refresh``).
+- ``--refresh --expect-no-changes`` is a drift check: it runs ``refresh --preview-only``, so the
+  state is left as it was and the drift is reported again on the next run until someone fixes
+  it (``--up`` puts the org back, a plain ``--refresh`` accepts the live values).
+- Stacks named ``example-*`` are templates to copy: a pattern selects them only when it starts
+  with ``example-`` itself (so ``--stacks '*'`` never runs them).
+- ``--preview`` and ``--up`` create a stack that does not exist yet in the backend (a new
+  ``stacks/Pulumi.<name>.yaml``); ``--refresh`` needs it to exist.
+
+Shared credentials (see docs "Several stacks at once"): each stack run is its own provider
+process with its own rate budget and token cache, so
+
+- two stacks that use the same WeSurvey appid never run at the same time (a new access token
+  invalidates the other process's token);
+- a Capillary credential (host + user or client key) used by several stacks has its
+  ``requestsPerMinute`` split: each run gets ``lowest configured value / stacks that can run
+  together`` for that org, passed to the run as a temporary copy of the stack file
+  (``--config-file``); the stack file itself is never modified.
+
+Both rules hold for the stacks of one ``deploy``; CI jobs on separate machines do not know about
+each other (see the README, "Multi-org runs").
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import os
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Hashable, Iterable
+
+from .. import registry
+from ..capillary import settings as capillary_settings
+from ..wesurvey import settings as wesurvey_settings
+from . import stack_files
+from .automation import PREVIEW, REFRESH, REFRESH_PREVIEW, UP, AutomationApi
+from .cli_support import INSTALL_HELP, find_pulumi, repo_root
+
+DEFAULT_PARALLEL = 4
+TEMPLATE_PREFIX = "example-"  # stacks/Pulumi.example-*.yaml: placeholders to copy, never deployed
+UNCHANGED_OPS = frozenset({"same", "read"})
+
+
+# -- what each stack uses -------------------------------------------------------------------------
+
+
+@dataclass
+class StackInfo:
+    name: str
+    file: Path
+    capillary: dict[str, tuple[Hashable, float]] = field(default_factory=dict)  # org -> (credential, rpm)
+    appids: frozenset = frozenset()  # WeSurvey (host, appid) pairs
+    problem: str | None = None  # reading its config failed: it is reported, not run
+
+
+def discover(stacks_dir: Path, patterns: Iterable[str]) -> list[tuple[str, Path]]:
+    """``(name, file)`` of every ``Pulumi.<name>.yaml`` whose name matches one of the globs."""
+    found = []
+    for path in sorted(stacks_dir.glob("Pulumi.*.yaml")):
+        name = path.name[len("Pulumi."):-len(".yaml")]
+        wanted = [p for p in patterns if not name.startswith(TEMPLATE_PREFIX) or p.startswith(TEMPLATE_PREFIX)]
+        if any(fnmatch.fnmatchcase(name, pattern) for pattern in wanted):
+            found.append((name, path))
+    return found
+
+
+def identities(config: dict[str, str], environ: dict[str, str]) -> tuple[dict[str, tuple[Hashable, float]], frozenset]:
+    """The Capillary credentials (with their rate) and WeSurvey appids a stack's config uses."""
+    capillary = {}
+    for key, org in capillary_settings.load(config, environ).orgs.items():
+        credential = registry.credential_key(
+            "capillary", org.base_url, org.client_key or org.username or "", org.client_secret or org.password or ""
+        )
+        capillary[key] = (credential, org.requests_per_minute)
+    accounts = wesurvey_settings.load(config, environ).accounts.values()
+    return capillary, frozenset((account.base_url, account.app_id) for account in accounts)
+
+
+def rate_limits(stacks: list[StackInfo], parallel: int) -> dict[str, dict[str, float]]:
+    """``{stack: {org: requestsPerMinute}}`` for every org whose credential other stacks share.
+
+    At most ``min(parallel, stacks using it)`` of those stacks run at once, so giving each that
+    share of the lowest configured budget keeps their sum under the budget at every moment.
+    """
+    users: dict[Hashable, list[tuple[str, str, float]]] = {}
+    for info in stacks:
+        for org, (credential, rpm) in info.capillary.items():
+            users.setdefault(credential, []).append((info.name, org, rpm))
+    limits: dict[str, dict[str, float]] = {}
+    for entries in users.values():
+        together = min(parallel, len({stack for stack, _, _ in entries}))
+        if together <= 1:
+            continue
+        share = min(rpm for _, _, rpm in entries) / together
+        for stack, org, _ in entries:
+            limits.setdefault(stack, {})[org] = share
+    return limits
+
+
+# -- running ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    stack: str
+    counts: dict[str, int] | None = None
+    error: str | None = None
+
+    @property
+    def changed(self) -> int:
+        return sum(n for op, n in (self.counts or {}).items() if op not in UNCHANGED_OPS)
+
+
+class Printer:
+    """Lines from parallel runs, whole and prefixed with their stack."""
+
+    def __init__(self, stream=None) -> None:
+        self.stream = stream or sys.stdout
+        self.lock = threading.Lock()
+
+    def line(self, stack: str, text: str) -> None:
+        with self.lock:
+            for part in text.rstrip("\n").splitlines() or [""]:
+                print(f"[{stack}] {part}", file=self.stream, flush=True)
+
+
+def failure_reason(exc: BaseException) -> str:
+    """The line that says what went wrong: the last specific ``error:`` line of the CLI output
+    (a provider's exception message comes last), else the exception's first line."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    generic = ("update failed", "preview failed", "refresh failed", "one or more errors occurred")
+    errors = [line for line in lines if "error:" in line and not any(g in line.lower() for g in generic)]
+    chosen = errors[-1] if errors else (lines[0] if lines else type(exc).__name__)
+    chosen = chosen.split("error:", 1)[-1].strip() if "error:" in chosen else chosen
+    return chosen[:200]
+
+
+def run_all(
+    stacks: list[StackInfo],
+    parallel: int,
+    execute: Callable[[StackInfo], Outcome],
+) -> list[Outcome]:
+    """Run ``execute`` on every stack, ``parallel`` at a time, never two sharing a WeSurvey appid."""
+    pending = list(stacks)
+    busy: set = set()
+    outcomes: list[Outcome] = []
+    condition = threading.Condition()
+
+    def worker() -> None:
+        while True:
+            with condition:
+                while True:
+                    if not pending:
+                        return
+                    chosen = next((s for s in pending if not (s.appids & busy)), None)
+                    if chosen is not None:
+                        break
+                    condition.wait()  # a stack sharing an appid is running: wait for it to end
+                pending.remove(chosen)
+                busy.update(chosen.appids)
+            try:
+                outcome = execute(chosen)
+            except Exception as exc:  # noqa: BLE001 - one stack's failure never stops the others
+                outcome = Outcome(chosen.name, error=failure_reason(exc))
+            with condition:
+                outcomes.append(outcome)
+                busy.difference_update(chosen.appids)
+                condition.notify_all()
+
+    threads = [threading.Thread(target=worker, name=f"deploy-{i}") for i in range(max(1, min(parallel, len(stacks))))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+# -- reporting ---------------------------------------------------------------------------------------
+
+
+def result_of(outcome: Outcome, operation: str, expect_no_changes: bool) -> str:
+    if outcome.error is not None:
+        return f"failed: {outcome.error}"
+    if outcome.changed and expect_no_changes:
+        return "drift" if operation in (REFRESH, REFRESH_PREVIEW) else "changes"
+    return "ok"
+
+
+def _changes_columns(outcome: Outcome, operation: str) -> list[str]:
+    counts = outcome.counts
+    if operation in (REFRESH, REFRESH_PREVIEW):
+        if counts is None:
+            return ["-"]
+        changed, gone = counts.get("update", 0), counts.get("delete", 0)
+        other = outcome.changed - changed - gone
+        parts = [f"{changed} changed"] if changed else []
+        parts += [f"{gone} gone"] if gone else []
+        parts += [f"{other} other"] if other else []
+        return [", ".join(parts) if parts else "none"]
+    if counts is None:
+        return ["-", "-", "-", "-"]
+    replaces = sum(counts.get(op, 0) for op in ("replace", "create-replacement"))
+    return [str(counts.get("create", 0)), str(counts.get("update", 0)), str(counts.get("delete", 0)), str(replaces)]
+
+
+def summary_table(outcomes: list[Outcome], operation: str, expect_no_changes: bool) -> str:
+    if operation in (REFRESH, REFRESH_PREVIEW):
+        header = ["STACK", "DRIFT", "RESULT"]
+    else:
+        header = ["STACK", "CREATE", "UPDATE", "DELETE", "REPLACE", "RESULT"]
+    rows = [header]
+    for outcome in sorted(outcomes, key=lambda o: o.stack):
+        rows.append([outcome.stack, *_changes_columns(outcome, operation), result_of(outcome, operation, expect_no_changes)])
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[-1] for row in rows]
+    return "\n".join(lines)
+
+
+def exit_code(outcomes: list[Outcome], expect_no_changes: bool) -> int:
+    if any(o.error is not None for o in outcomes):
+        return 1
+    if expect_no_changes and any(o.changed for o in outcomes):
+        return 2
+    return 0
+
+
+# -- the command -----------------------------------------------------------------------------------------
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m pulumi_groups deploy",
+        description="Run preview/up/refresh on every stack matching a pattern and print one summary.",
+    )
+    parser.add_argument("--stacks", action="append", required=True, metavar="GLOB",
+                        help="stack names to run, e.g. 'brand-*' (repeatable, or comma-separated)")
+    operation = parser.add_mutually_exclusive_group()
+    operation.add_argument("--preview", dest="operation", action="store_const", const=PREVIEW, help="(default)")
+    operation.add_argument("--up", dest="operation", action="store_const", const=UP)
+    operation.add_argument("--refresh", dest="operation", action="store_const", const=REFRESH)
+    parser.add_argument("--expect-no-changes", action="store_true",
+                        help="exit 2 when a preview shows changes or a refresh finds drift (refresh: state left as is)")
+    parser.add_argument("--parallel", type=int, default=DEFAULT_PARALLEL, help=f"stacks at once (default {DEFAULT_PARALLEL})")
+    args = parser.parse_args(argv)
+    args.operation = args.operation or PREVIEW
+    if args.expect_no_changes and args.operation == UP:
+        parser.error("--expect-no-changes goes with --preview or --refresh (an up applies its changes)")
+    if args.parallel < 1:
+        parser.error("--parallel must be at least 1")
+    args.patterns = [p.strip() for value in args.stacks for p in value.split(",") if p.strip()]
+    return args
+
+
+def main(argv: list[str], api_factory: Callable[[Path], Any] | None = None) -> int:
+    """``api_factory(repo)`` returns the Automation API seam (tests pass a fake)."""
+    args = _parse(argv)
+    repo = repo_root()
+    matched = discover(repo / "stacks", args.patterns)
+    if not matched:
+        known = ", ".join(p.name[len("Pulumi."):-len(".yaml")] for p in sorted((repo / "stacks").glob("Pulumi.*.yaml")))
+        print(f"deploy: no stack file matches {', '.join(args.patterns)} (stacks: {known or 'none'})", file=sys.stderr)
+        return 1
+    if api_factory is None:
+        pulumi = find_pulumi(repo)
+        if pulumi is None:
+            print(f"deploy needs the pulumi CLI (it drives it through the Automation API).\n{INSTALL_HELP}", file=sys.stderr)
+            return 1
+        api = AutomationApi(repo, pulumi)
+    else:
+        api = api_factory(repo)
+
+    operation = REFRESH_PREVIEW if args.operation == REFRESH and args.expect_no_changes else args.operation
+    printer = Printer()
+    print(f"deploy: {operation} on {len(matched)} stack(s), {args.parallel} at a time: {', '.join(n for n, _ in matched)}")
+
+    def read(entry: tuple[str, Path]) -> StackInfo:
+        name, path = entry
+        info = StackInfo(name, path)
+        try:
+            config = api.read_config(name, create=operation in (PREVIEW, UP))
+            info.capillary, info.appids = identities(config, dict(os.environ))
+        except Exception as exc:  # noqa: BLE001 - reported in the summary; the others still run
+            info.problem = f"reading its config: {failure_reason(exc)}"
+        return info
+
+    with ThreadPoolExecutor(max_workers=args.parallel) as pool:
+        infos = list(pool.map(read, matched))
+    runnable = [info for info in infos if info.problem is None]
+    limits = rate_limits(runnable, args.parallel)
+
+    def execute(info: StackInfo) -> Outcome:
+        config_text = None
+        if info.name in limits:
+            config_text, warnings = stack_files.with_rate_limits(stack_files.load(info.file), limits[info.name])
+            shares = ", ".join(f"{org} {rpm:g}/min" for org, rpm in sorted(limits[info.name].items()))
+            printer.line(info.name, f"shared Capillary credentials: requestsPerMinute for this run: {shares}")
+            for warning in warnings:
+                printer.line(info.name, f"warning: {warning}")
+        printer.line(info.name, f"{operation} started")
+        counts = api.run(info.name, operation, config_text=config_text, on_output=lambda line: printer.line(info.name, line))
+        return Outcome(info.name, counts=counts)
+
+    outcomes = run_all(runnable, args.parallel, execute)
+    outcomes += [Outcome(info.name, error=info.problem) for info in infos if info.problem is not None]
+    print()
+    print(summary_table(outcomes, operation, args.expect_no_changes))
+    return exit_code(outcomes, args.expect_no_changes)

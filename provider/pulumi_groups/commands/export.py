@@ -1,0 +1,224 @@
+"""``python -m pulumi_groups export --org KEY [--stack-file FILE] [--stack NAME] [--dry-run]``
+
+Bootstraps a stack from a live org: lists every badge group and reward group of the org (all
+pages, 100 a page) and merges them into the stack file's declarations with ``adopt: true``, so
+the first ``pulumi up`` takes them over instead of failing on "name must be unique".
+
+- Credentials come from the stack's config, read through the Automation API when the ``pulumi``
+  CLI is there (it decrypts secrets with the stack's secrets provider), else from the file's
+  plaintext values; the environment (``CAPILLARY_*``) is the last fallback for the org
+  ``default``, as in the provider. Nothing read is ever printed.
+- Merging is by (org, name): an entry already declared is left exactly as it is (the next
+  preview shows any difference to the live group as an update); new entries are appended,
+  sorted by name, with ``org:`` unless the org is keyed ``default``; inactive reward groups get
+  ``active: false``.
+- The file keeps its comments, order, ``encryptionsalt`` and secure values, and is replaced in
+  one atomic rename.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..capillary import settings as capillary_settings
+from ..capillary.common import as_int
+from ..declarations import default_scope
+from ..errors import GroupsError
+from . import stack_files
+from .cli_support import find_pulumi
+
+BADGE_LIST = "pulumi-groups:badgeGroups"
+REWARD_LIST = "pulumi-groups:rewardGroups"
+
+
+@dataclass
+class Merged:
+    """What a merge did to one list."""
+
+    listed: int = 0
+    added: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # already declared: left untouched
+    differs: list[str] = field(default_factory=list)  # already declared with other values than live
+    inactive: int = 0
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m pulumi_groups export",
+        description="Write an org's existing badge and reward groups into a stack file as declarations with adopt: true.",
+    )
+    parser.add_argument("--org", required=True, help="org key in capillary:orgs (or 'default')")
+    parser.add_argument("--stack", help="stack name (default: from --stack-file, else the org key)")
+    parser.add_argument("--stack-file", type=Path, help="stack file (default: stacks/Pulumi.<stack>.yaml)")
+    parser.add_argument("--dry-run", action="store_true", help="print what would be added; write nothing")
+    args = parser.parse_args(argv)
+    if args.stack is None:
+        name = args.stack_file.name if args.stack_file else ""
+        args.stack = name[len("Pulumi."):-len(".yaml")] if name.startswith("Pulumi.") and name.endswith(".yaml") else args.org
+    if args.stack_file is None:
+        args.stack_file = Path("stacks") / f"Pulumi.{args.stack}.yaml"
+    return args
+
+
+def _project_dir(stack_file: Path) -> Path | None:
+    """The Pulumi project a stack file belongs to (``Pulumi.yaml`` beside it or one level up)."""
+    folder = stack_file.resolve().parent
+    for candidate in (folder, folder.parent):
+        if (candidate / "Pulumi.yaml").exists():
+            return candidate
+    return None
+
+
+def config_from_cli(project: Path, stack: str) -> dict[str, str]:
+    """The stack's whole config, secrets decrypted, through the Automation API (needs the CLI)."""
+    from .automation import AutomationApi
+
+    pulumi = find_pulumi(project)
+    assert pulumi is not None
+    return AutomationApi(project, pulumi).read_config(stack)
+
+
+def read_config(stack: str, stack_file: stack_files.StackFile) -> tuple[dict[str, str], list[str]]:
+    """``(config, secret paths that could not be read)``: the CLI when it is there, else the file."""
+    project = _project_dir(stack_file.path)
+    if project is not None and find_pulumi(project) is not None:
+        try:
+            config = config_from_cli(project, stack)
+            print(f"credentials: stack {stack!r} config, read through the pulumi CLI")
+            return config, []
+        except Exception as exc:  # noqa: BLE001 - e.g. stack not initialised, wrong passphrase
+            first_line = next((line for line in str(exc).splitlines() if "error" in line.lower()), type(exc).__name__)
+            print(f"could not read stack {stack!r} through the pulumi CLI ({first_line.strip()[:160]}); "
+                  f"using the plaintext values of {stack_file.path} and the environment")
+    plain = stack_files.plaintext_config(stack_file)
+    print(f"credentials: plaintext values of {stack_file.path}, then CAPILLARY_* for the org 'default'")
+    return plain.values, plain.secret_paths
+
+
+def _existing_key(entry: Any, default_org: str | None) -> tuple[str | None, Any] | None:
+    if not isinstance(entry, dict):
+        return None
+    return (entry.get("org") or default_org, entry.get("name"))
+
+
+def _flow_entry(**values: Any):
+    from ruamel.yaml.comments import CommentedMap
+
+    entry = CommentedMap((k, v) for k, v in values.items() if v is not None)
+    entry.fa.set_flow_style()  # one line per group: `- {name: GOLD, rank: 3, adopt: true}`
+    return entry
+
+
+def merge_list(config: Any, list_key: str, org: str, default_org: str | None, live: list[dict], to_entry) -> Merged:
+    """Append an entry for each live group not yet declared in ``org``; never touch the others."""
+    from ruamel.yaml.comments import CommentedSeq
+
+    merged = Merged(listed=len(live))
+    entries = config.get(list_key)
+    if entries is None:
+        entries = config[list_key] = CommentedSeq()
+    if not isinstance(entries, list):
+        raise ValueError(f"{list_key} in the stack file is not a list (is it a secret?): cannot merge into it")
+    declared = {}
+    for entry in entries:
+        key = _existing_key(entry, default_org)
+        if key is not None:
+            declared.setdefault(key, entry)
+    new = []
+    for group in sorted(live, key=lambda g: (str(g.get("name")).casefold(), str(g.get("name")))):
+        name = group.get("name")
+        if not isinstance(name, str) or not name:
+            continue
+        entry = to_entry(group)
+        if (org, name) in declared:
+            merged.kept.append(name)
+            existing = declared[(org, name)]
+            different = [k for k in ("rank", "active") if k in entry and existing.get(k, True if k == "active" else None) != entry[k]]
+            if different:
+                merged.differs.append(f"{name!r} (" + ", ".join(f"{k}: declared {existing.get(k)}, live {entry[k]}" for k in different) + ")")
+            continue
+        if name in merged.added:
+            continue  # a vendor listing a name twice: one declaration is enough
+        if "active" in entry and entry["active"] is False:
+            merged.inactive += 1
+        new.append(_flow_entry(name=name, **{k: v for k, v in entry.items() if k != "name"},
+                               org=None if org == "default" else org, adopt=True))
+        merged.added.append(name)
+    entries.extend(new)
+    return merged
+
+
+def badge_entry(group: dict) -> dict:
+    return {"name": group.get("name"), "rank": as_int(group.get("rank"))}
+
+
+def reward_entry(group: dict) -> dict:
+    entry = {"name": group.get("name"), "rank": as_int(group.get("rank"))}
+    if group.get("isActive") is False:
+        entry["active"] = False  # declared as it is, so the first up does not re-activate it
+    return entry
+
+
+def _describe(kind: str, merged: Merged) -> str:
+    text = f"{merged.listed} {kind}s listed, {len(merged.added)} added, {len(merged.kept)} already declared (left as they are)"
+    if merged.inactive:
+        text += f", {merged.inactive} added as inactive"
+    return text
+
+
+def main(argv: list[str]) -> int:
+    args = _parse(argv)
+    try:
+        stack_file = stack_files.load(args.stack_file)
+    except (OSError, ValueError) as exc:
+        print(f"export: cannot read {args.stack_file}: {exc}", file=sys.stderr)
+        return 1
+    config, unreadable = read_config(args.stack, stack_file)
+    capillary = capillary_settings.load(config, os.environ)
+    org = capillary.orgs.get(args.org)
+    if org is None:
+        problem = capillary.problem_for(args.org)
+        secret_note = ""
+        ours = [path for path in unreadable if path.startswith("capillary:")]
+        if ours:
+            secret_note = (f"\n  {', '.join(ours)} is encrypted and the pulumi CLI is needed to decrypt it: install it "
+                           "(see `python -m pulumi_groups demo`) and run this again, with PULUMI_CONFIG_PASSPHRASE "
+                           "(or your secrets provider) set as for `pulumi up`")
+        print(f"export: {problem}{secret_note}", file=sys.stderr)
+        return 1
+
+    from ..capillary.client import client_for
+
+    client = client_for(org)
+    try:
+        badges = client.list_badge_groups()
+        rewards = client.list_reward_groups()
+    except GroupsError as exc:
+        print(f"export: {exc}", file=sys.stderr)
+        return 1
+
+    # Entries without `org:` belong to the stack's default org, as in the stack program.
+    default_org = default_scope(capillary.known_keys())
+    section = stack_file.config()
+    try:
+        badge_result = merge_list(section, BADGE_LIST, args.org, default_org, badges, badge_entry)
+        reward_result = merge_list(section, REWARD_LIST, args.org, default_org, rewards, reward_entry)
+    except ValueError as exc:
+        print(f"export: {args.stack_file}: {exc}", file=sys.stderr)
+        return 1
+
+    print(f"org {args.org!r}: {_describe('badge group', badge_result)}")
+    print(f"org {args.org!r}: {_describe('reward group', reward_result)}")
+    for name in badge_result.differs + reward_result.differs:
+        print(f"  declared differently from the live group (the next up changes the org to match the file): {name}")
+    if args.dry_run:
+        print(f"dry run: {args.stack_file} not written")
+        return 0
+    stack_file.save()
+    print(f"wrote {args.stack_file}; next: `pulumi preview -s {args.stack}` (the first up adopts these groups)")
+    return 0

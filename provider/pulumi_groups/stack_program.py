@@ -1,0 +1,146 @@
+"""The stack program behind ``stacks/__main__.py``: every group a stack declares as data.
+
+``stacks/Pulumi.<stack>.yaml`` holds, next to the credentials, up to three lists::
+
+    pulumi-groups:badgeGroups:   [{name, rank, org?, adopt?}, ...]
+    pulumi-groups:rewardGroups:  [{name, rank?, active?, org?, adopt?}, ...]
+    pulumi-groups:contactGroups: [{name, team_id, parent?, order?, remote_id?, account?, adopt?}, ...]
+
+Every list is checked first (``declarations.plan``): a bad entry stops the run at preview,
+before any resource is declared, with one message per problem naming stack, list and index.
+Resource names and the default-org rule are in ``pulumi_groups.declarations``.
+
+Stack outputs, for other stacks to read through stack references:
+``badgeGroups`` and ``rewardGroups`` ``{org: {name: id}}``, ``contactGroups`` ``{account: {name: id}}``
+(always present, ``{}`` when a stack declares none of a kind).
+"""
+
+from __future__ import annotations
+
+import os
+from types import SimpleNamespace
+from typing import Any
+
+import pulumi
+from pulumi.runtime import config as runtime_config
+
+from . import declarations
+from .capillary import BadgeGroup, RewardGroup
+from .capillary import settings as capillary_settings
+from .capillary.badge_group import BadgeGroupProvider
+from .capillary.reward_group import RewardGroupProvider
+from .declarations import DeclarationError, Kind, Plan, Scopes
+
+BADGE = Kind("badgeGroups", "badge group", "badge", "org", BadgeGroupProvider.fields)
+REWARD = Kind("rewardGroups", "reward group", "reward", "org", RewardGroupProvider.fields)
+CONTACT_LIST = "contactGroups"
+
+
+def _contact_kind() -> Kind:
+    """Built on first use: ``pulumi_groups.wesurvey`` is only needed by stacks declaring contacts."""
+    from .wesurvey.contact_group import ContactGroupProvider
+
+    return Kind(
+        CONTACT_LIST,
+        "contact group",
+        "contact",
+        "account",
+        ContactGroupProvider.fields,
+        extra_keys=("parent",),
+        hidden_fields=("parent_id",),  # declarations name their parent instead of giving its id
+    )
+
+
+def _config_get(key: str) -> Any:
+    return runtime_config.get_config(key)
+
+
+def config_keys() -> list[str]:
+    """Every stack config key the engine passed to this program."""
+    return sorted(set(runtime_config.CONFIG.get()) | set(runtime_config.get_config_env()))
+
+
+def capillary_scopes() -> Scopes:
+    config = capillary_settings.load(SimpleNamespace(get=_config_get), os.environ)
+    return Scopes(
+        noun="org",
+        known=tuple(config.entries.known_keys()),
+        explain=config.problem_for,
+        how_to_configure=config.entries.collection_problem
+        or "add capillary:orgs.<key> with host and credentials (see stacks/Pulumi.example-basic.yaml), "
+        "or set CAPILLARY_HOST and credentials in the environment for the org 'default'",
+    )
+
+
+def wesurvey_scopes() -> Scopes:
+    from .wesurvey import settings as wesurvey_settings
+
+    config = wesurvey_settings.load(SimpleNamespace(get=_config_get), os.environ)
+    return Scopes(
+        noun="account",
+        known=tuple(config.entries.known_keys()),
+        explain=config.problem_for,
+        how_to_configure=config.entries.collection_problem
+        or "add wesurvey:accounts.<key> with appId and secret (see stacks/Pulumi.example-basic.yaml), "
+        "or set WESURVEY_APP_ID and WESURVEY_SECRET in the environment for the account 'default'",
+    )
+
+
+def read_plan(stack: str) -> Plan:
+    """The checked declarations of this stack; raises ``DeclarationError``."""
+    raw_lists: dict[Kind, Any] = {BADGE: _config_get(BADGE.config_key), REWARD: _config_get(REWARD.config_key)}
+    contacts = _config_get(f"{declarations.NAMESPACE}:{CONTACT_LIST}")
+    if contacts not in (None, "", "[]"):
+        try:
+            raw_lists[_contact_kind()] = contacts
+        except ImportError as exc:
+            raise DeclarationError(
+                stack,
+                [f"{declarations.NAMESPACE}:{CONTACT_LIST} needs pulumi_groups.wesurvey, which does not import here ({exc})"],
+            ) from None
+
+    def scopes_for(kind: Kind) -> Scopes:
+        return wesurvey_scopes() if kind.scope_field == "account" else capillary_scopes()
+
+    return declarations.plan(stack, raw_lists, scopes_for, config_keys())
+
+
+def _resource_class(kind: Kind):
+    if kind.list_key == CONTACT_LIST:
+        from .wesurvey import ContactGroup
+
+        return ContactGroup
+    return {BADGE.list_key: BadgeGroup, REWARD.list_key: RewardGroup}[kind.list_key]
+
+
+def declare(plan: Plan) -> dict[str, dict[str, dict[str, pulumi.Output]]]:
+    """Declare every group (parents first) and return the stack outputs."""
+    declared: dict[tuple[str, str, str], pulumi.CustomResource] = {}
+    outputs: dict[str, dict[str, dict[str, pulumi.Output]]] = {
+        BADGE.list_key: {},
+        REWARD.list_key: {},
+        CONTACT_LIST: {},
+    }
+    for d in plan.declarations:
+        args = dict(d.args)
+        if d.parent is not None:
+            # The parent's id is unknown at preview; the engine orders the creates through it.
+            args["parent_id"] = declared[(d.kind.list_key, d.scope, d.parent)].id
+        resource = _resource_class(d.kind)(d.resource_name, **args)
+        declared[(d.kind.list_key, d.scope, d.name)] = resource
+        outputs[d.kind.list_key].setdefault(d.scope, {})[d.name] = resource.id
+    return outputs
+
+
+def run() -> None:
+    stack = pulumi.get_stack()
+    try:
+        plan = read_plan(stack)
+    except DeclarationError as exc:
+        # RunError: the CLI shows the message alone, without a Python traceback.
+        raise pulumi.RunError(str(exc)) from None
+    for key, value in declare(plan).items():
+        pulumi.export(key, value)
+
+
+__all__ = ["BADGE", "REWARD", "DeclarationError", "declare", "read_plan", "run"]

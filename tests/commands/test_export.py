@@ -1,0 +1,196 @@
+"""``python -m pulumi_groups export`` against the emulator over HTTP: every page, merged safely."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+
+from pulumi_groups.commands import export
+from tests.conftest import DEMO_ORG_ID
+
+BADGES = 130  # more than one page of 100
+REWARDS = 120
+SECURE = "v1:c2VjcmV0IGNpcGhlcnRleHQ=:v1:AAAAbm9uY2U=:Y2lwaGVy"
+SALT = "v1:9Xzq5tVhq1M=:v1:rD2Rz8bOWnDqfLmA:0tn6Jd5dlSmF9vB4RQ9wm0Kl4nfF3g=="
+
+
+@pytest.fixture(autouse=True)
+def no_pulumi_cli_and_no_stray_credentials(monkeypatch, tmp_path):
+    """No CLI on PATH (so the file and environment are the source) and no CAPILLARY_* leaking in."""
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    for name in list(os.environ):
+        if name.startswith("CAPILLARY_"):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def live_org(emulator):
+    for i in range(BADGES):
+        emulator.create_badge_group(DEMO_ORG_ID, f"B-{i:03d}", i % 10)
+    for i in range(REWARDS):
+        emulator.create_reward_group(DEMO_ORG_ID, f"R-{i:03d}", rank=i % 7 if i % 3 else None, active=i % 10 != 0)
+    return emulator
+
+
+def stack_text(url: str, password: str = "password: demo-password") -> str:
+    return f"""\
+# Brand EU: production loyalty org.
+encryptionsalt: {SALT}
+config:
+  capillary:requestsPerMinute: "100000"
+  capillary:orgs:
+    brand-eu:
+      host: {url}
+      username: demo.till
+      {password}
+  wesurvey:accounts:
+    default:
+      appId: demo-appid
+      secret:
+        secure: {SECURE}  # kept byte for byte
+  pulumi-groups:badgeGroups:
+    # hand-written before the export: B-000 is ranked on purpose
+    - {{name: B-000, rank: 99}}
+  pulumi-groups:rewardGroups:
+    - name: R-001
+      rank: 5
+"""
+
+
+def load(path: Path):
+    return YAML(typ="safe").load(path.read_text())
+
+
+def test_export_merges_every_page_of_both_kinds_and_keeps_the_file(live_org, tmp_path, capsys):
+    path = tmp_path / "Pulumi.brand-eu.yaml"
+    path.write_text(stack_text(live_org.url))
+    before = live_org.counters()["total"]
+
+    assert export.main(["--org", "brand-eu", "--stack-file", str(path)]) == 0
+
+    text = path.read_text()
+    doc = load(path)
+    badges = doc["config"]["pulumi-groups:badgeGroups"]
+    rewards = doc["config"]["pulumi-groups:rewardGroups"]
+    # Every live group is declared once: the hand-written ones untouched, the rest appended.
+    assert len(badges) == BADGES and len({b["name"] for b in badges}) == BADGES
+    assert len(rewards) == REWARDS and len({r["name"] for r in rewards}) == REWARDS
+    assert badges[0] == {"name": "B-000", "rank": 99}
+    assert rewards[0] == {"name": "R-001", "rank": 5}
+    new_badges = {b["name"]: b for b in badges[1:]}
+    assert new_badges["B-123"] == {"name": "B-123", "rank": 3, "org": "brand-eu", "adopt": True}
+    new_rewards = {r["name"]: r for r in rewards[1:]}
+    assert new_rewards["R-010"] == {"name": "R-010", "rank": 3, "active": False, "org": "brand-eu", "adopt": True}
+    assert new_rewards["R-011"] == {"name": "R-011", "rank": 4, "org": "brand-eu", "adopt": True}
+    assert new_rewards["R-003"] == {"name": "R-003", "org": "brand-eu", "adopt": True}  # no rank
+    assert sum(1 for r in rewards if r.get("active") is False) == REWARDS // 10
+    # Appended in name order, one line each; comments, salt and the secure value kept verbatim.
+    assert [b["name"] for b in badges[1:]] == sorted(new_badges)
+    assert "    - {name: B-001, rank: 1, org: brand-eu, adopt: true}\n" in text
+    assert text.startswith("# Brand EU: production loyalty org.\n")
+    assert "# hand-written before the export: B-000 is ranked on purpose" in text
+    assert f"encryptionsalt: {SALT}\n" in text
+    assert f"secure: {SECURE}  # kept byte for byte" in text
+    assert '  capillary:requestsPerMinute: "100000"\n' in text
+    assert "    - name: R-001\n      rank: 5\n" in text
+
+    output = capsys.readouterr()
+    assert "130 badge groups listed, 129 added, 1 already declared" in output.out
+    assert "120 reward groups listed, 119 added, 1 already declared" in output.out
+    assert "'B-000' (rank: declared 99, live 0)" in output.out
+    assert "demo-password" not in output.out + output.err
+    # Two badge pages, and two pages for each reward filter (active=true and active=false).
+    assert live_org.counters()["total"] - before >= 2 + 2
+
+    # A second export finds everything declared and changes nothing.
+    assert export.main(["--org", "brand-eu", "--stack-file", str(path)]) == 0
+    assert path.read_text() == text
+    assert "0 added, 130 already declared" in capsys.readouterr().out
+
+
+def test_export_into_a_new_file_with_the_default_org_from_the_environment(live_org, tmp_path, monkeypatch):
+    monkeypatch.setenv("CAPILLARY_HOST", live_org.url)
+    monkeypatch.setenv("CAPILLARY_USERNAME", "demo.till")
+    monkeypatch.setenv("CAPILLARY_PASSWORD", "demo-password")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "stacks").mkdir()
+
+    assert export.main(["--org", "default", "--stack", "brand-new"]) == 0
+
+    doc = load(tmp_path / "stacks" / "Pulumi.brand-new.yaml")
+    badges = doc["config"]["pulumi-groups:badgeGroups"]
+    assert len(badges) == BADGES
+    # The org keyed `default` is every stack's default org: entries need not name it.
+    assert badges[0] == {"name": "B-000", "rank": 0, "adopt": True}
+    assert "capillary:orgs" not in doc["config"]  # credentials are never written by export
+    assert not [p for p in (tmp_path / "stacks").iterdir() if p.name.startswith(".")]  # no temp file left
+
+
+def test_entries_without_org_count_for_the_stacks_only_org(live_org, tmp_path):
+    path = tmp_path / "Pulumi.brand-eu.yaml"
+    path.write_text(stack_text(live_org.url))
+    assert export.main(["--org", "brand-eu", "--stack-file", str(path), "--dry-run"]) == 0
+    # `B-000` has no `org:` but brand-eu is the stack's only org: already declared, not doubled.
+    assert path.read_text() == stack_text(live_org.url)  # dry run: nothing written
+
+
+def test_a_secret_credential_without_the_cli_is_explained(live_org, tmp_path, capsys):
+    path = tmp_path / "Pulumi.brand-eu.yaml"
+    original = stack_text(live_org.url, password=f"password:\n        secure: {SECURE}")
+    path.write_text(original)
+
+    assert export.main(["--org", "brand-eu", "--stack-file", str(path)]) == 1
+
+    err = capsys.readouterr().err
+    assert "capillary:orgs.brand-eu: give either username/password or clientKey/clientSecret" in err
+    assert "capillary:orgs.brand-eu.password is encrypted and the pulumi CLI is needed to decrypt it" in err
+    assert path.read_text() == original
+
+
+def test_with_the_cli_the_decrypted_stack_config_is_used(live_org, tmp_path, monkeypatch):
+    """Where the CLI is present, the Automation API's config (secrets decrypted) is the source."""
+    (tmp_path / "Pulumi.yaml").write_text("name: pulumi-groups\nruntime: python\n")
+    path = tmp_path / "Pulumi.brand-eu.yaml"
+    path.write_text(stack_text(live_org.url, password=f"password:\n        secure: {SECURE}"))
+    asked = []
+    monkeypatch.setattr(export, "find_pulumi", lambda project: "/opt/pulumi/bin/pulumi")
+
+    def fake_config_from_cli(project, stack):
+        asked.append((project, stack))
+        return {
+            "capillary:orgs": f'{{"brand-eu": {{"host": "{live_org.url}", "username": "demo.till", "password": "demo-password"}}}}',
+            "capillary:requestsPerMinute": "100000",
+        }
+
+    monkeypatch.setattr(export, "config_from_cli", fake_config_from_cli)
+    assert export.main(["--org", "brand-eu", "--stack-file", str(path)]) == 0
+    assert asked == [(tmp_path.resolve(), "brand-eu")]
+    assert len(load(path)["config"]["pulumi-groups:badgeGroups"]) == BADGES
+
+
+def test_unknown_org_and_api_failures_exit_1(emulator, tmp_path, capsys):
+    path = tmp_path / "Pulumi.x.yaml"
+    path.write_text(stack_text(emulator.url, password="password: wrong-password"))
+    assert export.main(["--org", "brand-xx", "--stack-file", str(path)]) == 1
+    assert "org 'brand-xx' is not configured (known orgs: brand-eu)" in capsys.readouterr().err
+    assert export.main(["--org", "brand-eu", "--stack-file", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "capillary org 'brand-eu': list badge groups" in err and "401" in err
+    assert "wrong-password" not in err
+
+
+def test_names_that_look_like_other_yaml_types_stay_strings(emulator, tmp_path):
+    odd = ["2024", "yes", "null", "Gold: tier #1", "- dash", "'quoted'", "Ünïcode 金"]
+    for rank, name in enumerate(odd):
+        emulator.create_badge_group(DEMO_ORG_ID, name, rank)
+    path = tmp_path / "Pulumi.brand-eu.yaml"
+    path.write_text(stack_text(emulator.url))
+    assert export.main(["--org", "brand-eu", "--stack-file", str(path)]) == 0
+    names = [b["name"] for b in load(path)["config"]["pulumi-groups:badgeGroups"][1:]]
+    assert sorted(names) == sorted(odd)
+    assert all(isinstance(name, str) for name in names)
