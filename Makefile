@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup demo test emulator reliability-report benchmark clean
+.PHONY: setup demo demo-stop test emulator clean
 
 setup: $(VENV)/.installed
 
@@ -15,6 +15,9 @@ $(VENV)/.installed: pyproject.toml
 
 demo: setup
 	$(PY) -m pulumi_groups demo
+
+demo-stop:
+	-kill $$(cat .demo/emulator.pid) 2>/dev/null; rm -f .demo/emulator.pid
 
 test: setup
 	$(PY) -m pytest
