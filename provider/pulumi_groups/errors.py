@@ -23,11 +23,14 @@ class CallContext:
     method: str = ""
     path: str = ""  # without query string
 
+    def action(self) -> str:
+        """What was asked, without where: ``create badge group 'GOLD'``."""
+        return self.operation + (f" {self.group!r}" if self.group else "")
+
     def describe(self) -> str:
-        what = self.operation + (f" {self.group!r}" if self.group else "")
         where = f"{self.vendor} {'account' if self.vendor == 'wesurvey' else 'org'} {self.scope!r}"
         call = f" ({self.method} {self.path})" if self.method else ""
-        return f"{where}: {what}{call}"
+        return f"{where}: {self.action()}{call}"
 
 
 class GroupsError(Exception):
@@ -49,6 +52,14 @@ class ApiError(GroupsError):
     request_id: str | None = None
     hint: str = ""
     extra: dict = field(default_factory=dict)
+    # Set when this call was a step another request needed first (the OAuth token call): the
+    # request it was for, e.g. "create badge group 'GOLD'". That request was never sent.
+    needed_for: str = ""
+    # The group operation this call served when the call itself names no group (a listing that
+    # answers every read of a refresh), e.g. "reading badge group 'GOLD' (id 65...) in org 'eu'".
+    during: str = ""
+    # Seconds the vendor asked to wait (its Retry-After header), for a caller that may try again.
+    retry_after: float | None = None
 
     def __post_init__(self) -> None:
         super().__init__(str(self))
@@ -66,6 +77,10 @@ class ApiError(GroupsError):
             detail.append(f"request id {self.request_id}")
         if detail:
             parts.append(": " + ", ".join(detail))
+        if self.needed_for:
+            parts.append(f" (needed to {self.needed_for}, which was not sent)")
+        if self.during:
+            parts.append(f", while {self.during}")
         if self.hint:
             parts.append(f". {self.hint}")
         return "".join(parts)
@@ -96,6 +111,12 @@ class RequestFailed(GroupsError):
     may_have_reached_vendor: bool
     status: int | None = None
     request_id: str | None = None
+    needed_for: str = ""  # as in ApiError
+    during: str = ""  # as in ApiError
+    hint: str = ""
+    # No answer within the read timeout: the vendor may still be working on the request, so a
+    # lookup right now cannot prove that it will not land.
+    in_flight: bool = False
 
     def __post_init__(self) -> None:
         super().__init__(str(self))
@@ -103,4 +124,10 @@ class RequestFailed(GroupsError):
     def __str__(self) -> str:
         extra = f", HTTP {self.status}" if self.status else ""
         extra += f", request id {self.request_id}" if self.request_id else ""
+        if self.needed_for:
+            extra += f" (needed to {self.needed_for}, which was not sent)"
+        if self.during:
+            extra += f", while {self.during}"
+        if self.hint:
+            extra += f". {self.hint}"
         return f"{self.context.describe()} failed: {self.reason}{extra}"

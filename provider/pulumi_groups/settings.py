@@ -6,8 +6,9 @@ Rules (see the README, "Configuration"):
 - The key ``default`` may instead come from shorthand keys (``capillary:host`` ...) and, last,
   from environment variables (``CAPILLARY_HOST`` ...). One source supplies a whole entry: fields
   are never mixed from two sources, so a stray environment variable cannot change a stack's org.
-- Tuning (``requestsPerMinute``, ``timeoutSeconds``) is read at the top level and may be
-  overridden inside each entry; numbers or numeric strings.
+- Tuning (``requestsPerMinute``, ``timeoutSeconds``, ``retryBudgetSeconds``,
+  ``retryBackoffSeconds``) is read at the top level and may be overridden inside each entry;
+  numbers or numeric strings.
 
 Nothing here raises for bad config: problems are recorded per entry (or for the whole
 collection) and reported by ``check`` on the resources that use them, naming key and fix.
@@ -19,8 +20,16 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
+from .transport import RetryPolicy
+
 DEFAULT_KEY = "default"
-TUNING_FIELDS = ("requestsPerMinute", "timeoutSeconds")
+TUNING_FIELDS = ("requestsPerMinute", "timeoutSeconds", "retryBudgetSeconds", "retryBackoffSeconds")
+# Retrying one request stops once retryBudgetSeconds have passed since its first failure;
+# retries wait 0, 2b, 4b, 8b, 16b seconds (+ up to b of jitter), b = retryBackoffSeconds.
+RETRY_DEFAULTS = {
+    "retryBudgetSeconds": RetryPolicy.budget_seconds,
+    "retryBackoffSeconds": RetryPolicy.backoff_factor,
+}
 
 
 @dataclass(frozen=True)
@@ -75,9 +84,10 @@ def read_entries(get: Callable[[str], Any], environ: Mapping[str, str], source: 
     entries = Entries()
     ns = source.namespace
     problems: list[str] = []
+    tuning_fields = TUNING_FIELDS
     top_tuning = {
         name: _number(get(f"{ns}:{name}"), f"{ns}:{name}", problems, minimum=0.001)
-        for name in TUNING_FIELDS
+        for name in tuning_fields
     }
     if problems:
         entries.collection_problem = "; ".join(problems)
@@ -122,19 +132,19 @@ def read_entries(get: Callable[[str], Any], environ: Mapping[str, str], source: 
 
     for key, entry in list(entries.values.items()):
         where = f"{ns}:{source.collection}.{key}"
-        unknown = sorted(set(entry) - set(source.fields) - set(TUNING_FIELDS))
+        unknown = sorted(set(entry) - set(source.fields) - set(tuning_fields))
         if unknown:
             entries.problems[key] = (
                 f"{where}: unknown field(s) {', '.join(unknown)}; allowed: "
-                f"{', '.join(source.fields + TUNING_FIELDS)}"
+                f"{', '.join(source.fields + tuning_fields)}"
             )
             del entries.values[key]
             continue
         entry_problems: list[str] = []
-        for name in TUNING_FIELDS:
+        for name in tuning_fields:
             value = _number(entry.get(name), f"{where}.{name}", entry_problems, minimum=0.001)
             chosen = value if value is not None else top_tuning[name]
-            entry[name] = chosen if chosen is not None else source.defaults.get(name)
+            entry[name] = chosen if chosen is not None else {**RETRY_DEFAULTS, **source.defaults}.get(name)
         for name in source.fields:
             value = entry.get(name)
             if value is not None and not isinstance(value, str):
@@ -151,3 +161,10 @@ def read_entries(get: Callable[[str], Any], environ: Mapping[str, str], source: 
 def config_getter(config: Any) -> Callable[[str], Any]:
     """A ``get(key)`` over a ``pulumi.dynamic.Config``, a plain dict, or nothing."""
     return (lambda key: None) if config is None else config.get
+
+
+def retry_policy(entry: Mapping[str, Any]) -> RetryPolicy:
+    """The retry policy an entry's tuning asks for."""
+    return RetryPolicy(
+        budget_seconds=float(entry["retryBudgetSeconds"]), backoff_factor=float(entry["retryBackoffSeconds"])
+    )

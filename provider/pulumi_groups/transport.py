@@ -12,19 +12,27 @@ create must never run twice by accident:
   timeouts, 429 and 5xx with backoff and jitter, honouring ``Retry-After``.
 - ``create``: only what certainly never reached the vendor (connection refused, 429). A timeout,
   reset or unreadable answer surfaces as ``RequestFailed(may_have_reached_vendor=True)`` and the
-  provider looks the group up before it creates again.
+  provider looks the group up before it creates again. A 5xx (even with ``Retry-After``) is not
+  re-sent either: it may come from a gateway after the vendor made the group.
+
+An answer whose body is not JSON (a truncated body, a proxy's HTML page) passes urllib3 as a
+success, since it never reads the body: idempotent calls are re-sent for it here, under the same
+count, backoff and time budget as urllib3's retries.
 """
 
 from __future__ import annotations
 
+import email.utils
 import json
 import logging
+import random
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import InvalidHeader
 from urllib3.util.retry import Retry
 
 from .errors import ApiError, AuthRejected, CallContext, RequestFailed
@@ -47,10 +55,17 @@ for _name in ("urllib3.connectionpool", "urllib3.util.retry"):
 @dataclass(frozen=True)
 class RetryPolicy:
     retries: int = 5
-    backoff_factor: float = 0.5
+    backoff_factor: float = 0.5  # retries wait 0, 2b, 4b, 8b, 16b (+ up to b of jitter)
     backoff_max: float = 20.0
     retry_after_max: int = 30  # one Retry-After answer must not park one of the 4 workers for long
-    budget_seconds: float = 90.0  # total time spent retrying one request
+    budget_seconds: float = 90.0  # time spent retrying one request, from its first failure
+
+    def backoff(self, retry: int) -> float:
+        """Seconds to wait before retry number ``retry`` (1, 2, ...): urllib3's formula."""
+        if retry <= 1:
+            return 0.0
+        value = self.backoff_factor * (2 ** (retry - 1)) + random.random() * self.backoff_factor
+        return min(self.backoff_max, value)
 
 
 @dataclass(frozen=True)
@@ -95,12 +110,23 @@ class BudgetedRetry(Retry):
         return min(super().get_backoff_time(), max(self._remaining(), 0.0))
 
     def parse_retry_after(self, retry_after: str) -> float:
-        return min(super().parse_retry_after(retry_after), max(self._remaining(), 0.0))
+        try:
+            seconds = super().parse_retry_after(retry_after)
+        except InvalidHeader:
+            return 0.0  # an unreadable Retry-After is no Retry-After: back off instead
+        return min(seconds, max(self._remaining(), 0.0))
 
     def sleep(self, response: Any = None) -> None:
         super().sleep(response)
         if self.limiter is not None:
             self.limiter.acquire()
+
+
+class CreateRetry(BudgetedRetry):
+    """Creates: urllib3 re-sends any 503 (and 413) that carries ``Retry-After``, whatever the
+    status list says; a create may re-send only a 429, which the vendor answers before it acts."""
+
+    RETRY_AFTER_STATUS_CODES = frozenset({429})
 
 
 def _retry(policy: RetryPolicy, limiter: RateLimiter | None, *, idempotent: bool) -> BudgetedRetry:
@@ -127,7 +153,7 @@ def _retry(policy: RetryPolicy, limiter: RateLimiter | None, *, idempotent: bool
             **common,
         )
     # read=False: a create whose request was sent must not be re-sent blindly.
-    return BudgetedRetry(
+    return CreateRetry(
         read=False, allowed_methods=frozenset({"POST"}), status_forcelist=frozenset({429}), **common
     )
 
@@ -173,6 +199,7 @@ class Transport:
         retry: RetryPolicy = RetryPolicy(),
         default_headers: dict[str, str] | None = None,
         classify: Callable[[int, Any, str], type[ApiError]] | None = None,
+        auth_hint: str = "",
     ) -> None:
         self.vendor = vendor
         self.scope = scope
@@ -180,6 +207,8 @@ class Transport:
         self.auth = auth
         self.limiter = limiter
         self.timeouts = timeouts
+        self.retry = retry
+        self._auth_hint = auth_hint  # what to check when the vendor refuses the credentials
         self._decode_error = decode_error
         self._classify = classify or (lambda status, code, message: ApiError)
         self._request_id_header = request_id_header
@@ -219,9 +248,8 @@ class Transport:
         """Send one logical request and return its decoded answer, or raise a ``GroupsError``."""
         context = self.context(operation, group, method, path)
         for attempt in (1, 2):
-            used = self.auth.credentials(self) if (authenticated and self.auth) else ({}, {})
-            response = self._send(method, path, params, json_body, used, idempotent, context)
-            body, request_id = self._parse(response, context)
+            used = self._credentials(context) if (authenticated and self.auth) else ({}, {})
+            response, body, request_id = self._exchange(method, path, params, json_body, used, idempotent, context)
             if authenticated and self.auth and attempt == 1 and self.auth.rejected(response, body):
                 self.auth.invalidate(used)
                 continue
@@ -233,8 +261,42 @@ class Transport:
                 error_type: type[ApiError] = AuthRejected
             else:
                 error_type = self._classify(response.status_code, code, message)
-            raise error_type(context, response.status_code, code, message, request_id)
+            error = error_type(
+                context, response.status_code, code, message, request_id, retry_after=_retry_after(response)
+            )
+            if response.status_code in (401, 403) or error_type is AuthRejected:
+                error.hint = self._auth_hint
+            raise error
         return Response(response.status_code, body, request_id)
+
+    def _credentials(self, context: CallContext) -> tuple[dict[str, str], dict[str, str]]:
+        """The auth headers/params; a failed token call names the request it was needed for."""
+        try:
+            return self.auth.credentials(self)
+        except (ApiError, RequestFailed) as failed:
+            if not failed.needed_for:
+                failed.needed_for = context.action()
+            raise
+
+    def _exchange(self, method, path, params, json_body, used, idempotent, context):
+        """One request (urllib3 retries underneath) and its parsed answer. An idempotent call
+        whose success answer is not JSON is sent again, within the retry count and the time
+        budget (a failure status had its retries from urllib3 already)."""
+        first_failure: float | None = None
+        resent = 0
+        while True:
+            response = self._send(method, path, params, json_body, used, idempotent, context)
+            try:
+                body, request_id = self._parse(response, context)
+                return response, body, request_id
+            except RequestFailed:
+                now = time.monotonic()
+                first_failure = first_failure if first_failure is not None else now
+                remaining = self.retry.budget_seconds - (now - first_failure)
+                if not idempotent or response.status_code >= 400 or resent >= self.retry.retries or remaining <= 0:
+                    raise
+                resent += 1
+                time.sleep(min(self.retry.backoff(resent), remaining))
 
     def _send(self, method, path, params, json_body, used, idempotent, context) -> requests.Response:
         headers, auth_params = used
@@ -258,9 +320,13 @@ class Transport:
         except requests.exceptions.ConnectTimeout:
             raise RequestFailed(context, f"could not connect within {self.timeouts.connect:g}s", False) from None
         except requests.exceptions.ConnectionError as exc:
-            raise RequestFailed(context, _describe_connection_error(exc), _may_have_arrived(exc)) from None
+            raise RequestFailed(
+                context, _describe_connection_error(exc, self.timeouts), _may_have_arrived(exc), in_flight=_timed_out(exc)
+            ) from None
         except requests.exceptions.Timeout:
-            raise RequestFailed(context, f"no answer within {self.timeouts.read:g}s (read timeout)", True) from None
+            raise RequestFailed(
+                context, f"no answer within {self.timeouts.read:g}s (read timeout)", True, in_flight=True
+            ) from None
         except requests.exceptions.RequestException as exc:
             raise RequestFailed(context, f"request failed ({type(exc).__name__})", True) from None
 
@@ -277,6 +343,22 @@ class Transport:
         if request_id is None and self._request_id_field and isinstance(body, dict):
             request_id = body.get(self._request_id_field) or None
         return body, request_id
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    """The answer's Retry-After in seconds (delta-seconds or an HTTP date), None when absent."""
+    value = (response.headers.get("Retry-After") or "").strip()
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
 
 
 def _reason_chain(exc: BaseException) -> list[BaseException]:
@@ -298,14 +380,28 @@ def _may_have_arrived(exc: BaseException) -> bool:
     return True
 
 
-def _describe_connection_error(exc: BaseException) -> str:
+def _timed_out(exc: BaseException) -> bool:
     import urllib3.exceptions as u3
 
-    for item in _reason_chain(exc):
-        if isinstance(item, (u3.NewConnectionError, ConnectionRefusedError)):
-            return "connection refused (is the host right and reachable?)"
+    return any(isinstance(item, u3.ReadTimeoutError) for item in _reason_chain(exc))
+
+
+def _describe_connection_error(exc: BaseException, timeouts: Timeouts) -> str:
+    """What went wrong on the wire, from the exception types only (their text holds the URL)."""
+    import urllib3.exceptions as u3
+
+    chain = _reason_chain(exc)
+    # urllib3 wraps the last failure in MaxRetryError once a retried request runs out of retries.
+    retried = "; gave up after retrying" if any(isinstance(i, u3.MaxRetryError) for i in chain) else ""
+    for item in chain:
         if isinstance(item, u3.NameResolutionError):
-            return "host name could not be resolved"
+            return "host name could not be resolved" + retried
+        if isinstance(item, (u3.NewConnectionError, ConnectionRefusedError)):
+            return "connection refused (is the host right and reachable?)" + retried
+        if isinstance(item, u3.ConnectTimeoutError):
+            return f"could not connect within {timeouts.connect:g}s" + retried
+        if isinstance(item, u3.ReadTimeoutError):
+            return f"no answer within {timeouts.read:g}s (read timeout)" + retried
         if isinstance(item, (ConnectionResetError, u3.ProtocolError)):
-            return "connection reset or closed before an answer arrived"
-    return "connection failed"
+            return "connection reset or closed before an answer arrived" + retried
+    return "connection failed" + retried

@@ -40,7 +40,9 @@ class OAuthAuth:
     """A token per org, fetched by one thread at a time and shared by all of them.
 
     There is no refresh token [doc]: a new one is generated when the cached one is within
-    ``TOKEN_RENEW_MARGIN_SECONDS`` of expiry, or after the API answered 401/498.
+    ``TOKEN_RENEW_MARGIN_SECONDS`` of expiry (a tenth of its lifetime for tokens shorter than ten
+    times that margin, so a short-lived token is not renewed on every request), or after the API
+    answered 401/498.
     """
 
     def __init__(self, client_key: str, client_secret: str, clock=time.monotonic) -> None:
@@ -49,15 +51,16 @@ class OAuthAuth:
         self._clock = clock
         self._lock = threading.Lock()
         self._token: str | None = None
-        self._expires_at = 0.0
+        self._renew_at = 0.0
         self.tokens_fetched = 0
 
     def __repr__(self) -> str:
         return "OAuthAuth(<hidden>)"
 
     def _current(self) -> str | None:
-        if self._token and self._clock() < self._expires_at - guesses.TOKEN_RENEW_MARGIN_SECONDS:
-            return self._token
+        token = self._token
+        if token and self._clock() < self._renew_at:
+            return token
         return None
 
     def credentials(self, transport: "Transport") -> tuple[dict[str, str], dict[str, str]]:
@@ -87,8 +90,9 @@ class OAuthAuth:
                 "the answer holds no accessToken",
                 answer.request_id,
             )
-        ttl = float(data.get("ttlSeconds") or 3600)
-        self._token, self._expires_at = token, self._clock() + ttl
+        ttl = _ttl(data.get("ttlSeconds"))
+        margin = min(guesses.TOKEN_RENEW_MARGIN_SECONDS, ttl / 10)
+        self._token, self._renew_at = token, self._clock() + ttl - margin
         self.tokens_fetched += 1
         return token
 
@@ -99,3 +103,12 @@ class OAuthAuth:
         with self._lock:
             if used[0].get("X-CAP-API-OAUTH-TOKEN") == self._token:
                 self._token = None
+
+
+def _ttl(value: Any) -> float:
+    """``ttlSeconds`` of a token answer; an hour when it is missing or not a positive number."""
+    try:
+        ttl = float(value)
+    except (TypeError, ValueError):
+        return 3600.0
+    return ttl if ttl > 0 else 3600.0

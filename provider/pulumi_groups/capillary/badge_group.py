@@ -42,6 +42,7 @@ def flatten(group: dict, inputs: dict) -> dict:
 
 class BadgeGroupProvider(CapillaryGroupProvider):
     kind = "badge group"
+    snapshot_kind = "badge"
     fields = (NAME, rank_field(required=True), ORG, ADOPT)
     outputs = OUTPUTS
 
@@ -53,6 +54,9 @@ class BadgeGroupProvider(CapillaryGroupProvider):
 
     def api_list_find_id(self, client, group_id, props):
         return find_by_id(client.list_badge_groups(), group_id)
+
+    def api_list_all(self, client, props):
+        return client.list_badge_groups()
 
     def api_find_existing(self, client, inputs):
         return find_by_name(client.list_badge_groups(), inputs["name"])

@@ -8,6 +8,7 @@ with the bare object (lists with ``groupRoList``/``pagingDto``, errors with ``st
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from .. import registry
 from ..errors import ApiError, NameTaken, NotFound
@@ -58,9 +59,13 @@ def classify(status: int, code: Any, message: str) -> type[ApiError]:
 
 
 class CapillaryClient:
-    def __init__(self, transport: Transport, reward_path: str = guesses.REWARD_GROUPS_PATH) -> None:
+    def __init__(
+        self, transport: Transport, reward_path: str = guesses.REWARD_GROUPS_PATH, *, credential: Any = None
+    ) -> None:
         self.transport = transport
         self.reward_path = reward_path
+        # registry.credential_key of the org (set by client_for): what read snapshots are keyed by.
+        self.credential = credential
 
     # -- badge groups ---------------------------------------------------------------------
     def list_badge_groups(self) -> list[dict]:
@@ -170,6 +175,16 @@ class CapillaryClient:
         ).body or {}
 
 
+def _auth_hint(org: OrgSettings) -> str:
+    pair = "clientKey/clientSecret" if org.uses_oauth else "username/password"
+    where = f"capillary:orgs.{org.key}" + (
+        " (or the capillary:* shorthand keys, or CAPILLARY_* variables)" if org.key == "default" else ""
+    )
+    url = urlsplit(org.base_url)  # scheme and host only: never a user:password@ in a message
+    host = f"{url.scheme}://{url.hostname}" + (f":{url.port}" if url.port else "")
+    return f"Check {pair} of {where} and that they belong to this org's cluster ({host})"
+
+
 def client_for(org: OrgSettings) -> CapillaryClient:
     """The process-wide client of one org: one token, one rate budget, one connection pool."""
     principal = org.client_key or org.username or ""
@@ -188,7 +203,9 @@ def client_for(org: OrgSettings) -> CapillaryClient:
             request_id_header=REQUEST_ID_HEADER,
             limiter=RateLimiter(org.requests_per_minute),
             timeouts=Timeouts(connect=min(5.0, org.timeout_seconds), read=org.timeout_seconds),
+            retry=org.retry,
+            auth_hint=_auth_hint(org),
         )
-        return CapillaryClient(transport)
+        return CapillaryClient(transport, credential=key)
 
     return registry.shared("capillary-client", key, build)

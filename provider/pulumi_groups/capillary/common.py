@@ -55,6 +55,13 @@ OUTPUTS = (
 
 class CapillaryGroupProvider(GroupProvider):
     scope_field = "org"
+    snapshot_config_key = "capillary:readSnapshot"
+    snapshot_kind: str  # "badge" / "reward": one listing per credential and kind
+
+    def snapshot_scope(self, client: CapillaryClient, props: dict) -> Any:
+        # Keyed by credential, not org key: two org keys with one credential are one org.
+        credential = getattr(client, "credential", None)
+        return None if credential is None else ("capillary", self.snapshot_kind, credential)
 
     def load_config(self, config: Any) -> settings.CapillaryConfig:
         return settings.load(config)

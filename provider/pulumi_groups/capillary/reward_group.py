@@ -59,8 +59,10 @@ def _rename_warning(label: str, old_name: Any, new_name: Any) -> str:
 
 class RewardGroupProvider(CapillaryGroupProvider):
     kind = "reward group"
+    snapshot_kind = "reward"
     fields = (NAME, rank_field(required=False), ACTIVE, ORG, ADOPT)
     outputs = OUTPUTS
+    create_fields = ("name", "rank")  # the create body has no isActive [doc]; a PUT sets it
 
     def flatten(self, group: dict, inputs: dict) -> dict:
         return flatten(group, inputs)
@@ -74,6 +76,9 @@ class RewardGroupProvider(CapillaryGroupProvider):
 
     def api_list_find_id(self, client, group_id, props):
         return find_by_id(client.list_reward_groups(), group_id)
+
+    def api_list_all(self, client, props):
+        return client.list_reward_groups()  # active and inactive: both are managed
 
     def api_find_existing(self, client, inputs):
         return find_by_name(client.list_reward_groups(name=inputs["name"]), inputs["name"])

@@ -6,7 +6,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from ..settings import DEFAULT_KEY, Entries, Source, config_getter, read_entries
+from ..settings import DEFAULT_KEY, Entries, Source, config_getter, read_entries, retry_policy
+from ..transport import RetryPolicy
 
 # Test clusters allow 100 requests per minute per key [doc]; stay under it by default.
 DEFAULT_REQUESTS_PER_MINUTE = 90.0
@@ -42,6 +43,7 @@ class OrgSettings:
     client_secret: str | None = field(default=None, repr=False)
     requests_per_minute: float = DEFAULT_REQUESTS_PER_MINUTE
     timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
+    retry: RetryPolicy = RetryPolicy()
 
     @property
     def uses_oauth(self) -> bool:
@@ -101,6 +103,7 @@ def _org(key: str, entry: dict[str, Any]) -> OrgSettings | str:
         client_secret=entry.get("clientSecret") if has_oauth else None,
         requests_per_minute=float(entry["requestsPerMinute"]),
         timeout_seconds=float(entry["timeoutSeconds"]),
+        retry=retry_policy(entry),
     )
 
 
