@@ -27,3 +27,6 @@ emulator: setup
 
 clean:
 	rm -rf $(VENV) .demo .pulumi build provider/*.egg-info
+
+reliability-report: setup
+	$(PY) scripts/reliability_report.py

@@ -186,8 +186,9 @@ def test_a_create_that_never_arrived_is_sent_again(emulator, provider):
 
 
 def test_create_never_raises_once_the_post_succeeded(emulator, provider, capsys):
-    # The create goes through; the read-back answer is unreadable.
-    emulator.set_faults([{"method": "GET", "path": "/groups$", "action": "malformed"}])
+    # The create goes through; the read-back is refused (a 400 is not retried, unlike an
+    # unreadable answer, which the transport re-sends).
+    emulator.set_faults([{"method": "GET", "path": "/groups$", "action": "status", "status": 400}])
     group_id, outs, _ = create(provider, name="Saved", order=2, remote_id="crm-7")
     assert live(emulator, group_id)["name"] == "Saved"
     assert (outs["name"], outs["order"], outs["remote_id"], outs["full_name"]) == ("Saved", 2, "crm-7", None)

@@ -105,8 +105,10 @@ def _with_hint(error: ApiError, facts: dict[str, Any]) -> ApiError:
 
 
 class WeSurveyClient:
-    def __init__(self, transport: Transport) -> None:
+    def __init__(self, transport: Transport, *, credential: Any = None) -> None:
         self.transport = transport
+        # registry.credential_key of the appid (set by client_for): what read snapshots are keyed by.
+        self.credential = credential
 
     @staticmethod
     def groups_path(team_id: int) -> str:
@@ -233,7 +235,9 @@ def client_for(account: AccountSettings) -> WeSurveyClient:
                 request_id_field=REQUEST_ID_FIELD,
                 limiter=limiter,
                 timeouts=Timeouts(connect=min(5.0, account.timeout_seconds), read=account.timeout_seconds),
-            )
+                retry=account.retry,
+            ),
+            credential=key,
         )
 
     return registry.shared("wesurvey-client", (key, account.key), build)

@@ -118,11 +118,15 @@ def flatten(group: dict, inputs: dict) -> dict:
     return {**record, "account": inputs["account"], "adopt": bool(inputs.get("adopt"))}
 
 
+# Marks a record built from the declaration, not read from WeSurvey: never cached as live.
+DECLARED_ONLY = "declared_only"
+
+
 def declared(group_id: Any, inputs: dict) -> dict:
     """The wire group as declared: what is known when reading it back failed (``read`` will
     complete the outputs)."""
     body = expand(inputs)
-    return {"id": group_id, "team_id": inputs["team_id"], **body, "remote_id": body["remote_id"] or ""}
+    return {"id": group_id, "team_id": inputs["team_id"], **body, "remote_id": body["remote_id"] or "", DECLARED_ONLY: True}
 
 
 def find_by_id(groups: list[dict], group_id: Any) -> dict | None:
@@ -159,6 +163,37 @@ class ContactGroupProvider(GroupProvider):
 
     def flatten(self, group: dict, inputs: dict) -> dict:
         return flatten(group, inputs)
+
+    def unique_key_enforced(self, inputs: dict) -> bool:
+        # Remote ids are unique per team [doc]; names are not, so a create without a remote id
+        # that timed out must never be sent a second time (it may still land).
+        return bool(inputs.get("remote_id"))
+
+    # -- read snapshot: one listing per team and parent -------------------------------------------
+    snapshot_config_key = "wesurvey:readSnapshot"
+
+    def snapshot_scope(self, client: WeSurveyClient, props: dict) -> Any:
+        credential = getattr(client, "credential", None)
+        if credential is None:
+            return None
+        inputs = self._inputs(props, strict=False)
+        return ("wesurvey", credential, inputs["team_id"], inputs["parent_id"])
+
+    def api_list_all(self, client: WeSurveyClient, props: dict) -> list[dict]:
+        inputs = self._inputs(props, strict=False)
+        try:
+            return client.list_groups(inputs["team_id"], parent_id=inputs["parent_id"])
+        except ApiError as failed:
+            if failed.code in _MISSING_PARENT_TYPES:
+                return []  # the stored parent is gone: the miss is confirmed in the whole team
+            raise
+
+    def api_confirm_missing(self, client: WeSurveyClient, group_id: str, props: dict) -> dict | None:
+        # Not under its stored parent: moved outside Pulumi (drift) or gone; the team tells.
+        return self.api_list_find_id(client, group_id, props)
+
+    def snapshot_entry(self, group: dict) -> dict | None:
+        return None if group.get(DECLARED_ONLY) else group
 
     # -- diff: replacements keep the tree intact ------------------------------------------------
     def diff(self, _id: str, olds: dict, news: dict) -> DiffResult:

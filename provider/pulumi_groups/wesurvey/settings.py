@@ -12,7 +12,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from ..settings import DEFAULT_KEY, Entries, Source, config_getter, read_entries
+from ..settings import DEFAULT_KEY, Entries, Source, config_getter, read_entries, retry_policy
+from ..transport import RetryPolicy
 from . import guesses
 
 DEFAULT_HOST = "https://open.wesurvey.com"
@@ -37,6 +38,7 @@ class AccountSettings:
     secret: str = field(repr=False)
     requests_per_minute: float = guesses.DEFAULT_REQUESTS_PER_MINUTE
     timeout_seconds: float = guesses.DEFAULT_TIMEOUT_SECONDS
+    retry: RetryPolicy = RetryPolicy()
 
 
 @dataclass
@@ -75,6 +77,7 @@ def _account(key: str, entry: dict[str, Any]) -> AccountSettings | str:
         secret=entry["secret"],
         requests_per_minute=float(entry["requestsPerMinute"]),
         timeout_seconds=float(entry["timeoutSeconds"]),
+        retry=retry_policy(entry),
     )
 
 
