@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup demo demo-stop test emulator clean
+.PHONY: setup demo demo-stop test emulator reliability-report benchmark clean
 
 setup: $(VENV)/.installed
 
@@ -30,3 +30,6 @@ clean:
 
 reliability-report: setup
 	$(PY) scripts/reliability_report.py
+
+benchmark: setup
+	$(PY) benchmarks/refresh_benchmark.py $(ARGS)
