@@ -23,17 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.reliability import corpus, load, scenarios  # noqa: E402
-
-
-def _wesurvey():
-    try:
-        import pulumi_groups.wesurvey  # noqa: F401
-    except ImportError:
-        return None
-    from tests.reliability import scenarios_wesurvey
-
-    return scenarios_wesurvey
+from tests.reliability import corpus, load, scenarios, scenarios_wesurvey  # noqa: E402
 
 
 def run_faults() -> list[scenarios.Outcome]:
@@ -43,9 +33,7 @@ def run_faults() -> list[scenarios.Outcome]:
         for kind in scenarios.KINDS
         for case in scenarios.TRANSIENT[:7]
     ]
-    wesurvey = _wesurvey()
-    if wesurvey is not None:
-        outcomes += [wesurvey.run_case(op, case, rid) for op, case, rid in wesurvey.matrix()]
+    outcomes += [scenarios_wesurvey.run_case(op, case, rid) for op, case, rid in scenarios_wesurvey.matrix()]
     return outcomes
 
 

@@ -20,10 +20,12 @@ class RecordingMocks(pulumi.runtime.Mocks):
     def __init__(self) -> None:
         self.resources: list[pulumi.runtime.MockResourceArgs] = []
         self._ids = itertools.count(6001)
+        self.id_of: dict[str, str] = {}
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
         self.resources.append(args)
-        return str(next(self._ids)), dict(args.inputs)
+        self.id_of[args.name] = str(next(self._ids))  # registration order varies: record, not guess
+        return self.id_of[args.name], dict(args.inputs)
 
     def call(self, args: pulumi.runtime.MockCallArgs):
         return {}
@@ -55,7 +57,7 @@ def test_type_token_inputs_and_a_tree_by_reference(mocks):
             "team_id": 53, "name": "NPS panel", "order": 1, "remote_id": "crm-1202", "account": "default", "adopt": False,
         }
         child = _by_name(mocks, "batch-2")
-        assert child.typ == CONTACT_GROUP and child.inputs["parent_id"] == "6001"  # panel's id, as the engine passes it
+        assert child.typ == CONTACT_GROUP and child.inputs["parent_id"] == mocks.id_of["panel"]  # as the engine passes it
         assert child.inputs.get("order") is None and child.inputs.get("remote_id") is None
         assert _by_name(mocks, "eu").inputs["account"] == "eu" and _by_name(mocks, "eu").inputs["adopt"] is True
 

@@ -16,7 +16,8 @@ import pulumi.dynamic
 
 from .. import timestamps
 from ..notices import warn
-from .common import ADOPT, NAME, ORG, OUTPUTS, CapillaryGroupProvider, as_int, find_by_id, find_by_name, rank_field
+from ..records import as_int, find_by_id, find_by_name
+from .common import ADOPT, NAME, ORG, OUTPUTS, CapillaryGroupProvider, rank_field
 
 
 def expand(inputs: dict) -> dict:

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from .. import registry
 from ..errors import ApiError, NameTaken, NotFound
 from ..paging import fetch_all
+from ..records import as_int
 from ..ratelimit import RateLimiter
 from ..transport import Timeouts, Transport
 from . import guesses
@@ -41,15 +42,8 @@ def decode_error(response: Any, body: Any) -> tuple[Any, str] | None:
     return None
 
 
-def _as_int(code: Any) -> int | None:
-    try:
-        return int(code)
-    except (TypeError, ValueError):
-        return None
-
-
 def classify(status: int, code: Any, message: str) -> type[ApiError]:
-    if _as_int(code) in NAME_TAKEN_CODES:
+    if as_int(code) in NAME_TAKEN_CODES:
         return NameTaken
     if status == 404 or (
         status in guesses.NOT_FOUND_STATUSES and any(w in message.lower() for w in guesses.NOT_FOUND_WORDS)

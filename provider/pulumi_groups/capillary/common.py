@@ -72,20 +72,3 @@ class CapillaryGroupProvider(GroupProvider):
             raise ConfigError(self.config.problem_for(scope))
         return client_for(org)
 
-
-def find_by_name(groups: list[dict], name: str) -> dict | None:
-    """Names are case-sensitive [doc]: 'Gold' and 'gold' are different groups."""
-    return next((g for g in groups if g.get("name") == name), None)
-
-
-def find_by_id(groups: list[dict], group_id: str) -> dict | None:
-    return next((g for g in groups if str(g.get("id")) == str(group_id)), None)
-
-
-def as_int(value: Any) -> int | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ..capillary import settings as capillary_settings
-from ..capillary.common import as_int
+from ..records import as_int
 from ..declarations import default_scope
 from ..errors import GroupsError
 from . import stack_files

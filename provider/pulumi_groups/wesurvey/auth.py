@@ -9,11 +9,11 @@ parameters: they must never reach a message, which is why errors are built from 
 
 from __future__ import annotations
 
-import threading
 import time
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..errors import ApiError
+from ..tokens import Credentials, TokenAuth, lifetime
 from . import guesses
 
 if TYPE_CHECKING:
@@ -32,32 +32,18 @@ def read_envelope(body: Any) -> tuple[str, str, str]:
     return str(body.get("code") or ""), str(error.get("type") or ""), str(message)
 
 
-class TokenAuth:
+class AccessTokenAuth(TokenAuth):
     """``appid`` + ``access_token`` query parameters, with the token fetched from the secret."""
 
+    renew_margin_seconds = guesses.TOKEN_RENEW_MARGIN_SECONDS
+    renew_margin_fraction = guesses.TOKEN_RENEW_MARGIN_FRACTION
+
     def __init__(self, app_id: str, secret: str, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__(clock)
         self._app_id = app_id
         self._secret = secret
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._token: str | None = None
-        self._renew_at = 0.0
-        self.tokens_fetched = 0
 
-    def __repr__(self) -> str:
-        return f"TokenAuth(app_id={self._app_id!r}, <secret and token hidden>)"
-
-    def _current(self) -> str | None:
-        return self._token if self._token and self._clock() < self._renew_at else None
-
-    def credentials(self, transport: "Transport") -> tuple[dict[str, str], dict[str, str]]:
-        token = self._current()
-        if token is None:
-            with self._lock:  # the other threads wait here and reuse what the first one fetched
-                token = self._current() or self._fetch(transport)
-        return {}, {"appid": self._app_id, "access_token": token}
-
-    def _fetch(self, transport: "Transport") -> str:
+    def fetch(self, transport: "Transport") -> tuple[str, float]:
         answer = transport.request(
             "GET",
             TOKEN_PATH,
@@ -75,14 +61,10 @@ class TokenAuth:
                 "the answer holds no data.access_token",
                 answer.request_id,
             )
-        try:
-            ttl = float(data.get("expires_in") or guesses.TOKEN_DEFAULT_TTL_SECONDS)
-        except (TypeError, ValueError):
-            ttl = guesses.TOKEN_DEFAULT_TTL_SECONDS
-        margin = min(guesses.TOKEN_RENEW_MARGIN_SECONDS, ttl * guesses.TOKEN_RENEW_MARGIN_FRACTION)
-        self._token, self._renew_at = str(token), self._clock() + ttl - margin
-        self.tokens_fetched += 1
-        return self._token
+        return str(token), lifetime(data.get("expires_in"), guesses.TOKEN_DEFAULT_TTL_SECONDS)
+
+    def attach(self, token: str) -> Credentials:
+        return {}, {"appid": self._app_id, "access_token": token}
 
     def rejected(self, response: Any, body: Any) -> bool:
         code, error_type, _ = read_envelope(body)
@@ -91,8 +73,3 @@ class TokenAuth:
             or code in guesses.TOKEN_REJECTED_CODES
             or guesses.TOKEN_REJECTED_TYPE_WORD in error_type.lower()
         )
-
-    def invalidate(self, used: tuple[dict[str, str], dict[str, str]]) -> None:
-        with self._lock:
-            if used[1].get("access_token") == self._token:  # another thread may have renewed it
-                self._token = None

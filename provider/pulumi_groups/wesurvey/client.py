@@ -14,10 +14,11 @@ from typing import Any, Iterable
 from .. import registry
 from ..errors import ApiError, AuthRejected, NameTaken, NotFound
 from ..paging import fetch_all
+from ..records import as_int
 from ..ratelimit import RateLimiter
 from ..transport import Timeouts, Transport
 from . import guesses
-from .auth import TokenAuth, read_envelope
+from .auth import AccessTokenAuth, read_envelope
 from .settings import AccountSettings
 
 REQUEST_ID_FIELD = "request_id"
@@ -147,7 +148,7 @@ class WeSurveyClient:
             batch = [group for group in data.get("list") or [] if isinstance(group, dict)]
             received += len(batch)
             # One more page while fewer than `total` have arrived (see guesses.PAGE_SIZE).
-            return batch, number + 1 if received < _as_int(data.get("total"), 0) else number
+            return batch, number + 1 if received < as_int(data.get("total"), 0) else number
 
         unique: dict[Any, dict] = {}
         for group in fetch_all(page, first_page=1):
@@ -209,18 +210,13 @@ class WeSurveyClient:
         )
 
 
-def _as_int(value: Any, default: int) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
 
 
 def client_for(account: AccountSettings) -> WeSurveyClient:
     """The process-wide client of one account. The token (and rate budget) belongs to the
     appid, so accounts that share an appid share them: a second token would void the first."""
     key = registry.credential_key("wesurvey", account.base_url, account.app_id, account.secret)
-    auth = registry.shared("wesurvey-token", key, lambda: TokenAuth(account.app_id, account.secret))
+    auth = registry.shared("wesurvey-token", key, lambda: AccessTokenAuth(account.app_id, account.secret))
     limiter = registry.shared("wesurvey-limiter", key, lambda: RateLimiter(account.requests_per_minute))
 
     def build() -> WeSurveyClient:

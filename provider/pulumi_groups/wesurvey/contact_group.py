@@ -20,6 +20,7 @@ from .. import timestamps
 from ..errors import ApiError, ConfigError, GroupsError, NotFound, RequestFailed
 from ..notices import notify, warn
 from ..provider import GroupProvider
+from ..records import as_int, find_by_id
 from ..schema import INT32_MAX, Field, Output, changed, is_unknown, normalized
 from . import guesses, settings
 from .client import WeSurveyClient, client_for
@@ -84,14 +85,14 @@ OUTPUTS = (
 def as_record(group: dict) -> dict:
     """A wire group -> the plain dict programs see (``list_contact_groups``) and outputs reuse."""
     return {
-        "id": _int_or_none(group.get("id")),
-        "team_id": _int_or_none(group.get("team_id")),
-        "parent_id": _int_or_none(group.get("parent_id")) or 0,
+        "id": as_int(group.get("id")),
+        "team_id": as_int(group.get("team_id")),
+        "parent_id": as_int(group.get("parent_id")) or 0,
         "name": group.get("name"),
         "full_name": group.get("full_name"),
-        "order": _int_or_none(group.get("order")),
+        "order": as_int(group.get("order")),
         "remote_id": group.get("remote_id") or None,  # "" means none [doc]
-        "source": _int_or_none(group.get("source")),
+        "source": as_int(group.get("source")),
         "is_valid": group.get("is_valid"),
         "created_at": timestamps.from_iso(group.get("created_at")),
         # `upd_at` [doc]; one sample spells it `updated_at` (and truncates it).
@@ -127,19 +128,6 @@ def declared(group_id: Any, inputs: dict) -> dict:
     complete the outputs)."""
     body = expand(inputs)
     return {"id": group_id, "team_id": inputs["team_id"], **body, "remote_id": body["remote_id"] or "", DECLARED_ONLY: True}
-
-
-def find_by_id(groups: list[dict], group_id: Any) -> dict | None:
-    return next((g for g in groups if str(g.get("id")) == str(group_id)), None)
-
-
-def _int_or_none(value: Any) -> int | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 # Errors that, while listing under a parent, only mean "not under that parent (any more)".
@@ -269,7 +257,7 @@ class ContactGroupProvider(GroupProvider):
             return next((g for g in groups if g.get("remote_id") == remote_id), None)
         siblings = client.list_groups(team_id, parent_id=inputs["parent_id"])
         same_name = [g for g in siblings if g.get("name") == inputs["name"]]
-        same_name.sort(key=lambda g: _int_or_none(g.get("id")) or 0)
+        same_name.sort(key=lambda g: as_int(g.get("id")) or 0)
         if len(same_name) > 1:
             warn(
                 f"{self.label(inputs)}: {len(same_name)} groups have this name under parent "
@@ -305,9 +293,9 @@ class ContactGroupProvider(GroupProvider):
             # from_id comes from state: the group may have moved since (outside Pulumi, or a move
             # whose answer was lost had landed). Move it from where it really is, once.
             live = find_by_id(client.list_groups(team_id), group_id)
-            if live is None or (_int_or_none(live.get("parent_id")) or 0) == old_parent:
+            if live is None or (as_int(live.get("parent_id")) or 0) == old_parent:
                 raise
-            live_parent = _int_or_none(live.get("parent_id")) or 0
+            live_parent = as_int(live.get("parent_id")) or 0
             retry = None if live_parent == new_parent else (live_parent, new_parent)
             client.update_group(team_id, group_id, inputs["name"], order=inputs["order"], move=retry)
         return self._read_back(client, group_id, inputs)
