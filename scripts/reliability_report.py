@@ -64,7 +64,7 @@ def summary_table(outcomes, corpus_result, load_run) -> str:
         ("Fault scenarios run (resource kind x operation x fault x credential)", f"{len(outcomes)} ({', '.join(kinds)})"),
         ("... where the provider kept every promise", f"{len(passed)} / {len(outcomes)}"),
         ("... of which the operation succeeded despite the fault", str(len(survived))),
-        ("... of which it failed with a clear message (persistent faults)", str(len(clean_failures))),
+        ("... of which it failed, as it should, with a clear message", str(len(clean_failures))),
         ("Duplicate groups, or groups missing from what the provider returned", str(sum(
             1 for o in broken if any("duplicate" in p or "missing from state" in p or "holds" in p for p in o.problems)
         ))),
@@ -140,9 +140,11 @@ def main(argv: list[str]) -> int:
     print(summary_table(outcomes, corpus_result, load_run))
     print("\n### Faults by operation\n")
     print("`ok`: the operation succeeded and the emulator holds exactly the groups the provider returned; "
-          "`error`: it failed (a persistent fault) with a message naming org/account, operation, group, "
+          "`error`: it failed (a persistent fault, or as noted) with a message naming org/account, operation, group, "
           "status/code and request id, and nothing was left half-made; `no call`: the operation sends no "
-          "request (badge groups cannot be deleted); `-`: not run.\n")
+          "request (badge groups cannot be deleted); `ok/error`: contact create with a remote id (ok) and "
+          "without one (error: a create whose answer never came is not sent twice, since WeSurvey names "
+          "are not unique; the error says to rerun with adopt: true); `-`: not run.\n")
     print(fault_table(outcomes))
 
     broken = [o for o in outcomes if not o.passed]

@@ -286,9 +286,17 @@ def secrets_in(text: str) -> list[str]:
 
 
 def check_message(
-    message: str, *, org: str, kind: str, group_words: tuple[str, ...], scope_word: str = "org"
+    message: str,
+    *,
+    org: str,
+    kind: str,
+    group_words: tuple[str, ...],
+    scope_word: str = "org",
+    request_id_in_header: bool = True,
 ) -> list[str]:
-    """What a failure must say: org, operation, group, status/code or wire problem, request id."""
+    """What a failure must say: org, operation, group, status/code or wire problem, request id
+    (for an unreadable answer only where the vendor sends it in a header: WeSurvey's is in the
+    body that could not be read)."""
     problems = []
     if f"{scope_word} {org!r}" not in message:
         problems.append(f"the message does not name {scope_word} {org!r}")
@@ -304,7 +312,7 @@ def check_message(
             problems.append("an HTTP failure without the vendor's error code")
     elif not re.search(r"no answer within|reset or closed|refused|could not connect|not valid JSON", message):
         problems.append("neither an HTTP status nor what went wrong on the wire")
-    elif "not valid JSON" in message and not re.search(r"request id [0-9a-f-]{36}", message):
+    elif "not valid JSON" in message and request_id_in_header and not re.search(r"request id [0-9a-f-]{36}", message):
         problems.append("an unreadable answer without the vendor's request id")
     leaked = secrets_in(message)
     if leaked:
