@@ -12,7 +12,7 @@ import secrets
 import time
 from typing import TYPE_CHECKING
 
-from . import guesses
+from . import guesses, org_groups
 from .capillary import GATEWAY, OrgPrincipal, authenticate
 from .errors import BadRequest, CapillaryError
 from .routing import Call, Route
@@ -68,11 +68,8 @@ def _check_name_and_rank(name, rank) -> None:
         raise CapillaryError(400, *problems)
 
 
-def _check_unique(store: "Store", org_id: int, name: str, except_id: str | None = None) -> None:
-    # Case-sensitive: "Gold" and "gold" are different groups [doc].
-    for group in store.badge_groups.values():
-        if group["orgId"] == org_id and group["name"] == name and group["id"] != except_id:
-            raise CapillaryError(400, NAME_NOT_UNIQUE)
+def _check_unique(store: "Store", org_id: int, name: str, except_id=None) -> None:
+    org_groups.check_unique(store.badge_groups, org_id, name, NAME_NOT_UNIQUE, except_id)
 
 
 def _new_object_id(store: "Store") -> str:
@@ -101,9 +98,8 @@ def create_group(store: "Store", org_id: int, name, rank, user_id: int) -> dict:
         return group
 
 
-def find_group(store: "Store", org_id: int, group_id: str) -> dict | None:
-    group = store.badge_groups.get(group_id)
-    return group if group is not None and group["orgId"] == org_id else None
+def find_group(store: "Store", org_id: int, group_id) -> dict | None:
+    return org_groups.find(store.badge_groups, org_id, group_id)
 
 
 def update_group(store: "Store", group: dict, changes: dict, user_id: int) -> dict:
@@ -116,16 +112,11 @@ def update_group(store: "Store", group: dict, changes: dict, user_id: int) -> di
         if "isActive" in changes and not isinstance(changes["isActive"], bool):
             raise ValueError("isActive must be a boolean")
         group.update({key: value for key, value in changes.items() if key in CONSOLE_FIELDS})
-        group["lastUpdatedBy"] = user_id
-        group["updated"] = now_micros()
-        store.save()
-        return group
+        return org_groups.touched(store, group, user_id)
 
 
 def groups_of(store: "Store", org_id: int) -> list[dict]:
-    """The org's groups, oldest first (insertion order is creation order)."""
-    with store.lock:
-        return [group for group in store.badge_groups.values() if group["orgId"] == org_id]
+    return org_groups.of_org(store, store.badge_groups, org_id)
 
 
 # --------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from . import guesses
+from . import guesses, org_groups
 from .capillary import REWARDS, OrgPrincipal, authenticate
 from .errors import BadRequest, CapillaryError
 from .routing import Call, Route
@@ -58,11 +58,8 @@ def _check_fields(name, rank, is_active) -> None:
         raise CapillaryError(400, guesses.REWARD_INVALID_IS_ACTIVE)
 
 
-def _check_unique(store: "Store", org_id: int, name: str, except_id: int | None = None) -> None:
-    # Among all of the org's groups, active or not; case-sensitive like badge groups.
-    for group in store.reward_groups.values():
-        if group["orgId"] == org_id and group["name"] == name and group["id"] != except_id:
-            raise CapillaryError(400, NAME_NOT_UNIQUE)
+def _check_unique(store: "Store", org_id: int, name: str, except_id=None) -> None:
+    org_groups.check_unique(store.reward_groups, org_id, name, NAME_NOT_UNIQUE, except_id)
 
 
 def create_group(store: "Store", org_id: int, name, rank, user_id: int, active: bool = True) -> dict:
@@ -86,9 +83,8 @@ def create_group(store: "Store", org_id: int, name, rank, user_id: int, active: 
         return group
 
 
-def find_group(store: "Store", org_id: int, group_id: int) -> dict | None:
-    group = store.reward_groups.get(group_id)
-    return group if group is not None and group["orgId"] == org_id else None
+def find_group(store: "Store", org_id: int, group_id) -> dict | None:
+    return org_groups.find(store.reward_groups, org_id, group_id)
 
 
 def update_group(store: "Store", group: dict, changes: dict, user_id: int) -> dict:
@@ -98,15 +94,11 @@ def update_group(store: "Store", group: dict, changes: dict, user_id: int) -> di
         _check_fields(merged["name"], merged["rank"], merged["isActive"])
         _check_unique(store, group["orgId"], merged["name"], except_id=group["id"])
         group.update(merged)
-        group["lastUpdatedBy"] = user_id
-        group["updated"] = now_micros()
-        store.save()
-        return group
+        return org_groups.touched(store, group, user_id)
 
 
 def groups_of(store: "Store", org_id: int) -> list[dict]:
-    with store.lock:
-        return [group for group in store.reward_groups.values() if group["orgId"] == org_id]
+    return org_groups.of_org(store, store.reward_groups, org_id)
 
 
 # --------------------------------------------------------------------------------------------
