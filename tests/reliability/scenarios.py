@@ -347,7 +347,29 @@ def _run(emu, kind, op, case, auth, read_snapshot, outcome: Outcome) -> None:
     if case.target == "token":
         registry.clear()  # as a fresh provider process: the operation's first request needs a token
     news = {**inputs, "rank": 4.0}
-    emu.set_faults(_plan(kind, op, case))
+    answer = run_operation(emu, provider, op, case, _plan(kind, op, case), inputs, group_id, outs, news, outcome)
+
+    problems = outcome.problems
+    if case.spec.get("retry_after") and outcome.result == "ok" and outcome.faults_fired:
+        wanted = min(case.spec["retry_after"], RETRY_BUDGET_SECONDS)
+        if outcome.seconds < wanted * 0.9:
+            problems.append(f"Retry-After {case.spec['retry_after']} not honoured: done in {outcome.seconds:.2f}s")
+        if outcome.seconds > RETRY_BUDGET_SECONDS + 1.0:
+            problems.append(f"Retry-After not capped by the retry budget: took {outcome.seconds:.2f}s")
+    if outcome.result != outcome.expected:
+        problems.append(f"expected {outcome.expected}, got {outcome.result}: {outcome.message}")
+    if outcome.faults_fired == 0 and (case.target != "operation" or OPERATION_REQUESTS[(kind, op)] is not None):
+        if not (case.target == "token" and OPERATION_REQUESTS[(kind, op)] is None):
+            problems.append("the fault never fired: the scenario tested nothing")
+    if outcome.result == "error":
+        words = (name, group_id) if group_id else (name,)
+        problems += check_message(outcome.message, org=ORG_KEY, kind=f"{kind} group", group_words=words)
+    problems += _judge_state(emu, kind, op, name, group_id, outs, news, answer, outcome.result)
+
+
+def run_operation(emu, provider, op, case, plan, inputs, group_id, outs, news, outcome: "Outcome") -> Any:
+    """Run one operation under a fault plan; record its result and what it cost in ``outcome``."""
+    emu.set_faults(plan)
     before = emu.counters()
     started = time.monotonic()
     answer: Any = None
@@ -375,23 +397,7 @@ def _run(emu, kind, op, case, auth, read_snapshot, outcome: Outcome) -> None:
     outcome.token_fetches = sum(after["token_fetches"].values()) - sum(before["token_fetches"].values())
     fired_429 = outcome.faults_fired if case.spec.get("status") == 429 else 0
     outcome.answers_429 = fired_429 + after["rate_limited"] - before["rate_limited"]
-
-    problems = outcome.problems
-    if case.spec.get("retry_after") and outcome.result == "ok" and outcome.faults_fired:
-        wanted = min(case.spec["retry_after"], RETRY_BUDGET_SECONDS)
-        if outcome.seconds < wanted * 0.9:
-            problems.append(f"Retry-After {case.spec['retry_after']} not honoured: done in {outcome.seconds:.2f}s")
-        if outcome.seconds > RETRY_BUDGET_SECONDS + 1.0:
-            problems.append(f"Retry-After not capped by the retry budget: took {outcome.seconds:.2f}s")
-    if outcome.result != outcome.expected:
-        problems.append(f"expected {outcome.expected}, got {outcome.result}: {outcome.message}")
-    if outcome.faults_fired == 0 and (case.target != "operation" or OPERATION_REQUESTS[(kind, op)] is not None):
-        if not (case.target == "token" and OPERATION_REQUESTS[(kind, op)] is None):
-            problems.append("the fault never fired: the scenario tested nothing")
-    if outcome.result == "error":
-        words = (name, group_id) if group_id else (name,)
-        problems += check_message(outcome.message, org=ORG_KEY, kind=f"{kind} group", group_words=words)
-    problems += _judge_state(emu, kind, op, name, group_id, outs, news, answer, outcome.result)
+    return answer
 
 
 def _judge_state(emu, kind, op, name, group_id, outs, news, answer, result) -> list[str]:

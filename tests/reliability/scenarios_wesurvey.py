@@ -10,14 +10,11 @@ made is the one that rerun takes over.
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 from pulumi_groups import registry
-from pulumi_groups.errors import GroupsError
 
 from .scenarios import (
-    DELAY_SECONDS,
     PERSISTENT,
     RETRY_BACKOFF_SECONDS,
     RETRY_BUDGET_SECONDS,
@@ -29,6 +26,7 @@ from .scenarios import (
     check_message,
     configured,
     engine_form,
+    run_operation,
 )
 
 ACCOUNT = "default"
@@ -115,33 +113,8 @@ def _run(emu, provider_cls, op, case, with_remote_id, outcome: Outcome) -> None:
     if case.target == "token":
         registry.clear()  # as a fresh provider process: the first request needs a token
     method, path = OPERATION_REQUESTS[op] if case.target == "operation" else TOKEN_REQUEST
-    emu.set_faults([{"method": method, "path": path, **case.spec}])
-    before = emu.counters()
-    started = time.monotonic()
-    answer: Any = None
-    try:
-        if op == "create":
-            answer = provider.create(inputs)
-        elif op == "read":
-            answer = provider.read(group_id, outs)
-        elif op == "update":
-            answer = provider.update(group_id, outs, {**inputs, "order": 4.0})
-        else:
-            answer = provider.delete(group_id, outs)
-        outcome.result = "ok"
-    except GroupsError as failure:
-        outcome.result, outcome.message = "error", str(failure)
-    except Exception as failure:  # noqa: BLE001
-        outcome.result, outcome.message = "crash", f"{type(failure).__name__}: {failure}"
-    outcome.seconds = time.monotonic() - started
-    if op == "create" and case.spec["action"] == "delay":
-        time.sleep(DELAY_SECONDS + 0.2)  # let delayed creates land before the state is judged
-    emu.clear_faults()
-    after = emu.counters()
-    outcome.requests = after["total"] - before["total"]
-    outcome.faults_fired = after["faults_fired"] - before["faults_fired"]
-    outcome.token_fetches = sum(after["token_fetches"].values()) - sum(before["token_fetches"].values())
-    outcome.answers_429 = outcome.faults_fired if case.spec.get("status") == 429 else 0
+    plan = [{"method": method, "path": path, **case.spec}]
+    answer = run_operation(emu, provider, op, case, plan, inputs, group_id, outs, {**inputs, "order": 4.0}, outcome)
 
     problems = outcome.problems
     may_still_land = "may still be created" in outcome.message
