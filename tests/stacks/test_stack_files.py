@@ -25,6 +25,16 @@ def test_project_file_points_pulumi_at_the_stacks_and_the_virtualenv():
     assert (REPO / "stacks" / "__main__.py").read_text().count("run()") == 1
 
 
+def test_the_provider_process_finds_the_project_virtualenv_from_the_program_folder():
+    """The program resolves `virtualenv: .venv` against the project root, but the dynamic
+    provider's launcher resolves it against its working directory, the `main:` folder
+    (pulumi/pulumi#7061): stacks/.venv links back to the project's .venv so both find it."""
+    link = REPO / "stacks" / ".venv"
+    assert link.is_symlink() and Path(link.readlink()) == Path("..") / ".venv"
+    if (REPO / ".venv").exists():  # made by `make setup`
+        assert link.resolve() == (REPO / ".venv").resolve()
+
+
 @pytest.mark.parametrize("path", STACK_FILES, ids=lambda p: p.name)
 def test_every_committed_stack_file_plans_without_declaration_errors(path):
     stack = path.name[len("Pulumi."):-len(".yaml")]
