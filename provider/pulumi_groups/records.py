@@ -19,7 +19,3 @@ def find_by_id(groups: list[dict], group_id: Any) -> dict | None:
     """Ids compare as strings: the engine passes them as strings, vendors send ints or strings."""
     return next((g for g in groups if str(g.get("id")) == str(group_id)), None)
 
-
-def find_by_name(groups: list[dict], name: str) -> dict | None:
-    """Exact match: Capillary names are case-sensitive [doc] ('Gold' and 'gold' differ)."""
-    return next((g for g in groups if g.get("name") == name), None)

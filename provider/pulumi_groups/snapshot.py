@@ -131,10 +131,25 @@ class Snapshot:
         """The group with this id from a fresh listing (listing first when there is none), or
         None when a fresh listing does not hold it. Raises whatever ``list_all`` raises."""
         key = str(group_id)
+        return self._from_listing(lambda: self._fresh() and key not in self._served, lambda: self._answer(key), list_all)
+
+    def find(self, match: Callable[[dict], bool], list_all: Callable[[], Iterable[dict]]) -> dict | None:
+        """A group of a fresh listing that ``match``es (e.g. by name, to adopt it), listing first
+        when there is none; None when none does. Finding answers no read ("each id once")."""
+
+        def first_match() -> dict | None:
+            assert self._groups is not None
+            return next((dict(g) for g in self._groups.values() if match(g)), None)
+
+        return self._from_listing(self._fresh, first_match, list_all)
+
+    def _from_listing(self, ready: Callable[[], bool], answer: Callable[[], object], list_all) -> object:
+        """``answer()`` under the lock once ``ready()``: at once, after another thread's listing,
+        or after listing here (one listing in flight at a time)."""
         with self._cond:
             while True:
-                if self._fresh() and key not in self._served:
-                    return self._answer(key)
+                if ready():
+                    return answer()
                 if not self._listing:
                     self._listing = True
                     self._overlay = {}
@@ -159,7 +174,7 @@ class Snapshot:
             self._listing = False
             self.listings += 1
             self._cond.notify_all()
-            return self._answer(key)
+            return answer()
 
     def _answer(self, key: str) -> dict | None:
         assert self._groups is not None

@@ -7,7 +7,7 @@ listing covers (``snapshot_scope``), how to list it (``api_list_all``), how to c
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Hashable
+from typing import Any, Callable, ClassVar, Hashable
 
 from . import registry, snapshot
 from .errors import NotFound
@@ -60,6 +60,17 @@ class SnapshotReads:
             return self.api_get(client, group_id, props)
         except NotFound:
             return self.api_list_find_id(client, group_id, props)
+
+    def find_listed(self, client: Any, inputs: dict, match: Callable[[dict], bool], list_now: Callable[[], list]) -> dict | None:
+        """The group a declaration's unique key points at (for adoption): from the scope's fresh
+        listing when there is one, so adopting N existing groups costs one listing, not N; a group
+        the listing does not hold may be newer than it, so only ``list_now()`` says it is absent."""
+        listing = self._read_snapshot(client, inputs)
+        if listing is not None:
+            found = listing.find(match, lambda: self.api_list_all(client, inputs))
+            if found is not None:
+                return found
+        return next((group for group in list_now() if match(group)), None)
 
     def _read_snapshot(self, client: Any, props: dict) -> snapshot.Snapshot | None:
         setting = getattr(self, "_snapshot_setting", None)

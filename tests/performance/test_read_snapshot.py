@@ -283,3 +283,27 @@ def test_an_unreadable_switch_warns_once_and_keeps_the_snapshot_on(emulator, cap
     warnings = [line for line in capsys.readouterr().err.splitlines() if "readSnapshot" in line]
     assert len(warnings) == 1 and "capillary:readSnapshot must be true or false" in warnings[0]
     assert endpoints(emulator) == {BADGE_LIST: 1} and reward is not None
+
+
+# -- adoption (the first `up` after `export`) ------------------------------------------------
+
+
+def test_adopting_n_existing_groups_costs_one_listing_not_one_per_group(emulator):
+    groups = seed_badges(emulator, DEMO_ORG_ID, 150)  # ranks i % 7, declared with the same ranks
+    provider = badge_provider(emulator)
+    for group in groups:
+        inputs = provider.check({}, {"name": group["name"], "rank": group["rank"], "adopt": True}).inputs
+        assert provider.create(inputs).id == group["id"]
+    # One refused POST per group (the name is taken), then one listing serves every adoption.
+    assert endpoints(emulator) == {"POST /api_gateway/v1/badges/group": 150, BADGE_LIST: pages(150)}
+
+
+def test_a_group_newer_than_the_listing_is_still_found_for_adoption(emulator):
+    seed_badges(emulator, DEMO_ORG_ID, 3)
+    provider = badge_provider(emulator)
+    first = emulator.badge_groups(DEMO_ORG_ID)[0]
+    provider.create(provider.check({}, {"name": first["name"], "rank": first["rank"], "adopt": True}).inputs)
+    late = emulator.create_badge_group(DEMO_ORG_ID, "LATE", 1)  # made after the listing was taken
+    adopted = provider.create(provider.check({}, {"name": "LATE", "rank": 1, "adopt": True}).inputs)
+    assert adopted.id == late["id"]
+    assert endpoints(emulator)[BADGE_LIST] == 2  # the listing, then a direct one that finds it

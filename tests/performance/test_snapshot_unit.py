@@ -107,3 +107,17 @@ def test_setting_problems_keep_the_defaults():
     assert setting == Setting(True, DEFAULT_TTL_SECONDS)
     assert problems[0].startswith("capillary:readSnapshot must be true or false")
     assert "PULUMI_GROUPS_READ_SNAPSHOT_TTL" in problems[1]
+
+
+def test_find_answers_from_the_fresh_listing_and_leaves_reads_unanswered():
+    snap = Snapshot()
+    calls = []
+
+    def list_all():
+        calls.append(1)
+        return groups(1, 2, 3)
+
+    assert snap.find(lambda g: g["name"] == "g2", list_all) == {"id": 2, "name": "g2"}
+    assert snap.find(lambda g: g["name"] == "g9", pytest.fail) is None  # fresh: no new listing
+    assert snap.lookup(2, pytest.fail) == {"id": 2, "name": "g2"}  # finding did not use up the read
+    assert calls == [1]

@@ -16,7 +16,7 @@ import pulumi.dynamic
 
 from .. import timestamps
 from ..notices import warn
-from ..records import as_int, find_by_id, find_by_name
+from ..records import as_int, find_by_id
 from .common import ADOPT, NAME, ORG, OUTPUTS, CapillaryGroupProvider, rank_field
 
 
@@ -60,7 +60,8 @@ class BadgeGroupProvider(CapillaryGroupProvider):
         return client.list_badge_groups()
 
     def api_find_existing(self, client, inputs):
-        return find_by_name(client.list_badge_groups(), inputs["name"])
+        # Case-sensitive [doc]: 'Gold' and 'gold' are different groups.
+        return self.find_listed(client, inputs, lambda g: g.get("name") == inputs["name"], client.list_badge_groups)
 
     def api_create(self, client, inputs):
         body = expand(inputs)

@@ -18,7 +18,7 @@ import pulumi.dynamic
 from .. import timestamps
 from ..notices import warn
 from ..schema import Field, changed
-from ..records import as_int, find_by_id, find_by_name
+from ..records import as_int, find_by_id
 from .common import ADOPT, NAME, ORG, OUTPUTS, CapillaryGroupProvider, rank_field
 
 ACTIVE = Field(
@@ -82,7 +82,8 @@ class RewardGroupProvider(CapillaryGroupProvider):
         return client.list_reward_groups()  # active and inactive: both are managed
 
     def api_find_existing(self, client, inputs):
-        return find_by_name(client.list_reward_groups(name=inputs["name"]), inputs["name"])
+        name = inputs["name"]  # the list's name filter is a guess at exact match: compare again
+        return self.find_listed(client, inputs, lambda g: g.get("name") == name, lambda: client.list_reward_groups(name=name))
 
     def api_create(self, client, inputs):
         group = client.create_reward_group(inputs["name"], inputs.get("rank"))
