@@ -10,17 +10,7 @@ import pulumi
 import pytest
 from pulumi.runtime import rpc
 
-
-class RecordingMocks(pulumi.runtime.Mocks):
-    def __init__(self) -> None:
-        self.resources: list[pulumi.runtime.MockResourceArgs] = []
-
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
-        self.resources.append(args)
-        return f"{args.name}-id", dict(args.inputs)
-
-    def call(self, args: pulumi.runtime.MockCallArgs):
-        return {}
+from tests.support.mocks import RecordingMocks
 
 
 @pytest.fixture
@@ -28,10 +18,6 @@ def mocks():
     recorder = RecordingMocks()
     pulumi.runtime.set_mocks(recorder, preview=False)
     yield recorder
-
-
-def _by_name(mocks: RecordingMocks, name: str) -> pulumi.runtime.MockResourceArgs:
-    return next(r for r in mocks.resources if r.name == name)
 
 
 def _provider_of(args: pulumi.runtime.MockResourceArgs):
@@ -51,15 +37,15 @@ def test_type_tokens_defaults_and_inputs(mocks):
     ]
 
     def verify(_):
-        gold = _by_name(mocks, "gold")
+        gold = mocks.named("gold")
         assert gold.typ == "pulumi-python:dynamic/capillary:BadgeGroup"
         assert gold.inputs["name"] == "GOLD" and gold.inputs["rank"] == 3
         assert gold.inputs["org"] == "default" and gold.inputs["adopt"] is False
-        assert _by_name(mocks, "gold-eu").inputs["adopt"] is True
-        vip = _by_name(mocks, "vip")
+        assert mocks.named("gold-eu").inputs["adopt"] is True
+        vip = mocks.named("vip")
         assert vip.typ == "pulumi-python:dynamic/capillary:RewardGroup"
         assert vip.inputs["org"] == "brand-eu" and vip.inputs["active"] is True
-        old = _by_name(mocks, "old")
+        old = mocks.named("old")
         assert old.inputs["active"] is False and old.inputs.get("rank") is None
 
     return pulumi.Output.all(*[r.id for r in declared]).apply(verify)
@@ -84,13 +70,13 @@ def test_provider_pickles_by_reference_and_empty(mocks):
     declared = [BadgeGroup("p1", name="P1", rank=1), RewardGroup("p2", name="P2")]
 
     def verify(_):
-        badge_raw = base64.b64decode(rpc.unwrap_rpc_secret(_by_name(mocks, "p1").inputs["__provider"]))
+        badge_raw = base64.b64decode(rpc.unwrap_rpc_secret(mocks.named("p1").inputs["__provider"]))
         # By reference: the module path and class name are in the pickle, not the class body.
         assert b"pulumi_groups.capillary.badge_group" in badge_raw and b"BadgeGroupProvider" in badge_raw
         assert b"def " not in badge_raw and len(badge_raw) < 300
-        provider = _provider_of(_by_name(mocks, "p1"))
+        provider = _provider_of(mocks.named("p1"))
         assert type(provider) is BadgeGroupProvider and provider.__dict__ == {}
-        assert type(_provider_of(_by_name(mocks, "p2"))) is RewardGroupProvider
+        assert type(_provider_of(mocks.named("p2"))) is RewardGroupProvider
 
     return pulumi.Output.all(*[r.id for r in declared]).apply(verify)
 

@@ -4,26 +4,8 @@ from __future__ import annotations
 
 import os
 
-import pulumi
 import pytest
 
-
-class RecordingMocks(pulumi.runtime.Mocks):
-    def __init__(self) -> None:
-        self.resources: list[pulumi.runtime.MockResourceArgs] = []
-
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
-        self.resources.append(args)
-        return f"id-of-{args.name}", dict(args.inputs)
-
-    def call(self, args: pulumi.runtime.MockCallArgs):
-        return {}
-
-    def named(self, name: str) -> pulumi.runtime.MockResourceArgs:
-        return next(r for r in self.resources if r.name == name)
-
-    def names(self) -> set[str]:
-        return {r.name for r in self.resources}
 
 
 @pytest.fixture(autouse=True)

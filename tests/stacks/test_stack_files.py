@@ -11,7 +11,7 @@ from ruamel.yaml import YAML
 from pulumi_groups import stack_program
 from pulumi_groups.commands import stack_files
 from pulumi_groups.emulator import DEFAULT_CAPILLARY_ORGS, DEFAULT_WESURVEY_APPS
-from tests.stacks.conftest import RecordingMocks
+from tests.support.mocks import RecordingMocks
 
 REPO = Path(__file__).resolve().parents[2]
 STACK_FILES = sorted((REPO / "stacks").glob("Pulumi.*.yaml"))

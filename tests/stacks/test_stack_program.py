@@ -9,7 +9,7 @@ import pytest
 
 from pulumi_groups import stack_program
 from pulumi_groups.declarations import DeclarationError
-from tests.stacks.conftest import RecordingMocks
+from tests.support.mocks import RecordingMocks
 
 STACK = "brand-eu"
 EU = {"host": "eu", "username": "till.eu", "password": "pw-eu"}

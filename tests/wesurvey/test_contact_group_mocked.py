@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import itertools
 import pickle
 
 import dill
@@ -11,35 +10,15 @@ import pulumi
 import pytest
 from pulumi.runtime import rpc
 
+from tests.support.mocks import RecordingMocks
 from tests.wesurvey.conftest import CONTACT_GROUP
-
-
-class RecordingMocks(pulumi.runtime.Mocks):
-    """Answers with WeSurvey-like numeric ids, as the engine would pass them on: strings."""
-
-    def __init__(self) -> None:
-        self.resources: list[pulumi.runtime.MockResourceArgs] = []
-        self._ids = itertools.count(6001)
-        self.id_of: dict[str, str] = {}
-
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
-        self.resources.append(args)
-        self.id_of[args.name] = str(next(self._ids))  # registration order varies: record, not guess
-        return self.id_of[args.name], dict(args.inputs)
-
-    def call(self, args: pulumi.runtime.MockCallArgs):
-        return {}
 
 
 @pytest.fixture
 def mocks():
-    recorder = RecordingMocks()
+    recorder = RecordingMocks(numeric_ids=True)
     pulumi.runtime.set_mocks(recorder, preview=False)
     yield recorder
-
-
-def _by_name(mocks: RecordingMocks, name: str) -> pulumi.runtime.MockResourceArgs:
-    return next(r for r in mocks.resources if r.name == name)
 
 
 @pulumi.runtime.test
@@ -51,15 +30,15 @@ def test_type_token_inputs_and_a_tree_by_reference(mocks):
     eu = ContactGroup("eu", team_id=54, name="EU", account="eu", adopt=True)
 
     def verify(_):
-        declared = _by_name(mocks, "panel")
+        declared = mocks.named("panel")
         assert declared.typ == CONTACT_GROUP
         assert {k: declared.inputs.get(k) for k in ("team_id", "name", "order", "remote_id", "account", "adopt")} == {
             "team_id": 53, "name": "NPS panel", "order": 1, "remote_id": "crm-1202", "account": "default", "adopt": False,
         }
-        child = _by_name(mocks, "batch-2")
+        child = mocks.named("batch-2")
         assert child.typ == CONTACT_GROUP and child.inputs["parent_id"] == mocks.id_of["panel"]  # as the engine passes it
         assert child.inputs.get("order") is None and child.inputs.get("remote_id") is None
-        assert _by_name(mocks, "eu").inputs["account"] == "eu" and _by_name(mocks, "eu").inputs["adopt"] is True
+        assert mocks.named("eu").inputs["account"] == "eu" and mocks.named("eu").inputs["adopt"] is True
 
     return pulumi.Output.all(panel.id, batch.id, eu.id).apply(verify)
 
@@ -81,7 +60,7 @@ def test_provider_pickles_by_reference_and_empty(mocks):
     group = ContactGroup("pickled", team_id=53, name="Pickled")
 
     def verify(_):
-        raw = base64.b64decode(rpc.unwrap_rpc_secret(_by_name(mocks, "pickled").inputs["__provider"]))
+        raw = base64.b64decode(rpc.unwrap_rpc_secret(mocks.named("pickled").inputs["__provider"]))
         # The stable public path stored in users' state, and no class body.
         assert b"pulumi_groups.wesurvey.contact_group" in raw and b"ContactGroupProvider" in raw
         assert b"def " not in raw and len(raw) < 300
