@@ -1,11 +1,10 @@
-"""Shared by the stack-program tests: recording mocks, and no credentials from the host's env."""
+"""Shared by the stack-program tests: no credentials from the host's environment."""
 
 from __future__ import annotations
 
 import os
 
 import pytest
-
 
 
 @pytest.fixture(autouse=True)
