@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from pulumi_groups.commands.demo import emulator_up
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -29,14 +31,6 @@ def path_without_pulumi() -> str:
     """This virtualenv's bin plus the system folders, minus any folder holding a pulumi binary."""
     folders = [str(Path(sys.executable).parent), *os.environ.get("PATH", "").split(os.pathsep)]
     return os.pathsep.join(f for f in folders if f and not (Path(f) / "pulumi").exists())
-
-
-def answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/__admin/counters", timeout=1) as answer:
-            return answer.status == 200
-    except OSError:
-        return False
 
 
 @pytest.fixture
@@ -64,7 +58,7 @@ def test_demo_without_the_cli_starts_the_emulator_then_explains_the_install(demo
         assert "The pulumi CLI is not installed" in result.stderr
         assert "curl -fsSL https://get.pulumi.com | sh" in result.stderr
         # The emulator keeps running in the background for the next steps, with its state in .demo/.
-        assert answers(url)
+        assert emulator_up(url)
         with urllib.request.urlopen(f"{url}/__admin/state", timeout=5) as answer:
             assert isinstance(json.load(answer), dict)
         assert (demo_repo / ".demo" / "emulator.log").exists()
@@ -83,9 +77,9 @@ def test_demo_without_the_cli_starts_the_emulator_then_explains_the_install(demo
             except ProcessLookupError:
                 pass
         deadline = time.monotonic() + 10
-        while answers(url) and time.monotonic() < deadline:
+        while emulator_up(url) and time.monotonic() < deadline:
             time.sleep(0.1)
-    assert not answers(url)
+    assert not emulator_up(url)
 
 
 def test_demo_never_uses_the_users_backend_or_passphrase(tmp_path, monkeypatch):

@@ -32,7 +32,8 @@ DEMO_PASSPHRASE = "demo-only-passphrase"  # protects nothing real: the demo stac
 START_TIMEOUT_SECONDS = 15
 
 
-def _emulator_up(url: str) -> bool:
+def emulator_up(url: str) -> bool:
+    """Whether an emulator answers at ``url`` (its admin endpoint)."""
     try:
         with urllib.request.urlopen(f"{url}/__admin/counters", timeout=1) as answer:
             return answer.status == 200
@@ -42,7 +43,7 @@ def _emulator_up(url: str) -> bool:
 
 def start_emulator(repo: Path, port: int) -> str:
     url = f"http://127.0.0.1:{port}"
-    if _emulator_up(url):
+    if emulator_up(url):
         print(f"emulator: already running at {url}")
         return url
     state_dir = repo / ".demo"
@@ -59,7 +60,7 @@ def start_emulator(repo: Path, port: int) -> str:
     (state_dir / "emulator.pid").write_text(f"{process.pid}\n")
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
-        if _emulator_up(url):
+        if emulator_up(url):
             print(f"emulator: started at {url} (pid {process.pid} in .demo/emulator.pid; "
                   "state .demo/emulator-state.json, log .demo/emulator.log)")
             return url

@@ -16,7 +16,7 @@ from . import guesses, org_groups
 from .capillary import GATEWAY, OrgPrincipal, authenticate
 from .errors import BadRequest, CapillaryError
 from .routing import Call, Route
-from .wire import EpochSeconds, Response, iso_utc, is_int, now_micros
+from .wire import EpochSeconds, Response, iso_utc, is_int
 
 if TYPE_CHECKING:
     from .store import Store
@@ -81,21 +81,7 @@ def create_group(store: "Store", org_id: int, name, rank, user_id: int) -> dict:
     _check_name_and_rank(name, rank)
     with store.lock:
         _check_unique(store, org_id, name)
-        now = now_micros()
-        group = {
-            "id": _new_object_id(store),
-            "orgId": org_id,
-            "name": name,
-            "rank": rank,
-            "isActive": True,
-            "createdBy": user_id,
-            "lastUpdatedBy": user_id,
-            "created": now,
-            "updated": now,
-        }
-        store.badge_groups[group["id"]] = group
-        store.save()
-        return group
+        return org_groups.insert(store, store.badge_groups, _new_object_id(store), org_id, name, rank, True, user_id)
 
 
 def find_group(store: "Store", org_id: int, group_id) -> dict | None:

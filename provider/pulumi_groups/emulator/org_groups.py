@@ -12,6 +12,25 @@ if TYPE_CHECKING:
     from .store import Store
 
 
+def insert(store: "Store", collection: dict, group_id, org_id: int, name, rank, active: bool, user_id: int) -> dict:
+    """A new group in the wire fields both kinds share; ``created``/``updated`` in micros."""
+    now = now_micros()
+    group = {
+        "id": group_id,
+        "orgId": org_id,
+        "name": name,
+        "rank": rank,
+        "isActive": active,
+        "createdBy": user_id,
+        "lastUpdatedBy": user_id,
+        "created": now,
+        "updated": now,
+    }
+    collection[group_id] = group
+    store.save()
+    return group
+
+
 def find(collection: dict, org_id: int, group_id) -> dict | None:
     group = collection.get(group_id)
     return group if group is not None and group["orgId"] == org_id else None

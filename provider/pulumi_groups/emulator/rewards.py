@@ -15,7 +15,7 @@ from . import guesses, org_groups
 from .capillary import REWARDS, OrgPrincipal, authenticate
 from .errors import BadRequest, CapillaryError
 from .routing import Call, Route
-from .wire import Response, iso_utc, is_int, now_micros
+from .wire import Response, iso_utc, is_int
 
 if TYPE_CHECKING:
     from .store import Store
@@ -66,21 +66,7 @@ def create_group(store: "Store", org_id: int, name, rank, user_id: int, active: 
     _check_fields(name, rank, active)
     with store.lock:
         _check_unique(store, org_id, name)
-        now = now_micros()
-        group = {
-            "id": store.next_sequence("reward"),
-            "orgId": org_id,
-            "name": name,
-            "rank": rank,
-            "isActive": active,
-            "createdBy": user_id,
-            "lastUpdatedBy": user_id,
-            "created": now,
-            "updated": now,
-        }
-        store.reward_groups[group["id"]] = group
-        store.save()
-        return group
+        return org_groups.insert(store, store.reward_groups, store.next_sequence("reward"), org_id, name, rank, active, user_id)
 
 
 def find_group(store: "Store", org_id: int, group_id) -> dict | None:
