@@ -60,14 +60,22 @@ def config_keys() -> list[str]:
     return sorted(set(runtime_config.CONFIG.get()) | set(runtime_config.get_config_env()))
 
 
-def capillary_scopes() -> Scopes:
-    config = capillary_settings.load(SimpleNamespace(get=_config_get), os.environ)
+def _scopes(settings_module, noun: str, how_to_configure: str) -> Scopes:
+    """What the declarations may name as org/account, read with the provider's own rules."""
+    config = settings_module.load(SimpleNamespace(get=_config_get), os.environ)
     return Scopes(
-        noun="org",
+        noun=noun,
         known=tuple(config.entries.known_keys()),
         explain=config.problem_for,
-        how_to_configure=config.entries.collection_problem
-        or "add capillary:orgs.<key> with host and credentials (see stacks/Pulumi.example-basic.yaml), "
+        how_to_configure=config.entries.collection_problem or how_to_configure,
+    )
+
+
+def capillary_scopes() -> Scopes:
+    return _scopes(
+        capillary_settings,
+        "org",
+        "add capillary:orgs.<key> with host and credentials (see stacks/Pulumi.example-basic.yaml), "
         "or set CAPILLARY_HOST and credentials in the environment for the org 'default'",
     )
 
@@ -75,13 +83,10 @@ def capillary_scopes() -> Scopes:
 def wesurvey_scopes() -> Scopes:
     from .wesurvey import settings as wesurvey_settings
 
-    config = wesurvey_settings.load(SimpleNamespace(get=_config_get), os.environ)
-    return Scopes(
-        noun="account",
-        known=tuple(config.entries.known_keys()),
-        explain=config.problem_for,
-        how_to_configure=config.entries.collection_problem
-        or "add wesurvey:accounts.<key> with appId and secret (see stacks/Pulumi.example-basic.yaml), "
+    return _scopes(
+        wesurvey_settings,
+        "account",
+        "add wesurvey:accounts.<key> with appId and secret (see stacks/Pulumi.example-basic.yaml), "
         "or set WESURVEY_APP_ID and WESURVEY_SECRET in the environment for the account 'default'",
     )
 

@@ -337,15 +337,7 @@ def run_case(kind: str, op: str, case: FaultCase, auth: str = "oauth", *, read_s
 def _run(emu, kind, op, case, auth, read_snapshot, outcome: Outcome) -> None:
     provider = configured(PROVIDERS[kind], stack_config(emu, auth, readSnapshot=str(read_snapshot).lower()))
     name = f"{case.id} {kind} {op}"
-    checked = provider.check({}, declaration(kind, name))
-    assert not checked.failures, [(f.property, f.reason) for f in checked.failures]
-    inputs = checked.inputs
-    group_id, outs = None, None
-    if op != "create":
-        created = provider.create(inputs)
-        group_id, outs = created.id, engine_form(created.outs)
-    if case.target == "token":
-        registry.clear()  # as a fresh provider process: the operation's first request needs a token
+    inputs, group_id, outs = prepare(provider, declaration(kind, name), op, case)
     news = {**inputs, "rank": 4.0}
     answer = run_operation(emu, provider, op, case, _plan(kind, op, case), inputs, group_id, outs, news, outcome)
 
@@ -365,6 +357,21 @@ def _run(emu, kind, op, case, auth, read_snapshot, outcome: Outcome) -> None:
         words = (name, group_id) if group_id else (name,)
         problems += check_message(outcome.message, org=ORG_KEY, kind=f"{kind} group", group_words=words)
     problems += _judge_state(emu, kind, op, name, group_id, outs, news, answer, outcome.result)
+
+
+def prepare(provider, news: dict, op: str, case: "FaultCase") -> tuple[dict, str | None, dict | None]:
+    """Checked inputs and, unless the operation is a create, a group made without faults (its
+    id and its outputs as the engine hands them back)."""
+    checked = provider.check({}, news)
+    assert not checked.failures, [(f.property, f.reason) for f in checked.failures]
+    inputs = checked.inputs
+    group_id, outs = None, None
+    if op != "create":
+        created = provider.create(inputs)
+        group_id, outs = created.id, engine_form(created.outs)
+    if case.target == "token":
+        registry.clear()  # as a fresh provider process: the operation's first request needs a token
+    return inputs, group_id, outs
 
 
 def run_operation(emu, provider, op, case, plan, inputs, group_id, outs, news, outcome: "Outcome") -> Any:

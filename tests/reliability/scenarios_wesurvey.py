@@ -25,7 +25,7 @@ from .scenarios import (
     Outcome,
     check_message,
     configured,
-    engine_form,
+    prepare,
     run_operation,
 )
 
@@ -103,15 +103,7 @@ def _run(emu, provider_cls, op, case, with_remote_id, outcome: Outcome) -> None:
     news: dict[str, Any] = {"team_id": float(TEAM), "name": name, "order": 3.0, "account": ACCOUNT}
     if with_remote_id:
         news["remote_id"] = f"crm-{case.id}"
-    checked = provider.check({}, news)
-    assert not checked.failures, [(f.property, f.reason) for f in checked.failures]
-    inputs = checked.inputs
-    group_id, outs = None, None
-    if op != "create":
-        created = provider.create(inputs)
-        group_id, outs = created.id, engine_form(created.outs)
-    if case.target == "token":
-        registry.clear()  # as a fresh provider process: the first request needs a token
+    inputs, group_id, outs = prepare(provider, news, op, case)
     method, path = OPERATION_REQUESTS[op] if case.target == "operation" else TOKEN_REQUEST
     plan = [{"method": method, "path": path, **case.spec}]
     answer = run_operation(emu, provider, op, case, plan, inputs, group_id, outs, {**inputs, "order": 4.0}, outcome)

@@ -139,11 +139,14 @@ def test_name_taken_without_adopt_is_not_retried_and_says_what_to_do(emu, kind):
     assert posts == [1]
 
 
-def test_a_wrong_password_fails_once_with_a_clear_message_and_no_secret(emu):
-    config = stack_config(emu, "basic")
+def _with_credential(config: dict, field: str, value: str) -> dict:
     orgs = json.loads(config["capillary:orgs"])
-    orgs[ORG_KEY]["password"] = "wrong-password-123"
-    config["capillary:orgs"] = json.dumps(orgs)
+    orgs[ORG_KEY][field] = value
+    return {**config, "capillary:orgs": json.dumps(orgs)}
+
+
+def test_a_wrong_password_fails_once_with_a_clear_message_and_no_secret(emu):
+    config = _with_credential(stack_config(emu, "basic"), "password", "wrong-password-123")
     provider = configured(scenarios.PROVIDERS["badge"], config)
     with pytest.raises(Exception) as caught:
         _create(provider, "badge", "NOPE")
@@ -154,10 +157,7 @@ def test_a_wrong_password_fails_once_with_a_clear_message_and_no_secret(emu):
 
 
 def test_a_wrong_client_secret_fails_at_the_token_call_naming_what_it_was_for(emu):
-    config = stack_config(emu, "oauth")
-    orgs = json.loads(config["capillary:orgs"])
-    orgs[ORG_KEY]["clientSecret"] = "wrong-client-secret-123"
-    config["capillary:orgs"] = json.dumps(orgs)
+    config = _with_credential(stack_config(emu, "oauth"), "clientSecret", "wrong-client-secret-123")
     provider = configured(scenarios.PROVIDERS["reward"], config)
     with pytest.raises(Exception) as caught:
         _create(provider, "reward", "NOPE")
