@@ -24,7 +24,8 @@ def op_counts(changes: Any) -> dict[str, int]:
 
 
 class AutomationApi:
-    """Runs one operation on one stack of the project in ``repo`` with the CLI at ``pulumi``.
+    """Runs one operation on one stack of the project in ``repo`` with the CLI at ``pulumi``,
+    the stack program inline.
 
     Every call builds its own ``LocalWorkspace``: stacks run in parallel threads, and a
     workspace object must not be shared between them (pulumi/pulumi#8186).
@@ -39,9 +40,15 @@ class AutomationApi:
     def _options(self):
         from pulumi.automation import LocalWorkspaceOptions
 
+        from ..stack_program import run as stack_program
+
         if self._command is None:
             self._command = pulumi_command(self.pulumi)
-        return LocalWorkspaceOptions(work_dir=str(self.repo), pulumi_command=self._command, env_vars=self.env)
+        # The program runs inline (served to the CLI from this process, as `python -m
+        # pulumi_groups pulumi` does): no language host needed, and the same program
+        # stacks/__main__.py runs. Project, stack files and config still come from the repo.
+        return LocalWorkspaceOptions(work_dir=str(self.repo), pulumi_command=self._command, env_vars=self.env,
+                                     program=stack_program)
 
     def _stack(self, name: str, create: bool):
         from pulumi.automation import create_or_select_stack, select_stack

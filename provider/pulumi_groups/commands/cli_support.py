@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
-# Where `demo` installs the CLI when it is missing (inside the repo, ignored by git).
+# Where `demo` installs or builds the CLI when it is missing (inside the repo, ignored by git).
 LOCAL_CLI_DIR = ".pulumi-cli"
+# Builds the pinned CLI from its Go modules into LOCAL_CLI_DIR/bin (tools/pulumi-cli pins it).
+BUILD_SCRIPT = "scripts/pulumi-cli.sh"
 # Set to 1 to never download the CLI (tests, air-gapped machines): commands then only say how.
 SKIP_INSTALL_ENV = "PULUMI_GROUPS_SKIP_CLI_INSTALL"
 
 INSTALL_HELP = (
-    "The pulumi CLI is not installed (not on PATH, not in .pulumi-cli/).\n"
+    "The pulumi CLI is not installed (not on PATH, not in .pulumi-cli/bin/).\n"
     "Install it, then run the command again:\n"
+    "    scripts/pulumi-cli.sh                         # build it from its Go modules (needs Go 1.26+)\n"
     "    curl -fsSL https://get.pulumi.com | sh        # Linux/macOS; then add ~/.pulumi/bin to PATH\n"
     "    brew install pulumi/tap/pulumi                # or, with Homebrew\n"
     "    .venv/bin/python -c 'from pulumi.automation import PulumiCommand; PulumiCommand.install(root=\".pulumi-cli\")'\n"
@@ -46,31 +50,52 @@ def find_pulumi(repo: Path) -> str | None:
 
 
 def install_pulumi(repo: Path) -> str | None:
-    """Try ``PulumiCommand.install()`` into ``.pulumi-cli/``; None when it cannot (offline...)."""
+    """Get the CLI into ``.pulumi-cli/`` when it is nowhere: first ``PulumiCommand.install()``
+    (downloads a release), then, where that cannot download and ``go`` is present, a build from
+    its Go modules (``scripts/pulumi-cli.sh``). None when neither works."""
     if os.environ.get(SKIP_INSTALL_ENV, "").strip() not in ("", "0"):
-        print(f"pulumi CLI not found, and {SKIP_INSTALL_ENV} is set: not downloading it.")
+        print(f"pulumi CLI not found, and {SKIP_INSTALL_ENV} is set: not downloading or building it.")
         return None
     print(f"pulumi CLI not found: installing it into {LOCAL_CLI_DIR}/ with PulumiCommand.install() ...")
     try:
         from pulumi.automation import PulumiCommand
 
         PulumiCommand.install(root=str(repo / LOCAL_CLI_DIR))
-    except Exception as exc:  # noqa: BLE001 - any failure means: tell the user how to install
+        return find_pulumi(repo)
+    except Exception as exc:  # noqa: BLE001 - any failure means: try the next way
         print(f"  could not install it here ({type(exc).__name__}: {str(exc).splitlines()[0][:120] if str(exc) else ''})")
+    return build_pulumi(repo)
+
+
+def build_pulumi(repo: Path) -> str | None:
+    """Build the pinned CLI from its Go modules with ``scripts/pulumi-cli.sh`` (reused when built)."""
+    script = repo / BUILD_SCRIPT
+    if shutil.which("go") is None or not script.exists():
         return None
-    return find_pulumi(repo)
+    print(f"building it from its Go modules with {BUILD_SCRIPT} instead: a first build takes 10-25 minutes ...",
+          flush=True)
+    built = subprocess.run(["bash", str(script)], stdout=subprocess.PIPE, text=True)
+    return built.stdout.strip().splitlines()[-1] if built.returncode == 0 and built.stdout.strip() else None
 
 
 def cli_env(pulumi: str | None = None, base: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment for the CLI: this virtualenv's ``python`` first on PATH, so the engine's
-    Python provider process imports ``pulumi_groups`` even where ``virtualenv`` in Pulumi.yaml is
-    not honoured; the CLI's own folder too (its language plugins live beside it)."""
+    """The environment for every CLI run we start.
+
+    - this virtualenv's ``python`` first on PATH and in ``PULUMI_PYTHON_CMD``: the dynamic
+      provider's launcher uses ``runtime.options.virtualenv`` only when the language host runs the
+      program; for inline programs (``--client``) the engine does not pass it, and the launcher
+      falls back to ``PULUMI_PYTHON_CMD``, then ``python3`` on PATH;
+    - the CLI's own folder on PATH: the launcher script lives beside the binary;
+    - no update check, and no automatic plugin download: nothing here may reach the network.
+    """
     env = dict(os.environ if base is None else base)
     first = [str(Path(sys.executable).parent)]
     if pulumi:
         first.append(str(Path(pulumi).parent))
     env["PATH"] = os.pathsep.join([*first, env.get("PATH", "")])
+    env["PULUMI_PYTHON_CMD"] = sys.executable
     env["PULUMI_SKIP_UPDATE_CHECK"] = "true"
+    env["PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION"] = "true"
     return env
 
 

@@ -3,13 +3,16 @@
 1. starts the local emulator in the background (or reuses the one already on the port), with its
    state in ``.demo/`` so the demo survives a restart, and its process id in ``.demo/emulator.pid``
    (stop it with ``kill $(cat .demo/emulator.pid)``);
-2. finds the ``pulumi`` CLI (PATH, then ``.pulumi-cli/`` in the repo), or installs it there with
-   the Automation API's ``PulumiCommand.install()`` (not when ``PULUMI_GROUPS_SKIP_CLI_INSTALL=1``);
-   where that cannot download, prints the exact install commands and exits 1 — everything before
-   this step has still run;
+2. finds the ``pulumi`` CLI (PATH, then ``.pulumi-cli/bin`` in the repo), or installs it there with
+   the Automation API's ``PulumiCommand.install()``; where that cannot download, builds it from its
+   Go modules (``scripts/pulumi-cli.sh``, minutes the first time) when ``go`` is present; else
+   prints the exact install commands and exits 1 — everything before this step has still run
+   (``PULUMI_GROUPS_SKIP_CLI_INSTALL=1`` skips installing and building);
 3. uses a local file backend inside the repo (``PULUMI_BACKEND_URL=file://<repo>/.pulumi``, set
    for the CLI it runs only, so the user's own ``pulumi login`` is left alone) with a passphrase
-   that is for this demo only, and runs ``pulumi up`` on the ``demo`` stack;
+   that is for this demo only, and runs the real ``pulumi up`` on the ``demo`` stack, the stack
+   program served to it from this process (``python -m pulumi_groups pulumi``: no Python
+   language host needed); a second run reports no changes;
 4. prints the stack outputs and the groups the emulator now holds.
 """
 
@@ -25,6 +28,7 @@ import urllib.request
 from pathlib import Path
 
 from .cli_support import INSTALL_HELP, cli_env, find_pulumi, install_pulumi, repo_root
+from .inline_cli import run_pulumi
 
 DEMO_PORT = int(os.environ.get("PULUMI_GROUPS_DEMO_PORT", "18080"))
 STACK_FILE_PORT = 18080  # what stacks/Pulumi.demo.yaml points at
@@ -99,7 +103,7 @@ def main(argv: list[str]) -> int:
     print(f"pulumi: {pulumi}, backend {env['PULUMI_BACKEND_URL']}")
 
     def run(*command: str, **kwargs) -> subprocess.CompletedProcess:
-        return subprocess.run([pulumi, *command], cwd=repo, env=env, **kwargs)
+        return run_pulumi(pulumi, list(command), cwd=repo, env=env, **kwargs)
 
     if run("stack", "select", "--create", args.stack).returncode != 0:
         return 1
@@ -112,5 +116,6 @@ def main(argv: list[str]) -> int:
     print("next, with the same backend and demo passphrase:\n"
           f"    export PULUMI_BACKEND_URL={env['PULUMI_BACKEND_URL']} PULUMI_CONFIG_PASSPHRASE={env['PULUMI_CONFIG_PASSPHRASE']}\n"
           f"    {pulumi} refresh -s {args.stack}      # or destroy\n"
+          f"    .venv/bin/python -m pulumi_groups pulumi preview -s {args.stack}      # up/preview without a language host\n"
           f"    .venv/bin/python -m pulumi_groups deploy --stacks {args.stack} --refresh --expect-no-changes")
     return 0

@@ -1,0 +1,92 @@
+"""``python -m pulumi_groups pulumi <args>``: the real ``pulumi`` CLI, with the stack program
+served from this process.
+
+``pulumi up`` normally starts the Python language host (``pulumi-language-python``), which runs
+``stacks/__main__.py``. Where that host is missing (the CLI built here from its Go modules has
+none: see README, "The real CLI"), the engine can still run the program through a language
+runtime it is given the address of: ``--client``, the same door the Automation API's inline
+programs use. This module opens that door for the real CLI and any arguments, so ``up`` and
+``preview`` print exactly what they print for a user (``--json`` included), and every other
+command (``refresh``, ``destroy``, ``stack export``, ``cancel``...) runs unchanged.
+
+What differs from a run through the language host, and why it does not matter here:
+- the program is :func:`pulumi_groups.stack_program.run` itself, the function
+  ``stacks/__main__.py`` calls, run in this process (one fresh interpreter per command, as the
+  language host would give it);
+- the engine replaces the project's runtime options with the client's address, so the dynamic
+  provider's launcher is not told ``runtime.options.virtualenv``: :func:`cli_env` names this
+  interpreter in ``PULUMI_PYTHON_CMD`` instead.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from concurrent import futures
+from pathlib import Path
+from typing import Callable
+
+from .cli_support import cli_env, find_pulumi, repo_root
+
+# Commands that run the program. refresh/destroy run it only when asked (--run-program).
+PROGRAM_COMMANDS = ("up", "update", "preview", "pre")
+RUN_PROGRAM_FLAG = "--run-program"
+
+
+def needs_program(args: list[str]) -> bool:
+    command = next((a for a in args if not a.startswith("-")), "")
+    return command in PROGRAM_COMMANDS or RUN_PROGRAM_FLAG in args
+
+
+class ProgramServer:
+    """The SDK's own language runtime for inline programs, on an ephemeral loopback port."""
+
+    def __init__(self, program: Callable[[], None]) -> None:
+        import grpc
+        from pulumi.automation._server import LanguageServer
+        from pulumi.runtime.proto import language_pb2_grpc
+
+        self._server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+        language_pb2_grpc.add_LanguageRuntimeServicer_to_server(LanguageServer(program), self._server)
+        self.port = self._server.add_insecure_port("127.0.0.1:0")
+
+    def __enter__(self) -> "ProgramServer":
+        self._server.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.stop(0)
+
+    def client_args(self) -> list[str]:
+        return [f"--client=127.0.0.1:{self.port}", "--exec-kind", "auto.inline"]
+
+
+def run_pulumi(
+    pulumi: str,
+    args: list[str],
+    *,
+    cwd: Path,
+    env: dict[str, str],
+    program: Callable[[], None] | None = None,
+    **popen: object,
+) -> subprocess.CompletedProcess:
+    """Run ``pulumi <args>`` in ``cwd``; commands that need the program get it served from here."""
+    if not needs_program(args):
+        return subprocess.run([pulumi, *args], cwd=cwd, env=env, **popen)  # type: ignore[call-overload]
+    if program is None:
+        from ..stack_program import run as program
+    with ProgramServer(program) as server:
+        return subprocess.run([pulumi, *args, *server.client_args()], cwd=cwd, env=env, **popen)  # type: ignore[call-overload]
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] in ("-h", "--help"):
+        print(__doc__)
+        return 0
+    repo = repo_root()
+    pulumi = find_pulumi(repo)
+    if pulumi is None:
+        print("no pulumi CLI on PATH or in .pulumi-cli/bin: run `make cli` (or scripts/pulumi-cli.sh) first",
+              file=sys.stderr)
+        return 1
+    return run_pulumi(pulumi, argv, cwd=repo, env=cli_env(pulumi)).returncode
