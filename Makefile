@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup cli demo demo-stop test test-fast emulator reliability-report benchmark clean
+.PHONY: setup cli demo demo-stop test test-fast emulator reliability-report benchmark benchmark-cli clean
 
 setup: $(VENV)/.installed
 
@@ -41,6 +41,9 @@ clean:
 
 reliability-report: setup
 	$(PY) scripts/reliability_report.py
+
+benchmark-cli: setup cli
+	$(PY) benchmarks/cli_benchmark.py $(ARGS)
 
 benchmark: setup
 	$(PY) benchmarks/refresh_benchmark.py $(ARGS)
