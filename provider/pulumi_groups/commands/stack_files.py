@@ -102,6 +102,10 @@ class Plaintext:
     values: dict[str, str] = field(default_factory=dict)
     secret_paths: list[str] = field(default_factory=list)  # e.g. "capillary:orgs.brand-eu.password"
 
+    def __repr__(self) -> str:
+        # A plaintext password in the file is still a password: name the keys only.
+        return f"Plaintext(keys={sorted(self.values)}, secret_paths={self.secret_paths})"
+
 
 def plaintext_config(stack_file: StackFile) -> Plaintext:
     """What can be read without the CLI: every value but the encrypted ones (which are named)."""
