@@ -206,6 +206,7 @@ def main(argv: list[str]) -> int:
     # Entries without `org:` belong to the stack's default org, as in the stack program.
     default_org = capillary.default_key()
     section = stack_file.config()
+    declared_before = {key: len(section.get(key) or []) for key in (BADGE_LIST, REWARD_LIST)}
     try:
         badge_result = merge_list(section, BADGE_LIST, args.org, default_org, badges, badge_entry)
         reward_result = merge_list(section, REWARD_LIST, args.org, default_org, rewards, reward_entry)
@@ -220,6 +221,12 @@ def main(argv: list[str]) -> int:
     if args.dry_run:
         print(f"dry run: {args.stack_file} not written")
         return 0
-    stack_file.save()
+    appended = {key: list(section[key][count:]) for key, count in declared_before.items()}
+    try:
+        stack_file.save_appended(appended)
+    except stack_files.UnsafeWrite as exc:
+        print(f"export: refusing to write: {exc}; the file is unchanged. Add the groups above by hand, "
+              "or simplify the comments in that list and run export again", file=sys.stderr)
+        return 1
     print(f"wrote {args.stack_file}; next: `pulumi preview -s {args.stack}` (the first up adopts these groups)")
     return 0
