@@ -5,7 +5,6 @@ untouched."""
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
@@ -13,19 +12,10 @@ from ruamel.yaml import YAML
 
 from pulumi_groups.commands import export
 from tests.commands.layouts import all_layouts
+from tests.commands.test_export import no_pulumi_cli_and_no_stray_credentials  # noqa: F401 - autouse here too
 from tests.conftest import DEMO_ORG_ID
 
 LISTS = ("pulumi-groups:badgeGroups", "pulumi-groups:rewardGroups")
-
-
-@pytest.fixture(autouse=True)
-def no_pulumi_cli_and_no_stray_credentials(monkeypatch, tmp_path):
-    empty = tmp_path / "empty-bin"
-    empty.mkdir()
-    monkeypatch.setenv("PATH", str(empty))
-    for name in list(os.environ):
-        if name.startswith("CAPILLARY_"):
-            monkeypatch.delenv(name)
 
 
 def safe(text: str):

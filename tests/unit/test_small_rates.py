@@ -6,17 +6,7 @@ from __future__ import annotations
 import pytest
 
 from pulumi_groups.ratelimit import RateLimiter
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
+from tests.unit.test_ratelimit_timestamps_paging import FakeClock
 
 
 def send_times(rpm: float, count: int) -> list[float]:
