@@ -258,7 +258,7 @@ def _scope_of(entry: dict, where: str, scopes: Scopes, problems: list[str]) -> s
     if given is None:
         default = scopes.default()
         if default is None:
-            if not scopes.known:
+            if not scopes.known and scopes.how_to_configure != scopes.default_problem:
                 problems.append(f"{where}: {scopes.default_problem}; {scopes.how_to_configure}")
             else:
                 problems.append(f"{where}: {scopes.default_problem}")

@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import json
 
-import pytest
 
 from pulumi_groups.capillary import settings as capillary_settings
 from pulumi_groups.capillary.badge_group import BadgeGroupProvider

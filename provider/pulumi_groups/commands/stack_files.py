@@ -2,8 +2,10 @@
 
 Round-trip YAML (ruamel.yaml) keeps comments, key order, quoting, the file's indentation,
 ``encryptionsalt`` and every ``{secure: ...}`` value exactly as they were; files are replaced
-atomically (temp file + rename), so an interrupted write never leaves half a stack file. Only the
-commands import this module (the provider process never loads ruamel).
+atomically (temp file + rename), so an interrupted write never leaves half a stack file, and only
+after the text was read back and found to hold exactly the document meant (``checked_dump``;
+``append_as_text`` where ruamel would merge lines). Only the commands import this module (the
+provider process never loads ruamel).
 """
 
 from __future__ import annotations
