@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import json
 
-
 from pulumi_groups.capillary import settings as capillary_settings
 from pulumi_groups.capillary.badge_group import BadgeGroupProvider
 from pulumi_groups.capillary.reward_group import RewardGroupProvider
