@@ -47,4 +47,7 @@ def configured(provider_cls, config: dict[str, str]):
 @pytest.fixture
 def capillary(emulator):
     """``(emulator, config)`` with the org ``default`` (basic auth) and ``brand-oauth`` (OAuth)."""
-    return emulator, capillary_config(emulator, {"default": DEMO_BASIC, "brand-oauth": DEMO_OAUTH})
+    config = capillary_config(emulator, {"default": DEMO_BASIC, "brand-oauth": DEMO_OAUTH})
+    # Two orgs: resources without `org` go to the one the stack names as its default.
+    config["pulumi-groups:defaultOrg"] = "default"
+    return emulator, config

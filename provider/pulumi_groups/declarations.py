@@ -9,14 +9,25 @@ sends no request, so the tests drive it as plain Python.
 Resource names (permanent: they are in users' state, a new scheme would replace every group):
 
     <org>/badge/<group name>        badge groups, e.g.  brand-eu/badge/GOLD
-    <org>/reward/<group name>       reward groups, e.g. default/reward/VIP
-    <account>/contact/<group name>  contact groups, e.g. default/contact/NPS panel
+    <org>/reward/<group name>       reward groups, e.g. brand-eu/reward/VIP
+    <account>/contact/<key>         contact groups, e.g. default/contact/NPS panel
 
 ``<org>``/``<account>`` is the key in ``capillary:orgs``/``wesurvey:accounts`` (``default`` for
-the shorthand keys and the environment) and the group name is kept exactly, case included.
+the shorthand keys and the environment) and the group name is kept exactly, case included. A
+contact entry's ``key`` is its name unless it gives one: WeSurvey allows one name under several
+parents or teams, and the second entry of a name gives ``key:`` so that both resource names are
+unique while the first keeps the name it always had. ``parent`` names that key.
+
 Neither the list index nor any other field takes part, so reordering a list, or changing a rank,
-never renames (and so never replaces) a group. Renaming a group in the list, or moving it to
-another org key, does: that is a different declaration.
+never renames (and so never replaces) a group. Renaming a group, or moving it to another org key,
+renames the resource: the entry says what it was (``previousNames``, ``previousOrg`` /
+``previousAccount``), and those become Pulumi aliases, so the engine updates the group (a rename,
+with the reward-rename warning) instead of creating a new one and deleting the old.
+
+Default org (account) of an entry without ``org`` (``account``): the only one the stack
+configures; with several, the one ``pulumi-groups:defaultOrg`` (``defaultAccount``) names; else
+an error naming the entry and that key. The provider's check applies the same rule
+(``settings.ScopeConfig.default_key``) to resources declared without one.
 """
 
 from __future__ import annotations
@@ -30,6 +41,10 @@ from .schema import Field, coerce
 NAMESPACE = "pulumi-groups"
 # Every declaration list a stack file may hold (config keys inside the namespace).
 LIST_KEYS = ("badgeGroups", "rewardGroups", "contactGroups")
+# Stack-level settings in the namespace: which org (account) entries without one target.
+SETTING_KEYS = ("defaultOrg", "defaultAccount")
+PREVIOUS_NAMES = "previousNames"
+KEY = "key"
 
 
 @dataclass(frozen=True)
@@ -41,16 +56,20 @@ class Kind:
     name_part: str  # "badge": the middle of the resource name (permanent)
     scope_field: str  # "org" or "account"
     fields: tuple[Field, ...]  # the resource's own schema (its provider's fields)
-    extra_keys: tuple[str, ...] = ()  # declaration-only keys ("parent")
+    extra_keys: tuple[str, ...] = ()  # declaration-only keys ("parent", "key")
     hidden_fields: tuple[str, ...] = ()  # resource fields not set from a declaration ("parent_id")
 
     @property
     def config_key(self) -> str:
         return f"{NAMESPACE}:{self.list_key}"
 
+    @property
+    def previous_scope_key(self) -> str:
+        return "previous" + self.scope_field.capitalize()  # previousOrg / previousAccount
+
     def allowed_keys(self) -> list[str]:
         own = [f.name for f in self.fields if f.name not in self.hidden_fields]
-        return own + list(self.extra_keys)
+        return own + list(self.extra_keys) + [PREVIOUS_NAMES, self.previous_scope_key]
 
 
 def resource_name(kind: Kind, scope: str, name: str) -> str:
@@ -63,23 +82,19 @@ class Scopes:
     """The orgs (or WeSurvey accounts) a stack configures, for the default-org rule.
 
     ``known`` lists every configured key (those with a config problem included: ``check`` reports
-    the problem on each resource); ``explain(key)`` says why a key is unusable and how to fix it.
+    the problem on each resource); ``explain(key)`` says why a key is unusable and how to fix it;
+    ``default_key`` is the stack's default (None: ``default_problem`` says why and what to set).
     """
 
     noun: str  # "org" / "account"
     known: tuple[str, ...]
     explain: Callable[[str], str | None]
     how_to_configure: str  # shown when nothing is configured at all
+    default_key: str | None = None
+    default_problem: str = ""
 
     def default(self) -> str | None:
-        return default_scope(self.known)
-
-
-def default_scope(known: Sequence[str]) -> str | None:
-    """The default org (account) of a stack: the one keyed ``default``, else the only one."""
-    if "default" in known:
-        return "default"
-    return known[0] if len(known) == 1 else None
+        return self.default_key
 
 
 @dataclass(frozen=True)
@@ -89,11 +104,23 @@ class Declaration:
     scope: str  # org or account key
     name: str
     args: dict[str, Any]  # keyword arguments of the resource, scope and name included
-    parent: str | None = None  # contact groups: the name of another entry of the same account
+    parent: str | None = None  # contact groups: the key of another entry of the same account
+    key: str = ""  # the resource-name part: the name, or a contact entry's own `key`
+    previous_names: tuple[str, ...] = ()
+    previous_scope: str | None = None
 
     @property
     def resource_name(self) -> str:
-        return resource_name(self.kind, self.scope, self.name)
+        return resource_name(self.kind, self.scope, self.key or self.name)
+
+    @property
+    def aliases(self) -> list[str]:
+        """The resource names this group had: every earlier name (key) in every earlier scope."""
+        names = [self.key or self.name, *self.previous_names]
+        scopes = [self.scope] + ([self.previous_scope] if self.previous_scope else [])
+        found = dict.fromkeys(resource_name(self.kind, s, n) for s in scopes for n in names)
+        found.pop(self.resource_name, None)
+        return list(found)
 
     @property
     def where(self) -> str:
@@ -123,11 +150,15 @@ def unknown_config_keys(config_keys: Sequence[str]) -> list[str]:
     A typo (``pulumi-groups:badgegroups``) would otherwise declare nothing, and on a stack that
     already has groups the next ``up`` would delete (deactivate) every one of them.
     """
-    known = {f"{NAMESPACE}:{key}" for key in LIST_KEYS}
+    lists = sorted(f"{NAMESPACE}:{key}" for key in LIST_KEYS)
+    known = set(lists) | {f"{NAMESPACE}:{key}" for key in SETTING_KEYS}
     problems = []
     for key in sorted(config_keys):
         if key.startswith(NAMESPACE + ":") and key not in known:
-            problems.append(f"unknown config key {key}; the declaration lists are {', '.join(sorted(known))}")
+            problems.append(
+                f"unknown config key {key}; the declaration lists are {', '.join(lists)} (settings: "
+                f"{', '.join(f'{NAMESPACE}:{k}' for k in SETTING_KEYS)})"
+            )
     return problems
 
 
@@ -158,6 +189,7 @@ def _check_entry(kind: Kind, index: int, entry: Any, scopes: Scopes) -> tuple[De
     if unknown:
         problems.append(f"{where}: unknown key(s) {', '.join(map(str, unknown))}; allowed: {', '.join(allowed)}")
 
+    name_field = next(f for f in kind.fields if f.name == "name")
     args: dict[str, Any] = {}
     for spec in kind.fields:
         if spec.name in kind.hidden_fields or spec.name == kind.scope_field:
@@ -174,11 +206,50 @@ def _check_entry(kind: Kind, index: int, entry: Any, scopes: Scopes) -> tuple[De
     scope = _scope_of(entry, where, scopes, problems)
     parent = entry.get("parent")
     if "parent" in kind.extra_keys and parent is not None and not (isinstance(parent, str) and parent.strip()):
-        problems.append(f"{where}: parent must be the name of another {kind.list_key} entry, got {str(parent)[:40]!r}")
+        problems.append(f"{where}: parent must be the key (name) of another {kind.list_key} entry, got {str(parent)[:40]!r}")
+    key = _text(entry, KEY, where, problems, name_field) if KEY in kind.extra_keys else None
+    previous_names = _previous_names(entry, where, problems, name_field)
+    previous_scope = _text(entry, kind.previous_scope_key, where, problems, None)
     if problems or scope is None:
         return None, problems
     args[kind.scope_field] = scope
-    return Declaration(kind, index, scope, args["name"], args, parent if "parent" in kind.extra_keys else None), []
+    return Declaration(
+        kind, index, scope, args["name"], args, parent if "parent" in kind.extra_keys else None,
+        key=key or args["name"], previous_names=previous_names, previous_scope=previous_scope,
+    ), []
+
+
+def _text(entry: dict, key: str, where: str, problems: list[str], like: Field | None) -> str | None:
+    """An optional non-empty string (checked as a group name when ``like`` is the name field)."""
+    value = entry.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        problems.append(f"{where}: {key} must be a non-empty string, got {str(value)[:40]!r}")
+        return None
+    if like is not None:
+        _, reason = coerce(like, value)
+        if reason:
+            problems.append(f"{where}: {key}: {reason}")
+            return None
+    return value
+
+
+def _previous_names(entry: dict, where: str, problems: list[str], like: Field) -> tuple[str, ...]:
+    value = entry.get(PREVIOUS_NAMES)
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not value:
+        problems.append(f"{where}: {PREVIOUS_NAMES} must be a list of earlier names, e.g. [VIP], got {str(value)[:40]!r}")
+        return ()
+    names = []
+    for position, item in enumerate(value):
+        _, reason = coerce(like, item) if isinstance(item, str) else (None, f"must be a string, got {str(item)[:40]!r}")
+        if reason:
+            problems.append(f"{where}: {PREVIOUS_NAMES}[{position}]: {reason}")
+        else:
+            names.append(item)
+    return tuple(names)
 
 
 def _scope_of(entry: dict, where: str, scopes: Scopes, problems: list[str]) -> str | None:
@@ -187,13 +258,10 @@ def _scope_of(entry: dict, where: str, scopes: Scopes, problems: list[str]) -> s
     if given is None:
         default = scopes.default()
         if default is None:
-            if not scopes.known:
-                problems.append(f"{where}: no {noun} given and none is configured; {scopes.how_to_configure}")
+            if not scopes.known and scopes.how_to_configure != scopes.default_problem:
+                problems.append(f"{where}: {scopes.default_problem}; {scopes.how_to_configure}")
             else:
-                problems.append(
-                    f"{where}: no {noun} given and no default {noun} (the stack configures "
-                    f"{', '.join(scopes.known)}; none is keyed 'default'); add `{noun}: <key>` to the entry"
-                )
+                problems.append(f"{where}: {scopes.default_problem}")
         return default
     if not isinstance(given, str) or not given.strip():
         problems.append(f"{where}: {noun} must be the key of a configured {noun}, got {str(given)[:40]!r}")
@@ -205,24 +273,54 @@ def _scope_of(entry: dict, where: str, scopes: Scopes, problems: list[str]) -> s
 
 
 def _duplicates(declarations: list[Declaration]) -> list[str]:
-    first: dict[tuple, Declaration] = {}
+    """Two entries may not make one resource name, nor claim the same earlier one."""
+    first: dict[str, Declaration] = {}
     problems = []
     for d in declarations:
-        key = (d.kind.list_key, d.scope, d.name)  # names are case-sensitive in both vendors
-        if key in first:
-            seen = first[key]
-            problems.append(
-                f"{seen.kind.config_key}[{seen.index}] and [{d.index}] both declare {d.kind.label} "
-                f"{d.name!r} in {d.kind.scope_field} {d.scope!r}: keep one of them"
-            )
+        if d.resource_name in first:
+            problems.append(_same_name_problem(first[d.resource_name], d))
         else:
-            first[key] = d
+            first[d.resource_name] = d
+    if problems:
+        return problems
+    claimed: dict[str, Declaration] = {}
+    for d in declarations:
+        for alias in d.aliases:
+            if alias in first:
+                problems.append(
+                    f"{d.where}: its previous name {alias!r} is what {first[alias].where} declares now: "
+                    f"remove it from {PREVIOUS_NAMES} / {d.kind.previous_scope_key}"
+                )
+            elif alias in claimed:
+                problems.append(f"{claimed[alias].where} and {d.where} both say they were {alias!r}: keep it on one of them")
+            else:
+                claimed[alias] = d
     return problems
+
+
+def _same_name_problem(seen: Declaration, d: Declaration) -> str:
+    both = f"{seen.kind.config_key}[{seen.index}] and [{d.index}] both declare {d.kind.label} {d.name!r} in {d.kind.scope_field} {d.scope!r}"
+    if seen.key != d.key:  # different keys, one place (see _same_name_same_place)
+        return (
+            f"{both} under the same parent in team {d.args.get('team_id')}: keep one of them "
+            "(a lookup by name could not tell them apart)"
+        )
+    if d.key != d.name or seen.key != seen.name:
+        return f"{both} with the key {d.key!r}: give them different keys"
+    if KEY not in d.kind.extra_keys:
+        return f"{both}: keep one of them"
+    if seen.args.get("team_id") == d.args.get("team_id") and seen.parent == d.parent:
+        return f"{both} under the same parent in team {d.args.get('team_id')}: keep one of them"
+    return (
+        f"{both}, under different parents or teams (which WeSurvey allows): give the newer entry a "
+        f"`key:` (its resource name becomes {d.scope}/contact/<key>, and children name it by that key) "
+        "so that the other keeps its resource name"
+    )
 
 
 def _order_tree(declarations: list[Declaration]) -> tuple[list[Declaration], list[str]]:
     """Parents before children; every ``parent`` a declared entry of the same account and team."""
-    by_name = {(d.scope, d.name): d for d in declarations}
+    by_name = {(d.scope, d.key): d for d in declarations}
     problems = []
     for d in declarations:
         if d.parent is None:
@@ -268,6 +366,20 @@ def _order_tree(declarations: list[Declaration]) -> tuple[list[Declaration], lis
     return ordered, problems
 
 
+def _same_name_same_place(declarations: list[Declaration]) -> list[str]:
+    """Contact groups with one name under one parent in one team, even with different keys: a
+    lookup by name (adoption, a lost create's answer) could not tell them apart."""
+    seen: dict[tuple, Declaration] = {}
+    problems = []
+    for d in declarations:
+        place = (d.scope, d.args.get("team_id"), d.parent, d.name)
+        if place in seen:
+            problems.append(_same_name_problem(seen[place], d))
+        else:
+            seen[place] = d
+    return problems
+
+
 def plan(
     stack: str,
     raw_lists: Mapping[Kind, Any],
@@ -298,6 +410,7 @@ def plan(
         problems += entry_problems + duplicate_problems
         # With a bad entry the tree would report its children as orphans: fix entries first.
         if "parent" in kind.extra_keys and not (entry_problems or duplicate_problems):
+            problems += _same_name_same_place(declared)
             declared, tree_problems = _order_tree(declared)
             problems += tree_problems
         result.declarations += declared

@@ -114,20 +114,52 @@ class GroupProvider(AdoptOrCreate, SnapshotReads, ResourceProvider):
 
     # -- lifecycle --------------------------------------------------------------------------------
     def check(self, olds: dict, news: dict) -> CheckResult:
-        inputs, failures = check_inputs(self.fields, news)
+        inputs, failures = check_inputs(self.fields, news, label=self.kind)
         scope = inputs.get(self.scope_field)
+        if scope is None and self.scope_field not in {f.property for f in failures}:
+            # No org (account) given: the stack's default, by the rule the stack program uses;
+            # the resolved key goes into state, so adding an org later never moves the group.
+            scope = inputs[self.scope_field] = self.config.default_key()
+            if scope is None:
+                failures.append(CheckFailure(self.scope_field, self.config.default_problem()))
         if scope is not None and not is_unknown(scope):
             problem = self.config.problem_for(scope)
             if problem:
                 failures.append(CheckFailure(self.scope_field, problem))
+            failures += self._scope_move_failures(olds, scope)
         return CheckResult(inputs, failures)
+
+    def _scope_move_failures(self, olds: dict, scope: str) -> list[CheckFailure]:
+        """A group moving from an org (account) key that is no longer configured cannot be
+        deleted there, nor shown to be the same org: say so at preview, before anything runs."""
+        old_scope = (olds or {}).get(self.scope_field)
+        if not isinstance(old_scope, str) or old_scope == scope or old_scope in self.config.known_keys():
+            return []
+        return [CheckFailure(self.scope_field, (
+            f"this group moves from {self.scope_field} {old_scope!r} to {scope!r}, but {old_scope!r} is no "
+            f"longer configured: keep it configured for this update (if both keys reach the same "
+            f"{self.scope_field}, the group stays as it is; otherwise it is removed there), then remove it"
+        ))]
+
+    def _same_target_moves(self, olds: dict, news: dict) -> bool:
+        """An org-key (account-key) change between two keys with the same host and credential:
+        the same group in the same org, so no replacement (computed from config, no request)."""
+        old, new = olds.get(self.scope_field), news.get(self.scope_field)
+        return isinstance(old, str) and isinstance(new, str) and self.config.same_target(old, new)
 
     def diff(self, _id: str, olds: dict, news: dict) -> DiffResult:
         replaces = [f.name for f in self.fields if f.on_change == "replace" and changed(f, olds.get(f.name), news.get(f.name))]
+        moved_within = self.scope_field in replaces and self._same_target_moves(olds, news)
+        if moved_within:
+            replaces.remove(self.scope_field)  # recorded by an update that sends nothing (see update)
+        return self._diff_result(_id, olds, news, replaces, extra_update=moved_within)
+
+    def _diff_result(self, _id: str, olds: dict, news: dict, replaces: list[str], extra_update: bool = False) -> DiffResult:
         updates = [f.name for f in self.fields if f.on_change == "update" and changed(f, olds.get(f.name), news.get(f.name))]
         if updates and not replaces:
             self.warn_on_change(_id, olds, news)
-        return DiffResult(changes=bool(replaces or updates), replaces=replaces, delete_before_replace=bool(replaces))
+        changes = bool(replaces or updates or extra_update)
+        return DiffResult(changes=changes, replaces=replaces, delete_before_replace=bool(replaces))
 
     def create(self, props: dict) -> CreateResult:
         inputs = self._inputs(props)
@@ -153,6 +185,12 @@ class GroupProvider(AdoptOrCreate, SnapshotReads, ResourceProvider):
 
     def update(self, group_id: str, olds: dict, news: dict) -> UpdateResult:
         inputs = self._inputs(news)
+        if self._same_target_moves(olds, inputs) and not any(
+            changed(f, olds.get(f.name), inputs.get(f.name)) for f in self.fields if f.on_change != "none" and f.name != self.scope_field
+        ):
+            # Only the org (account) key changed, to one reaching the same org: nothing to send.
+            return UpdateResult({**olds, **{f.name: inputs[f.name] for f in self.fields if f.on_change == "none"},
+                                 self.scope_field: inputs[self.scope_field]})
         client = self.client(inputs[self.scope_field])
         try:
             group = self.api_update(client, group_id, olds, inputs)

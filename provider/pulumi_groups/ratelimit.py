@@ -14,6 +14,11 @@ class RateLimiter:
     minute, so the refill rate is the ceiling minus a small burst allowance. Vendors count in a
     (sliding or fixed) minute per key, so staying under the ceiling in *every* window is what
     keeps a large ``pulumi up`` from bouncing off 429s.
+
+    Small rates (``deploy`` splits a budget between stacks, so 0.5 happens) are honoured exactly:
+    the burst is one request and below 2 a minute requests are spaced evenly, one every
+    ``60 / requests_per_minute`` seconds at most (below 1 a minute, more than a minute apart),
+    so no window of that length ever holds two.
     """
 
     def __init__(
@@ -27,7 +32,10 @@ class RateLimiter:
             raise ValueError("requests_per_minute must be positive")
         self.requests_per_minute = float(requests_per_minute)
         self.capacity = max(1.0, self.requests_per_minute // 10)
-        self._per_second = max(self.requests_per_minute - self.capacity, 1.0) / 60.0
+        # Refill at the ceiling minus the burst; where that leaves less than one a minute, the
+        # one-request burst is the whole allowance: spacing 60/rpm s (at most one a minute).
+        refill_per_minute = max(self.requests_per_minute - self.capacity, min(self.requests_per_minute, 1.0))
+        self._per_second = refill_per_minute / 60.0
         self._tokens = self.capacity
         self._clock = clock
         self._sleep = sleep

@@ -8,13 +8,20 @@ so whole floats become ints here, once, and every later step sees ints.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, Iterable
 
 from pulumi.dynamic import CheckFailure
 from pulumi.output import Unknown
 
+from .notices import warn
+
 INT32_MAX = 2_147_483_647
+# Characters a name must not hold: control characters (tab, newline ...), format characters
+# (zero-width space/joiner, byte-order mark, bidi marks: invisible, so two names that look the
+# same differ) and line/paragraph separators. Emoji joined by U+200D are refused with them.
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
 
 
 @dataclass(frozen=True)
@@ -31,6 +38,7 @@ class Field:
     maximum: int | None = None
     on_change: str = "update"  # "update" | "replace" | "none"
     required_hint: str = ""
+    max_length: int | None = None  # strings: a vendor limit (a named guess in <vendor>/guesses.py)
 
     def describe_range(self) -> str:
         if self.minimum is not None and self.maximum is not None:
@@ -72,6 +80,14 @@ def coerce(field: Field, value: Any) -> tuple[Any, str | None]:
             return None, f"{field.name} must be a string, got {_kind_name(value)} {_shown(value)}"
         if not value.strip():
             return None, f"{field.name} must not be empty"
+        hidden = _invisible_characters(value)
+        if hidden:
+            return None, (
+                f"{field.name} must not contain control or zero-width characters, found {', '.join(hidden)}: "
+                "remove them (they make a name that looks like another one)"
+            )
+        if field.max_length is not None and len(value) > field.max_length:
+            return None, f"{field.name} must be at most {field.max_length} characters, got {len(value)}: shorten it"
         return value, None
     if field.kind == "bool":
         if not isinstance(value, bool):
@@ -96,8 +112,26 @@ def coerce(field: Field, value: Any) -> tuple[Any, str | None]:
     raise AssertionError(f"unknown field kind {field.kind}")
 
 
-def check_inputs(fields: Iterable[Field], news: dict[str, Any]) -> tuple[dict[str, Any], list[CheckFailure]]:
-    """Checked, normalized inputs (owned fields only) and one failure per bad field."""
+def _invisible_characters(text: str) -> list[str]:
+    found = dict.fromkeys(c for c in text if unicodedata.category(c) in _INVISIBLE_CATEGORIES)
+    return [f"U+{ord(c):04X} ({unicodedata.name(c, 'control')})" for c in found]
+
+
+def outer_blanks_warning(field: Field, value: Any) -> str | None:
+    """Leading or trailing blanks are legal but make a second group that looks like the first."""
+    if field.kind == "string" and isinstance(value, str) and value.strip() and value != value.strip():
+        return (
+            f"{field.name} {value!r} has leading or trailing blanks: it is a different name from "
+            f"{value.strip()!r}, and in a console list both look the same; remove them unless meant"
+        )
+    return None
+
+
+def check_inputs(
+    fields: Iterable[Field], news: dict[str, Any], label: str = ""
+) -> tuple[dict[str, Any], list[CheckFailure]]:
+    """Checked, normalized inputs (owned fields only) and one failure per bad field; warns
+    (one line each, naming ``label`` and the field) about legal but surprising values."""
     inputs: dict[str, Any] = {}
     failures: list[CheckFailure] = []
     for field in fields:
@@ -112,6 +146,9 @@ def check_inputs(fields: Iterable[Field], news: dict[str, Any]) -> tuple[dict[st
             failures.append(CheckFailure(field.name, reason))
         else:
             inputs[field.name] = kept
+            blanks = outer_blanks_warning(field, kept)
+            if blanks:
+                warn(f"{label}: {blanks}" if label else blanks)
     return inputs, failures
 
 

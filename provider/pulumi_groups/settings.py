@@ -3,9 +3,17 @@
 Rules (see the README, "Configuration"):
 - ``<vendor>:<collection>`` is an object keyed by org/account key (JSON text: every config value
   reaches ``configure()`` as a string).
-- The key ``default`` may instead come from shorthand keys (``capillary:host`` ...) and, last,
-  from environment variables (``CAPILLARY_HOST`` ...). One source supplies a whole entry: fields
-  are never mixed from two sources, so a stray environment variable cannot change a stack's org.
+- The key ``default`` may instead come from shorthand keys (``capillary:host`` ...). Environment
+  variables (``CAPILLARY_HOST`` ...) supply it only when the stack configures no org at all: a
+  runner's exported credentials must never add an org to a stack that has its own. One source
+  supplies a whole entry: fields are never mixed from two sources.
+- The default org (account) of a declaration or resource that names none: the only one
+  configured; with several, the one ``pulumi-groups:defaultOrg`` (``defaultAccount``) names;
+  else an error at preview. The key ``default`` gets no preference, so adding an org never moves
+  a group (``ScopeConfig.default_key``).
+- Keys that share one credential (same host and identity) share its token and rate budget: the
+  lowest ``requestsPerMinute`` any of them sets (``share_budgets``); every other setting is the
+  key's own, and errors name the key the resource used.
 - Tuning (``requestsPerMinute``, ``timeoutSeconds``, ``retryBudgetSeconds``,
   ``retryBackoffSeconds``) is read at the top level and may be overridden inside each entry;
   numbers or numeric strings.
@@ -17,8 +25,9 @@ collection) and reported by ``check`` on the resources that use them, naming key
 from __future__ import annotations
 
 import json
+import dataclasses
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, ClassVar, Hashable, Mapping
 
 from .transport import RetryPolicy
 
@@ -41,6 +50,11 @@ class Source:
     fields: tuple[str, ...]  # camelCase field names allowed in an entry, e.g. ("host", "username")
     env_prefix: str  # "CAPILLARY_"
     defaults: Mapping[str, float] = field(default_factory=dict)  # tuning defaults
+    default_choice_key: str = ""  # "pulumi-groups:defaultOrg": names the default among several
+
+    @property
+    def noun(self) -> str:
+        return self.collection[:-1]  # "org" / "account"
 
     def env_name(self, field_name: str) -> str:
         snake = "".join("_" + c.lower() if c.isupper() else c for c in field_name)
@@ -54,6 +68,15 @@ class Entries:
     values: dict[str, dict[str, Any]] = field(default_factory=dict)
     problems: dict[str, str] = field(default_factory=dict)  # key -> message
     collection_problem: str | None = None  # applies to every key (e.g. unparseable JSON)
+    default_choice: str | None = None  # the key pulumi-groups:defaultOrg/defaultAccount names
+    environment_ignored: bool = False  # variables were set, but the stack configures its own
+
+    def __repr__(self) -> str:
+        # values hold passwords and secrets: name the keys only.
+        return (
+            f"Entries(keys={sorted(self.values)}, problems={sorted(self.problems)}, "
+            f"collection_problem={self.collection_problem is not None}, default_choice={self.default_choice!r})"
+        )
 
     def problem_for(self, key: str) -> str | None:
         return self.collection_problem or self.problems.get(key)
@@ -120,15 +143,21 @@ def read_entries(get: Callable[[str], Any], environ: Mapping[str, str], source: 
             continue
         entries.values[key] = dict(entry)
 
-    if DEFAULT_KEY not in collection:
-        shorthand = {f: get(f"{ns}:{f}") for f in source.fields}
-        shorthand = {f: v for f, v in shorthand.items() if v not in (None, "")}
-        from_env = {f: environ.get(source.env_name(f)) for f in source.fields}
-        from_env = {f: v for f, v in from_env.items() if v not in (None, "")}
-        if shorthand:
-            entries.values[DEFAULT_KEY] = shorthand
-        elif from_env:
-            entries.values[DEFAULT_KEY] = from_env
+    from_env = {f: environ.get(source.env_name(f)) for f in source.fields}
+    from_env = {f: v for f, v in from_env.items() if v not in (None, "")}
+    shorthand = {f: get(f"{ns}:{f}") for f in source.fields}
+    shorthand = {f: v for f, v in shorthand.items() if v not in (None, "")}
+    if DEFAULT_KEY not in collection and shorthand:
+        entries.values[DEFAULT_KEY] = shorthand
+    elif from_env and not collection and not shorthand:
+        entries.values[DEFAULT_KEY] = from_env  # the stack configures nothing: the environment may
+    else:
+        entries.environment_ignored = bool(from_env)
+
+    if source.default_choice_key:
+        choice = get(source.default_choice_key)
+        if choice not in (None, ""):
+            entries.default_choice = str(choice).strip()
 
     for key, entry in list(entries.values.items()):
         where = f"{ns}:{source.collection}.{key}"
@@ -156,6 +185,73 @@ def read_entries(get: Callable[[str], Any], environ: Mapping[str, str], source: 
             entries.problems[key] = "; ".join(entry_problems)
             del entries.values[key]
     return entries
+
+
+class ScopeConfig:
+    """What both vendors' config objects share: which keys exist, which one is the default, and
+    whether two keys reach the same org (account). Subclasses are dataclasses with ``entries``
+    and a ``by_key`` mapping of settings objects that carry a ``credential`` identity."""
+
+    source: ClassVar[Source]
+    entries: Entries
+
+    @property
+    def by_key(self) -> Mapping[str, Any]:
+        raise NotImplementedError
+
+    def known_keys(self) -> list[str]:
+        return self.entries.known_keys()
+
+    def default_key(self) -> str | None:
+        """The key a declaration or resource without one targets, or None (``default_problem``)."""
+        known = self.known_keys()
+        choice = self.entries.default_choice
+        if choice is not None:
+            return choice if choice in known else None
+        return known[0] if len(known) == 1 else None
+
+    def default_problem(self) -> str:
+        """Why there is no default key, and the fix (meaningful when ``default_key()`` is None)."""
+        noun, choice_key = self.source.noun, self.source.default_choice_key
+        known = self.known_keys()
+        if self.entries.collection_problem:
+            return self.entries.collection_problem
+        if self.entries.default_choice is not None:
+            return (
+                f"{choice_key} names {noun} {self.entries.default_choice!r}, which is not configured "
+                f"(known {noun}s: {', '.join(known) or 'none'}); set it to one of them"
+            )
+        if not known:
+            ignored = (
+                f" ({self.source.env_prefix}* variables are set, but they are used only when the stack "
+                f"configures no {noun} at all)" if self.entries.environment_ignored else ""
+            )
+            return f"no {noun} given and none is configured{ignored}"
+        return (
+            f"no {noun} given and the stack configures several ({', '.join(known)}); none is the "
+            f"default: give `{noun}: <key>`, or choose the stack's default with "
+            f"`pulumi config set {choice_key} <key>`"
+        )
+
+    def same_target(self, first: str, second: str) -> bool:
+        """Whether two keys reach the same org (account): same host and same credential.
+        Computed from configuration alone; an unconfigured key matches only itself."""
+        if first == second:
+            return True
+        a, b = self.by_key.get(first), self.by_key.get(second)
+        return a is not None and b is not None and a.credential == b.credential
+
+
+def share_budgets(by_key: dict[str, Any]) -> None:
+    """Keys with one credential share one rate budget (the vendor counts per credential): give
+    each the lowest ``requests_per_minute`` among them, so whichever key builds the shared
+    limiter first, the budget is the same."""
+    lowest: dict[Hashable, float] = {}
+    for item in by_key.values():
+        lowest[item.credential] = min(lowest.get(item.credential, item.requests_per_minute), item.requests_per_minute)
+    for key, item in by_key.items():
+        if item.requests_per_minute != lowest[item.credential]:
+            by_key[key] = dataclasses.replace(item, requests_per_minute=lowest[item.credential])
 
 
 def config_getter(config: Any) -> Callable[[str], Any]:

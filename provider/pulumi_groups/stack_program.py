@@ -4,15 +4,21 @@
 
     pulumi-groups:badgeGroups:   [{name, rank, org?, adopt?}, ...]
     pulumi-groups:rewardGroups:  [{name, rank?, active?, org?, adopt?}, ...]
-    pulumi-groups:contactGroups: [{name, team_id, parent?, order?, remote_id?, account?, adopt?}, ...]
+    pulumi-groups:contactGroups: [{name, team_id, parent?, order?, remote_id?, account?, adopt?, key?}, ...]
+
+Every entry may also say what it was: ``previousNames: [...]`` and ``previousOrg`` (contact
+groups: ``previousAccount``), which become Pulumi aliases; a contact entry may give a ``key``
+(see ``pulumi_groups.declarations``).
 
 Every list is checked first (``declarations.plan``): a bad entry stops the run at preview,
 before any resource is declared, with one message per problem naming stack, list and index.
-Resource names and the default-org rule are in ``pulumi_groups.declarations``.
+Resource names and the default-org rule (``pulumi-groups:defaultOrg`` /
+``pulumi-groups:defaultAccount``) are in ``pulumi_groups.declarations``.
 
 Stack outputs, for other stacks to read through stack references:
-``badgeGroups`` and ``rewardGroups`` ``{org: {name: id}}``, ``contactGroups`` ``{account: {name: id}}``
-(always present, ``{}`` when a stack declares none of a kind).
+``badgeGroups`` and ``rewardGroups`` ``{org: {name: id}}``, ``contactGroups`` ``{account: {key: id}}``
+(the key is the name unless the entry gives one; always present, ``{}`` when a stack declares
+none of a kind).
 """
 
 from __future__ import annotations
@@ -46,7 +52,7 @@ def _contact_kind() -> Kind:
         "contact",
         "account",
         ContactGroupProvider.fields,
-        extra_keys=("parent",),
+        extra_keys=("parent", declarations.KEY),
         hidden_fields=("parent_id",),  # declarations name their parent instead of giving its id
     )
 
@@ -65,9 +71,11 @@ def _scopes(settings_module, noun: str, how_to_configure: str) -> Scopes:
     config = settings_module.load(SimpleNamespace(get=_config_get), os.environ)
     return Scopes(
         noun=noun,
-        known=tuple(config.entries.known_keys()),
+        known=tuple(config.known_keys()),
         explain=config.problem_for,
         how_to_configure=config.entries.collection_problem or how_to_configure,
+        default_key=config.default_key(),  # the provider's check resolves a missing org the same way
+        default_problem=config.default_problem(),
     )
 
 
@@ -76,7 +84,7 @@ def capillary_scopes() -> Scopes:
         capillary_settings,
         "org",
         "add capillary:orgs.<key> with host and credentials (see stacks/Pulumi.example-basic.yaml), "
-        "or set CAPILLARY_HOST and credentials in the environment for the org 'default'",
+        "or, for a stack without any org in its file, set CAPILLARY_HOST and credentials in the environment",
     )
 
 
@@ -87,7 +95,7 @@ def wesurvey_scopes() -> Scopes:
         wesurvey_settings,
         "account",
         "add wesurvey:accounts.<key> with appId and secret (see stacks/Pulumi.example-basic.yaml), "
-        "or set WESURVEY_APP_ID and WESURVEY_SECRET in the environment for the account 'default'",
+        "or, for a stack without any account in its file, set WESURVEY_APP_ID and WESURVEY_SECRET in the environment",
     )
 
 
@@ -131,9 +139,11 @@ def declare(plan: Plan) -> dict[str, dict[str, dict[str, pulumi.Output]]]:
         if d.parent is not None:
             # The parent's id is unknown at preview; the engine orders the creates through it.
             args["parent_id"] = declared[(d.kind.list_key, d.scope, d.parent)].id
-        resource = _resource_class(d.kind)(d.resource_name, **args)
-        declared[(d.kind.list_key, d.scope, d.name)] = resource
-        outputs[d.kind.list_key].setdefault(d.scope, {})[d.name] = resource.id
+        # Earlier names of this group: the engine updates (renames) it instead of replacing it.
+        options = pulumi.ResourceOptions(aliases=[pulumi.Alias(name=alias) for alias in d.aliases]) if d.aliases else None
+        resource = _resource_class(d.kind)(d.resource_name, **args, opts=options)
+        declared[(d.kind.list_key, d.scope, d.key)] = resource
+        outputs[d.kind.list_key].setdefault(d.scope, {})[d.key] = resource.id
     return outputs
 
 

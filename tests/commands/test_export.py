@@ -125,8 +125,8 @@ def test_export_into_a_new_file_with_the_default_org_from_the_environment(live_o
     doc = load(tmp_path / "stacks" / "Pulumi.brand-new.yaml")
     badges = doc["config"]["pulumi-groups:badgeGroups"]
     assert len(badges) == BADGES
-    # The org keyed `default` is every stack's default org: entries need not name it.
-    assert badges[0] == {"name": "B-000", "rank": 0, "adopt": True}
+    # Exported entries always name their org: adding an org later never moves or blocks them.
+    assert badges[0] == {"name": "B-000", "rank": 0, "org": "default", "adopt": True}
     assert "capillary:orgs" not in doc["config"]  # credentials are never written by export
     assert not [p for p in (tmp_path / "stacks").iterdir() if p.name.startswith(".")]  # no temp file left
 

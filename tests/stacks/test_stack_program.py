@@ -24,13 +24,17 @@ def mocks():
     yield recorder
 
 
-def stack_config(orgs=None, accounts=None, **lists) -> None:
+def stack_config(orgs=None, accounts=None, default_org=None, default_account=None, **lists) -> None:
     """Stack config as the engine passes it: every value a string, objects and lists as JSON."""
     config = {}
     if orgs is not None:
         config["capillary:orgs"] = json.dumps(orgs)
     if accounts is not None:
         config["wesurvey:accounts"] = json.dumps(accounts)
+    if default_org is not None:
+        config["pulumi-groups:defaultOrg"] = default_org
+    if default_account is not None:
+        config["pulumi-groups:defaultAccount"] = default_account
     for key, value in lists.items():
         config[f"pulumi-groups:{key}"] = value if isinstance(value, str) else json.dumps(value)
     pulumi.runtime.set_all_config(config)
@@ -85,6 +89,7 @@ def test_single_org_declares_each_group_with_its_inputs(mocks):
 def test_several_orgs_in_one_stack_and_the_default_org(mocks):
     stack_config(
         orgs={"default": EU, "brand-us": US},
+        default_org="default",
         badgeGroups=[{"name": "GOLD", "rank": 3}, {"name": "GOLD", "rank": 5, "org": "brand-us"}],
         rewardGroups=[{"name": "VIP", "org": "brand-us"}],
     )
@@ -106,6 +111,7 @@ def test_several_orgs_in_one_stack_and_the_default_org(mocks):
 def test_outputs_map_org_and_name_to_the_group_id(mocks):
     stack_config(
         orgs={"default": EU, "brand-us": US},
+        default_org="default",
         badgeGroups=[{"name": "GOLD", "rank": 3}, {"name": "Gold", "rank": 1, "org": "brand-us"}],
         rewardGroups=[{"name": "VIP"}],
     )
@@ -171,8 +177,8 @@ def test_an_org_with_a_config_problem_is_left_for_check_to_report(mocks):
 
 def test_no_default_org_among_several_is_an_error_naming_list_and_index(mocks):
     [problem] = problems_of(orgs={"brand-eu": EU, "brand-us": US}, badgeGroups=[{"name": "GOLD", "rank": 3, "org": "brand-eu"}, {"name": "SILVER", "rank": 2}])
-    assert problem.startswith("pulumi-groups:badgeGroups[1] ('SILVER'): no org given and no default org")
-    assert "brand-eu, brand-us" in problem and "org: <key>" in problem
+    assert problem.startswith("pulumi-groups:badgeGroups[1] ('SILVER'): no org given and the stack configures several (brand-eu, brand-us)")
+    assert "org: <key>" in problem and "pulumi-groups:defaultOrg" in problem
 
 
 def test_no_org_configured_at_all(mocks):
@@ -197,6 +203,7 @@ def test_unparseable_orgs_are_explained(mocks):
 def test_duplicate_group_in_one_org_names_both_entries(mocks):
     problems = problems_of(
         orgs={"default": EU, "brand-us": US},
+        default_org="default",
         badgeGroups=[
             {"name": "GOLD", "rank": 3},
             {"name": "SILVER", "rank": 2},
@@ -222,7 +229,7 @@ def test_duplicate_group_in_one_org_names_both_entries(mocks):
         ({"name": "GOLD", "rank": -1}, "pulumi-groups:badgeGroups[0] ('GOLD'): rank must be a whole number between 0 and 2147483647, got -1"),
         ({"name": "GOLD", "rank": 1, "adopt": "yes"}, "pulumi-groups:badgeGroups[0] ('GOLD'): adopt must be true or false, got str 'yes'"),
         ({"name": "GOLD", "rank": 1, "org": 5}, "pulumi-groups:badgeGroups[0] ('GOLD'): org must be the key of a configured org, got '5'"),
-        ({"name": "GOLD", "rank": 1, "active": False}, "pulumi-groups:badgeGroups[0] ('GOLD'): unknown key(s) active; allowed: name, rank, org, adopt"),
+        ({"name": "GOLD", "rank": 1, "active": False}, "pulumi-groups:badgeGroups[0] ('GOLD'): unknown key(s) active; allowed: name, rank, org, adopt, previousNames, previousOrg"),
         ("GOLD", "pulumi-groups:badgeGroups[0]: must be an object like {name: ..., ...}, got str 'GOLD'"),
     ],
 )
@@ -240,7 +247,7 @@ def test_bad_reward_entries_and_every_problem_at_once(mocks):
     assert problems == [
         "pulumi-groups:badgeGroups[0] ('GOLD'): rank is required; give a whole number from 0 to 2147483647 (badge groups need a rank)",
         "pulumi-groups:rewardGroups[0] ('VIP'): active must be true or false, got str 'no'",
-        "pulumi-groups:rewardGroups[2] ('X'): unknown key(s) colour; allowed: name, rank, active, org, adopt",
+        "pulumi-groups:rewardGroups[2] ('X'): unknown key(s) colour; allowed: name, rank, active, org, adopt, previousNames, previousOrg",
         "pulumi-groups:rewardGroups[2] ('X'): rank must be a whole number between 0 and 2147483647, got float 1.5",
     ]
 
@@ -289,7 +296,7 @@ CONTACTS = [
 
 @pulumi.runtime.test
 def test_contact_groups_with_parents_by_name(mocks):
-    stack_config(accounts={"default": ACCOUNT, "second": {"appId": "app-2", "secret": "s2"}}, contactGroups=CONTACTS)
+    stack_config(accounts={"default": ACCOUNT, "second": {"appId": "app-2", "secret": "s2"}}, default_account="default", contactGroups=CONTACTS)
     plan = stack_program.read_plan(STACK)
     # Parents are declared before their children whatever the list order.
     order = [d.name for d in plan.declarations]
@@ -324,9 +331,9 @@ def test_contact_declaration_errors(mocks):
         ],
     )
     assert problems[0].startswith("pulumi-groups:contactGroups[2] ('No team'): team_id is required")
-    assert problems[1].startswith("pulumi-groups:contactGroups[3] ('Bad parent'): parent must be the name of another contactGroups entry")
-    assert problems[2].startswith("pulumi-groups:contactGroups[4] ('By id'): unknown key(s) parent_id; allowed: team_id, name, order, remote_id, account, adopt, parent")
-    assert problems[3] == "pulumi-groups:contactGroups[0] and [1] both declare contact group 'Panel' in account 'default': keep one of them"
+    assert problems[1].startswith("pulumi-groups:contactGroups[3] ('Bad parent'): parent must be the key (name) of another contactGroups entry")
+    assert problems[2].startswith("pulumi-groups:contactGroups[4] ('By id'): unknown key(s) parent_id; allowed: team_id, name, order, remote_id, account, adopt, parent, key")
+    assert problems[3] == "pulumi-groups:contactGroups[0] and [1] both declare contact group 'Panel' in account 'default' under the same parent in team 53: keep one of them"
 
 
 @pytest.mark.parametrize(
@@ -359,7 +366,7 @@ def test_contact_declaration_errors(mocks):
     ],
 )
 def test_contact_parent_errors(mocks, entries, expected):
-    [problem] = problems_of(accounts={"default": ACCOUNT, "second": {"appId": "app-2", "secret": "s2"}}, contactGroups=entries)
+    [problem] = problems_of(accounts={"default": ACCOUNT, "second": {"appId": "app-2", "secret": "s2"}}, default_account="default", contactGroups=entries)
     assert problem.startswith(expected), problem
 
 

@@ -16,7 +16,8 @@ REWARD = RewardGroupProvider.fields
 def test_engine_floats_become_ints_and_defaults_apply():
     inputs, failures = check_inputs(BADGE, {"name": "GOLD", "rank": 3.0})
     assert failures == []
-    assert inputs == {"name": "GOLD", "rank": 3, "org": "default", "adopt": False}
+    # No org: left for the provider's check, which resolves the stack's default org.
+    assert inputs == {"name": "GOLD", "rank": 3, "org": None, "adopt": False}
     assert type(inputs["rank"]) is int
     inputs, failures = check_inputs(REWARD, {"name": "VIP"})
     assert failures == [] and inputs["rank"] is None and inputs["active"] is True

@@ -33,7 +33,7 @@ def test_type_token_inputs_and_a_tree_by_reference(mocks):
         declared = mocks.named("panel")
         assert declared.typ == CONTACT_GROUP
         assert {k: declared.inputs.get(k) for k in ("team_id", "name", "order", "remote_id", "account", "adopt")} == {
-            "team_id": 53, "name": "NPS panel", "order": 1, "remote_id": "crm-1202", "account": "default", "adopt": False,
+            "team_id": 53, "name": "NPS panel", "order": 1, "remote_id": "crm-1202", "account": None, "adopt": False,
         }
         child = mocks.named("batch-2")
         assert child.typ == CONTACT_GROUP and child.inputs["parent_id"] == mocks.id_of["panel"]  # as the engine passes it

@@ -356,7 +356,7 @@ def test_a_short_lived_token_is_renewed_before_it_expires():
 def test_accounts_sharing_an_appid_share_its_token(emulator):
     app = {"appId": "demo-appid", "secret": "demo-secret"}
     provider = configured(ContactGroupProvider, wesurvey_config(emulator, {"default": app, "second": app}))
-    create(provider, name="One")
+    create(provider, name="One", account="default")
     create(provider, name="Two", account="second")
     assert emulator.counters()["token_fetches"] == {"demo-appid": 1}
 

@@ -99,7 +99,7 @@ class BadgeGroup(pulumi.dynamic.Resource, module="capillary", name="BadgeGroup")
         *,
         name: pulumi.Input[str],
         rank: pulumi.Input[int],
-        org: pulumi.Input[str] = "default",
+        org: Optional[pulumi.Input[str]] = None,  # None: the stack's default org (see README)
         adopt: pulumi.Input[bool] = False,
         opts: Optional[pulumi.ResourceOptions] = None,
     ) -> None:

@@ -180,13 +180,19 @@ def _auth_hint(org: OrgSettings) -> str:
 
 
 def client_for(org: OrgSettings) -> CapillaryClient:
-    """The process-wide client of one org: one token, one rate budget, one connection pool."""
-    principal = org.client_key or org.username or ""
-    secret = org.client_secret or org.password or ""
-    key = registry.credential_key("capillary", org.base_url, principal, secret)
+    """The process-wide client of one org key. The token and the rate budget belong to the
+    credential, so org keys that share one share them; each key has its own client, so errors
+    name the key the resource used and its timeouts and retry tuning apply (``settings`` gives
+    keys of one credential the lowest ``requestsPerMinute`` among them)."""
+    key = org.credential
+    auth = registry.shared(
+        "capillary-auth",
+        key,
+        lambda: OAuthAuth(org.client_key, org.client_secret) if org.uses_oauth else BasicAuth(org.username, org.password),
+    )
+    limiter = registry.shared("capillary-limiter", key, lambda: RateLimiter(org.requests_per_minute))
 
     def build() -> CapillaryClient:
-        auth = OAuthAuth(org.client_key, org.client_secret) if org.uses_oauth else BasicAuth(org.username, org.password)
         transport = Transport(
             vendor="capillary",
             scope=org.key,
@@ -195,11 +201,11 @@ def client_for(org: OrgSettings) -> CapillaryClient:
             decode_error=decode_error,
             classify=classify,
             request_id_header=REQUEST_ID_HEADER,
-            limiter=RateLimiter(org.requests_per_minute),
+            limiter=limiter,
             timeouts=Timeouts(connect=min(5.0, org.timeout_seconds), read=org.timeout_seconds),
             retry=org.retry,
             auth_hint=_auth_hint(org),
         )
         return CapillaryClient(transport, credential=key)
 
-    return registry.shared("capillary-client", key, build)
+    return registry.shared("capillary-client", (key, org.key), build)

@@ -7,15 +7,16 @@ from typing import Any
 from ..errors import ConfigError
 from ..provider import GroupProvider
 from ..schema import INT32_MAX, Field, Output
-from . import settings
+from . import guesses, settings
 from .client import CapillaryClient, client_for
 
 ORG = Field(
     "org",
     "string",
-    "Key of the Capillary org in `capillary:orgs` (or `default`: shorthand keys / CAPILLARY_* "
-    "environment). Changing it replaces the group (delete before create).",
-    default="default",
+    "Key of the Capillary org in `capillary:orgs` (`default`: the shorthand keys, or CAPILLARY_* "
+    "when the stack configures no org). Absent: the stack's only org, or the one "
+    "`pulumi-groups:defaultOrg` names. Changing it replaces the group (delete before create), "
+    "unless both keys reach the same org (same host and credential).",
     on_change="replace",
 )
 ADOPT = Field(
@@ -26,7 +27,10 @@ ADOPT = Field(
     default=False,
     on_change="none",
 )
-NAME = Field("name", "string", "Group name, unique in the org and case-sensitive.", required=True)
+NAME = Field(
+    "name", "string", "Group name, unique in the org and case-sensitive.", required=True,
+    max_length=guesses.GROUP_NAME_MAX_LENGTH,
+)
 
 
 def rank_field(required: bool) -> Field:

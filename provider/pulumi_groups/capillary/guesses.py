@@ -38,3 +38,9 @@ TOKEN_RENEW_MARGIN_SECONDS = 60
 
 # 401 = invalid token, 498 = expired token [doc]; either way a fresh token may help once.
 TOKEN_REJECTED_STATUSES = frozenset({401, 498})
+
+# No maximum group-name length is documented. 255 characters is the usual width of a name column
+# and longer than any real group name; checking it at preview turns what would otherwise be an
+# unreadable 400 (or a silently truncated name that no later lookup by name finds) during `up`
+# into a message naming the field. Raise it here if Capillary is shown to accept longer names.
+GROUP_NAME_MAX_LENGTH = 255

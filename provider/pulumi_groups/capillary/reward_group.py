@@ -134,7 +134,7 @@ class RewardGroup(pulumi.dynamic.Resource, module="capillary", name="RewardGroup
         name: pulumi.Input[str],
         rank: Optional[pulumi.Input[int]] = None,
         active: pulumi.Input[bool] = True,
-        org: pulumi.Input[str] = "default",
+        org: Optional[pulumi.Input[str]] = None,  # None: the stack's default org (see README)
         adopt: pulumi.Input[bool] = False,
         opts: Optional[pulumi.ResourceOptions] = None,
     ) -> None:

@@ -6,7 +6,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from ..settings import DEFAULT_KEY, Entries, Source, config_getter, read_entries, retry_policy
+from .. import registry
+from ..settings import DEFAULT_KEY, Entries, ScopeConfig, Source, config_getter, read_entries, retry_policy, share_budgets
 from ..transport import RetryPolicy
 
 # Test clusters allow 100 requests per minute per key [doc]; stay under it by default.
@@ -19,6 +20,7 @@ SOURCE = Source(
     fields=("host", "username", "password", "clientKey", "clientSecret"),
     env_prefix="CAPILLARY_",
     defaults={"requestsPerMinute": DEFAULT_REQUESTS_PER_MINUTE, "timeoutSeconds": DEFAULT_TIMEOUT_SECONDS},
+    default_choice_key="pulumi-groups:defaultOrg",
 )
 
 CLUSTERS = {
@@ -49,11 +51,24 @@ class OrgSettings:
     def uses_oauth(self) -> bool:
         return self.client_key is not None
 
+    @property
+    def credential(self) -> tuple[str, str, str, str]:
+        """Who this org key logs in as (host + identity, the secret only as a fingerprint): two
+        keys with the same credential reach the same org."""
+        principal = self.client_key or self.username or ""
+        secret = self.client_secret or self.password or ""
+        return registry.credential_key("capillary", self.base_url, principal, secret)
+
 
 @dataclass
-class CapillaryConfig:
+class CapillaryConfig(ScopeConfig):
     orgs: dict[str, OrgSettings]
     entries: Entries
+    source = SOURCE
+
+    @property
+    def by_key(self) -> dict[str, OrgSettings]:
+        return self.orgs
 
     def problem_for(self, key: str) -> str | None:
         if key in self.orgs:
@@ -65,11 +80,8 @@ class CapillaryConfig:
         return (
             f"org {key!r} is not configured (known orgs: {known}); add it with "
             f"`pulumi config set --path --secret 'capillary:orgs.{key}.password' ...` "
-            f"(and host, username), or set CAPILLARY_* for the org 'default'"
+            f"(and host, username), or, in a stack that configures no org, set CAPILLARY_* for the org 'default'"
         )
-
-    def known_keys(self) -> list[str]:
-        return self.entries.known_keys()
 
 
 def resolve_host(host: str) -> str | None:
@@ -117,4 +129,5 @@ def load(config: Any, environ: Mapping[str, str] | None = None) -> CapillaryConf
             entries.problems[key] = result
         else:
             orgs[key] = result
+    share_budgets(orgs)
     return CapillaryConfig(orgs, entries)

@@ -40,7 +40,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Hashable, Iterable
 
-from .. import registry
 from ..capillary import settings as capillary_settings
 from ..wesurvey import settings as wesurvey_settings
 from . import stack_files
@@ -79,10 +78,7 @@ def identities(config: dict[str, str], environ: dict[str, str]) -> tuple[dict[st
     """The Capillary credentials (with their rate) and WeSurvey appids a stack's config uses."""
     capillary = {}
     for key, org in capillary_settings.load(config, environ).orgs.items():
-        credential = registry.credential_key(
-            "capillary", org.base_url, org.client_key or org.username or "", org.client_secret or org.password or ""
-        )
-        capillary[key] = (credential, org.requests_per_minute)
+        capillary[key] = (org.credential, org.requests_per_minute)
     accounts = wesurvey_settings.load(config, environ).accounts.values()
     return capillary, frozenset((account.base_url, account.app_id) for account in accounts)
 

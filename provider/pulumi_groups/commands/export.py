@@ -10,8 +10,10 @@ the first ``pulumi up`` takes them over instead of failing on "name must be uniq
   ``default``, as in the provider. Nothing read is ever printed.
 - Merging is by (org, name): an entry already declared is left exactly as it is (the next
   preview shows any difference to the live group as an update); new entries are appended,
-  sorted by name, with ``org:`` unless the org is keyed ``default``; inactive reward groups get
-  ``active: false``.
+  sorted by name, always with ``org:`` (an entry that names its org keeps it whatever orgs are
+  added later); inactive reward groups get ``active: false``. Existing entries without ``org:``
+  count for the stack's default org (its only org, or the one ``pulumi-groups:defaultOrg``
+  names), as in the stack program.
 - The file keeps its comments, order, ``encryptionsalt`` and secure values, and is replaced in
   one atomic rename.
 """
@@ -27,7 +29,6 @@ from typing import Any
 
 from ..capillary import settings as capillary_settings
 from ..records import as_int
-from ..declarations import default_scope
 from ..errors import GroupsError
 from . import stack_files
 from .cli_support import find_pulumi
@@ -147,7 +148,7 @@ def merge_list(config: Any, list_key: str, org: str, default_org: str | None, li
         if "active" in entry and entry["active"] is False:
             merged.inactive += 1
         new.append(_flow_entry(name=name, **{k: v for k, v in entry.items() if k != "name"},
-                               org=None if org == "default" else org, adopt=True))
+                               org=org, adopt=True))
         merged.added.append(name)
     entries.extend(new)
     return merged
@@ -203,8 +204,9 @@ def main(argv: list[str]) -> int:
         return 1
 
     # Entries without `org:` belong to the stack's default org, as in the stack program.
-    default_org = default_scope(capillary.known_keys())
+    default_org = capillary.default_key()
     section = stack_file.config()
+    declared_before = {key: len(section.get(key) or []) for key in (BADGE_LIST, REWARD_LIST)}
     try:
         badge_result = merge_list(section, BADGE_LIST, args.org, default_org, badges, badge_entry)
         reward_result = merge_list(section, REWARD_LIST, args.org, default_org, rewards, reward_entry)
@@ -219,6 +221,12 @@ def main(argv: list[str]) -> int:
     if args.dry_run:
         print(f"dry run: {args.stack_file} not written")
         return 0
-    stack_file.save()
+    appended = {key: list(section[key][count:]) for key, count in declared_before.items()}
+    try:
+        stack_file.save_appended(appended)
+    except stack_files.UnsafeWrite as exc:
+        print(f"export: refusing to write: {exc}; the file is unchanged. Add the groups above by hand, "
+              "or simplify the comments in that list and run export again", file=sys.stderr)
+        return 1
     print(f"wrote {args.stack_file}; next: `pulumi preview -s {args.stack}` (the first up adopts these groups)")
     return 0

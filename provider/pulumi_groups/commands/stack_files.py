@@ -2,8 +2,10 @@
 
 Round-trip YAML (ruamel.yaml) keeps comments, key order, quoting, the file's indentation,
 ``encryptionsalt`` and every ``{secure: ...}`` value exactly as they were; files are replaced
-atomically (temp file + rename), so an interrupted write never leaves half a stack file. Only the
-commands import this module (the provider process never loads ruamel).
+atomically (temp file + rename), so an interrupted write never leaves half a stack file, and only
+after the text was read back and found to hold exactly the document meant (``checked_dump``;
+``append_as_text`` where ruamel would merge lines). Only the commands import this module (the
+provider process never loads ruamel).
 """
 
 from __future__ import annotations
@@ -19,11 +21,16 @@ from typing import Any
 DEFAULT_INDENT = {"mapping": 2, "sequence": 4, "offset": 2}
 
 
+class UnsafeWrite(ValueError):
+    """What would be written does not read back as the document meant: nothing was written."""
+
+
 @dataclass
 class StackFile:
     path: Path
     yaml: Any  # the ruamel.yaml.YAML that loaded it, set up to write it back the same way
     doc: Any  # CommentedMap (an empty one for a new file)
+    text: str = ""  # the file as it was read
 
     def config(self) -> Any:
         """The ``config:`` mapping, created when missing."""
@@ -40,8 +47,161 @@ class StackFile:
         self.yaml.dump(self.doc, buffer)
         return buffer.getvalue()
 
+    def checked_dump(self) -> str:
+        """``dump()``, read back and compared with the document; ``UnsafeWrite`` when it differs.
+
+        ruamel.yaml can emit text that no longer parses, or parses into something else (seen:
+        a list that starts with a comment, a one-line entry with a trailing comment, then a
+        multi-line entry: two lines merged into one). Nothing is ever written unchecked.
+        """
+        text = self.dump()
+        problem = mismatch(self.doc, text)
+        if problem:
+            raise UnsafeWrite(f"{self.path}: writing it back would change it ({problem})")
+        return text
+
     def save(self) -> None:
-        write_atomic(self.path, self.dump())
+        write_atomic(self.path, self.checked_dump())
+
+    def save_appended(self, appended: dict[str, list]) -> None:
+        """Save after entries were appended to ``config`` lists (``appended``: list key -> the new
+        entries, already in ``doc``). When the round trip through ruamel would change the file,
+        the new entries are inserted into the original text instead, leaving every existing
+        line as it was; when neither reads back as the document, ``UnsafeWrite`` and the file
+        is untouched."""
+        try:
+            text = self.checked_dump()
+        except UnsafeWrite as unsafe:
+            text = append_as_text(self, appended)
+            if text is None or mismatch(self.doc, text):
+                raise unsafe from None
+        write_atomic(self.path, text)
+
+
+def plain(value: Any) -> Any:
+    """A loaded document as plain Python (dicts, lists, scalars), for comparing."""
+    if isinstance(value, dict):
+        return {plain(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, bool) or value is None:
+        return value
+    for kind in (int, float, str):
+        if isinstance(value, kind):
+            return kind(value)
+    return value
+
+
+def mismatch(doc: Any, text: str) -> str | None:
+    """None when ``text`` reads back as ``doc``; else what is wrong, naming keys and entries."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        reread = YAML(typ="safe").load(text)
+    except YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        return f"the text would not parse{where}: {getattr(exc, 'problem', None) or type(exc).__name__}"
+    expected = plain(doc)
+    if reread == expected:
+        return None
+    if not isinstance(reread, dict):
+        return "the text would not be a mapping"
+    lost = []
+    for key in expected:
+        if key not in reread:
+            lost.append(f"key {key!r} missing")
+    for key, value in (expected.get("config") or {}).items():
+        got = (reread.get("config") or {}).get(key) if isinstance(reread.get("config"), dict) else None
+        if isinstance(value, list) and isinstance(got, list):
+            lost += [f"{key}[{i}] changed" for i, entry in enumerate(value) if i >= len(got) or got[i] != entry]
+        elif got != value:
+            lost.append(f"{key} changed")
+    return ", ".join(lost[:5]) + (f" and {len(lost) - 5} more" if len(lost) > 5 else "") if lost else "the content differs"
+
+
+def _entry_lines(entries: list, dash_column: int) -> list[str]:
+    """Each entry as one ``- {...}`` line at ``dash_column``, quoted by ruamel."""
+    import io
+
+    from ruamel.yaml import YAML
+
+    yaml = YAML()
+    yaml.width = 4096
+    lines = []
+    for entry in entries:
+        buffer = io.StringIO()
+        yaml.dump([entry], buffer)
+        lines += [" " * dash_column + line for line in buffer.getvalue().splitlines()]
+    return lines
+
+
+def _region_end(lines: list[str], end: int, column: int) -> int:
+    """Where text belonging to a block ends before line ``end``: blank lines and comments that
+    are not indented deeper than ``column`` belong to what follows."""
+    while end > 0:
+        stripped = lines[end - 1].strip()
+        indent = len(lines[end - 1]) - len(lines[end - 1].lstrip())
+        if stripped == "" or (stripped.startswith("#") and indent <= column):
+            end -= 1
+            continue
+        break
+    return end
+
+
+def _split_key(line: str) -> tuple[str, str]:
+    """``(key, rest)`` of a ``key: value`` line; the key may hold colons (``ns:key``)."""
+    import re
+
+    found = re.search(r":(\s|$)", line)
+    return (line, "") if found is None else (line[: found.start()], line[found.end():])
+
+
+def append_as_text(stack_file: StackFile, appended: dict[str, list]) -> str | None:
+    """The original text with the new entries inserted as lines (None: not a layout this can do:
+    no ``config`` mapping, or a non-empty one-line ``[...]`` list)."""
+    doc, lines = stack_file.doc, stack_file.text.splitlines()
+    config = doc.get("config")
+    if not lines or "config" not in doc.lc.data or not isinstance(config, dict) or not config.lc.data:
+        return None
+    top_keys = [k for k in doc if k in doc.lc.data]
+    after_config = top_keys[top_keys.index("config") + 1:]
+    config_end = doc.lc.data[after_config[0]][0] if after_config else len(lines)
+    original_keys = [k for k in config if k in config.lc.data]
+    key_column = config.lc.data[original_keys[0]][1]
+    inserts: list[tuple[int, list[str], int | None]] = []  # (at line, new lines, line to rewrite)
+    for list_key, entries in appended.items():
+        if not entries:
+            continue
+        if list_key not in config.lc.data:  # a new list: at the end of the config mapping
+            at = _region_end(lines, config_end, key_column)
+            inserts.append((at, [" " * key_column + f"{list_key}:", *_entry_lines(entries, key_column + 2)], None))
+            continue
+        key_line, column, value_line, _ = config.lc.data[list_key]
+        following = original_keys[original_keys.index(list_key) + 1:]
+        end = config.lc.data[following[0]][0] if following else config_end
+        positions = getattr(getattr(config[list_key], "lc", None), "data", None) or {}
+        existing = sorted(positions)
+        rest = _split_key(lines[key_line])[1] if value_line == key_line else ""
+        if existing and value_line != key_line:
+            first_line, first_column = positions[existing[0]]
+            dash = lines[first_line].rfind("-", 0, first_column)
+            inserts.append((_region_end(lines, end, column), _entry_lines(entries, dash), None))
+        elif rest.split("#", 1)[0].strip() in ("[]", ""):  # `key: []` (or `key:` and nothing)
+            inserts.append((key_line + 1, _entry_lines(entries, column + 2), key_line))
+        else:
+            return None
+    result = list(lines)
+    # Bottom up, so earlier line numbers stay right; at one line, the later list goes in first
+    # and so ends up below the earlier one.
+    for _, (at, new_lines, rewrite) in sorted(enumerate(inserts), key=lambda item: (item[1][0], item[0]), reverse=True):
+        result[at:at] = new_lines
+        if rewrite is not None:
+            key_text, value = _split_key(result[rewrite])
+            comment = value.split("#", 1)[1] if "#" in value else None
+            result[rewrite] = f"{key_text}:" + (f"  #{comment}" if comment is not None else "")
+    return "\n".join(result) + "\n"
 
 
 def _yaml_for(text: str):
@@ -70,7 +230,7 @@ def load(path: Path) -> StackFile:
         doc = CommentedMap()
     if not isinstance(doc, dict):
         raise ValueError(f"{path} is not a Pulumi stack file (its top level is not a mapping)")
-    return StackFile(path, yaml, doc)
+    return StackFile(path, yaml, doc, text)
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -101,6 +261,10 @@ class Plaintext:
 
     values: dict[str, str] = field(default_factory=dict)
     secret_paths: list[str] = field(default_factory=list)  # e.g. "capillary:orgs.brand-eu.password"
+
+    def __repr__(self) -> str:
+        # A plaintext password in the file is still a password: name the keys only.
+        return f"Plaintext(keys={sorted(self.values)}, secret_paths={self.secret_paths})"
 
 
 def plaintext_config(stack_file: StackFile) -> Plaintext:
@@ -187,4 +351,16 @@ def with_rate_limits(stack_file: StackFile, limits: dict[str, float]) -> tuple[s
                 if org not in limits and isinstance(entry, dict) and not is_secure(entry) and "requestsPerMinute" not in entry:
                     entry["requestsPerMinute"] = _number(current if current is not None else DEFAULT_REQUESTS_PER_MINUTE)
     copy_of = StackFile(stack_file.path, stack_file.yaml, doc)
-    return copy_of.dump(), warnings
+    try:
+        return copy_of.checked_dump(), warnings
+    except UnsafeWrite:
+        # A temporary copy needs no comments: plain YAML of the same data always reads back.
+        import io
+
+        from ruamel.yaml import YAML
+
+        buffer = io.StringIO()
+        YAML(typ="safe", pure=True).dump(plain(doc), buffer)
+        if mismatch(doc, buffer.getvalue()):
+            raise
+        return buffer.getvalue(), warnings

@@ -215,7 +215,7 @@ class WeSurveyClient:
 def client_for(account: AccountSettings) -> WeSurveyClient:
     """The process-wide client of one account. The token (and rate budget) belongs to the
     appid, so accounts that share an appid share them: a second token would void the first."""
-    key = registry.credential_key("wesurvey", account.base_url, account.app_id, account.secret)
+    key = account.credential
     auth = registry.shared("wesurvey-token", key, lambda: AccessTokenAuth(account.app_id, account.secret))
     limiter = registry.shared("wesurvey-limiter", key, lambda: RateLimiter(account.requests_per_minute))
 

@@ -35,7 +35,10 @@ TEAM_ID = Field(
     required_hint="; give the team's contact-directory id, e.g. team_id: 53",
     on_change="replace",
 )
-NAME = Field("name", "string", "Group name (WeSurvey does not require it to be unique).", required=True)
+NAME = Field(
+    "name", "string", "Group name (WeSurvey does not require it to be unique).", required=True,
+    max_length=guesses.GROUP_NAME_MAX_LENGTH,
+)
 PARENT_ID = Field(
     "parent_id",
     "id",
@@ -59,9 +62,10 @@ REMOTE_ID = Field(
 ACCOUNT = Field(
     "account",
     "string",
-    "Key of the WeSurvey account in `wesurvey:accounts` (or `default`: shorthand keys / WESURVEY_* "
-    "environment). Changing it replaces the group.",
-    default="default",
+    "Key of the WeSurvey account in `wesurvey:accounts` (`default`: the shorthand keys, or WESURVEY_* "
+    "when the stack configures no account). Absent: the stack's only account, or the one "
+    "`pulumi-groups:defaultAccount` names. Changing it replaces the group, unless both keys use "
+    "the same appid and host.",
     on_change="replace",
 )
 ADOPT = Field(
@@ -337,7 +341,7 @@ class ContactGroup(pulumi.dynamic.Resource, module="wesurvey", name="ContactGrou
         parent_id: Optional[pulumi.Input[Any]] = None,
         order: Optional[pulumi.Input[int]] = None,
         remote_id: Optional[pulumi.Input[str]] = None,
-        account: pulumi.Input[str] = "default",
+        account: Optional[pulumi.Input[str]] = None,  # None: the stack's default account
         adopt: pulumi.Input[bool] = False,
         opts: Optional[pulumi.ResourceOptions] = None,
     ) -> None:

@@ -48,3 +48,9 @@ DEFAULT_ORDER = 0
 
 # Replacing a group creates the new one before deleting the old (children move over to it
 # first), except when both would hold the same remote id in the same team at once.
+
+# No maximum contact-group name length is documented. 255 characters is the usual width of a name
+# column and longer than any real group name; checking it at preview turns an unreadable
+# rejection (or a truncated name that the name lookups then never find) during `up` into a
+# message naming the field. Raise it here if WeSurvey is shown to accept longer names.
+GROUP_NAME_MAX_LENGTH = 255

@@ -26,11 +26,9 @@ class _ProgramConfig:
     """``get("wesurvey:accounts")`` over the program's stack config, as ``configure()`` sees it
     in the provider process (secrets arrive decrypted in both)."""
 
-    def __init__(self) -> None:
-        self._config = pulumi.Config(settings.SOURCE.namespace)
-
     def get(self, full_key: str) -> Any:
-        return self._config.get(full_key.split(":", 1)[1])
+        namespace, key = full_key.split(":", 1)  # wesurvey:accounts, pulumi-groups:defaultAccount
+        return pulumi.Config(namespace).get(key)
 
 
 def _plain(field: Field, value: Any) -> Any:
@@ -45,18 +43,20 @@ def _plain(field: Field, value: Any) -> Any:
     return kept
 
 
-def list_contact_groups(team_id: int, parent_id: int | None = None, account: str = "default") -> list[dict]:
+def list_contact_groups(team_id: int, parent_id: int | None = None, account: str | None = None) -> list[dict]:
     """Every contact group of team ``team_id`` (all pages) as plain dicts with ``id``,
     ``team_id``, ``parent_id``, ``name``, ``full_name``, ``order``, ``remote_id`` (None when the
     group has none), ``source``, ``is_valid``, ``created_at``, ``updated_at`` (ISO-8601 UTC).
 
     ``parent_id=None`` lists the whole team, ``0`` the top level, another id that group's
-    direct children.
+    direct children. ``account=None``: the stack's default account, by the resources' rule.
     """
     team_id = _plain(TEAM_ID, team_id)
     parent_id = None if parent_id is None else _plain(PARENT_ID, parent_id)
-    account = _plain(_ACCOUNT, account)
     config = settings.load(_ProgramConfig())
+    account = config.default_key() if account is None else _plain(_ACCOUNT, account)
+    if account is None:
+        raise ConfigError(f"list_contact_groups: {config.default_problem()}")
     chosen = config.accounts.get(account)
     if chosen is None:
         raise ConfigError(f"list_contact_groups: {config.problem_for(account)}")

@@ -1,8 +1,8 @@
 """WeSurvey accounts from stack config / environment: appId, secret and an optional host.
 
 ``wesurvey:accounts`` is keyed by account; ``wesurvey:appId|secret|host`` are the shorthand for
-the account ``default``, and ``WESURVEY_APP_ID|SECRET|HOST`` its last fallback (the shared
-``settings.read_entries`` applies those rules). Nothing here raises: problems are kept for
+the account ``default``, and ``WESURVEY_APP_ID|SECRET|HOST`` its fallback when the stack
+configures no account at all (the shared ``settings.read_entries`` applies those rules). Nothing here raises: problems are kept for
 ``check`` to report on the resources that use the account.
 """
 
@@ -12,7 +12,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from ..settings import DEFAULT_KEY, Entries, Source, config_getter, read_entries, retry_policy
+from .. import registry
+from ..settings import DEFAULT_KEY, Entries, ScopeConfig, Source, config_getter, read_entries, retry_policy, share_budgets
 from ..transport import RetryPolicy
 from . import guesses
 
@@ -27,6 +28,7 @@ SOURCE = Source(
         "requestsPerMinute": guesses.DEFAULT_REQUESTS_PER_MINUTE,
         "timeoutSeconds": guesses.DEFAULT_TIMEOUT_SECONDS,
     },
+    default_choice_key="pulumi-groups:defaultAccount",
 )
 
 
@@ -40,11 +42,21 @@ class AccountSettings:
     timeout_seconds: float = guesses.DEFAULT_TIMEOUT_SECONDS
     retry: RetryPolicy = RetryPolicy()
 
+    @property
+    def credential(self) -> tuple[str, str, str, str]:
+        """The appid this account key uses (its token and rate budget belong to it)."""
+        return registry.credential_key("wesurvey", self.base_url, self.app_id, self.secret)
+
 
 @dataclass
-class WeSurveyConfig:
+class WeSurveyConfig(ScopeConfig):
     accounts: dict[str, AccountSettings]
     entries: Entries
+    source = SOURCE
+
+    @property
+    def by_key(self) -> dict[str, AccountSettings]:
+        return self.accounts
 
     def problem_for(self, key: str) -> str | None:
         if key in self.accounts:
@@ -57,7 +69,7 @@ class WeSurveyConfig:
             f"account {key!r} is not configured (known accounts: {known}); add it with "
             f"`pulumi config set --path 'wesurvey:accounts.{key}.appId' ...` and "
             f"`pulumi config set --path --secret 'wesurvey:accounts.{key}.secret' ...`, "
-            "or set WESURVEY_APP_ID and WESURVEY_SECRET for the account 'default'"
+            "or, in a stack that configures no account, set WESURVEY_APP_ID and WESURVEY_SECRET for the account 'default'"
         )
 
 
@@ -92,4 +104,5 @@ def load(config: Any, environ: Mapping[str, str] | None = None) -> WeSurveyConfi
             entries.problems[key] = result
         else:
             accounts[key] = result
+    share_budgets(accounts)
     return WeSurveyConfig(accounts, entries)
