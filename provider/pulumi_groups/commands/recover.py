@@ -1,0 +1,151 @@
+"""``python -m pulumi_groups recover --stack S``: the one command after an ``up`` that was killed
+(a CI runner that timed out, a lost machine) before it recorded what it created.
+
+A killed run leaves three things behind, and this command deals with each:
+
+1. the backend's lock (``pulumi cancel``): run this only when no other run of the stack is
+   going on;
+2. with a file backend, sometimes a checkpoint cut off mid-write (``failed to load checkpoint``):
+   the newest of the backend's own backups is imported (``pulumi stack import``);
+3. the creates that were in flight, as *pending operations* in the state. The engine records
+   one before it asks the provider to create the group, so it is the stack's own evidence that
+   it was making that group. Whether the group landed is unknown, and a new run cannot tell a
+   group it made from one made by hand, so it refuses to take one over. This command marks
+   those declarations ``adopt: true`` in the stack file (your explicit consent, written where
+   you can review it), and clears the pending operations. The next ``pulumi up`` then takes
+   over each group that landed and creates the rest: nothing duplicated, nothing left behind.
+
+Contact groups without a ``remote_id`` are not marked: WeSurvey names are not unique, so
+adopting by name could take a hand-made group (the command names them; check and decide).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlparse
+
+from . import stack_files
+from .cli_support import cli_env, find_pulumi, repo_root
+
+# Resource type -> the stack config list that declares it.
+LISTS = {
+    "pulumi-python:dynamic/capillary:BadgeGroup": "pulumi-groups:badgeGroups",
+    "pulumi-python:dynamic/capillary:RewardGroup": "pulumi-groups:rewardGroups",
+    "pulumi-python:dynamic/wesurvey:ContactGroup": "pulumi-groups:contactGroups",
+}
+CHECKPOINT_CUT = "failed to load checkpoint"
+
+
+class Pulumi:
+    def __init__(self, binary: str, repo: Path, stack: str) -> None:
+        self.binary, self.repo, self.stack = binary, repo, stack
+        self.env = cli_env(binary)
+
+    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        done = subprocess.run([self.binary, *args, "--stack", self.stack, "--non-interactive"], cwd=self.repo,
+                              env=self.env, capture_output=True, text=True)
+        if check and done.returncode != 0:
+            raise SystemExit(f"recover: pulumi {' '.join(args)} failed:\n{done.stderr.strip() or done.stdout.strip()}")
+        return done
+
+
+def newest_backup(env: dict[str, str], project: str, stack: str) -> Path | None:
+    """The newest checkpoint backup of a file backend (``<backend>/.pulumi/backups/...``)."""
+    url = env.get("PULUMI_BACKEND_URL", "")
+    if not url.startswith("file://"):
+        return None
+    folder = Path(urlparse(url).path) / ".pulumi" / "backups" / project / stack
+    backups = sorted(folder.glob(f"{stack}.*.json"), key=lambda p: int(p.name.split(".")[1]))
+    return backups[-1] if backups else None
+
+
+def load_state(pulumi: Pulumi, project: str) -> dict:
+    exported = pulumi.run("stack", "export", check=False)
+    if exported.returncode != 0 and CHECKPOINT_CUT in exported.stderr:
+        backup = newest_backup(pulumi.env, project, pulumi.stack)
+        if backup is None:
+            raise SystemExit(f"recover: the stack's checkpoint is cut off ({exported.stderr.strip()}), and no "
+                             "backup of a file backend was found: restore it with `pulumi stack import`")
+        print(f"the stack's checkpoint was cut off by the killed run: importing the backend's backup {backup.name}")
+        pulumi.run("stack", "import", "--file", str(backup), "--force")
+        exported = pulumi.run("stack", "export", check=False)
+    if exported.returncode != 0:
+        raise SystemExit(f"recover: pulumi stack export failed:\n{exported.stderr.strip()}")
+    return json.loads(exported.stdout)
+
+
+def matching_entries(entries: list, inputs: dict) -> list:
+    """Declarations of the group a pending create was making: same name (or contact ``key``),
+    and the org/account it was resolved to when the entry names one."""
+    scope = inputs.get("org") or inputs.get("account")
+    found = []
+    for entry in entries or []:
+        if not isinstance(entry, dict) or entry.get("name") != inputs.get("name"):
+            continue
+        named = entry.get("org", entry.get("account"))
+        if named is not None and named != scope:
+            continue
+        if "team_id" in inputs and entry.get("team_id") not in (None, inputs["team_id"]):
+            continue
+        found.append(entry)
+    return found
+
+
+def plan(state: dict, config) -> tuple[list[tuple[str, dict]], list[str]]:
+    """(list key, entry) to mark ``adopt: true``, and what cannot be marked (with why)."""
+    marks, refused = [], []
+    for op in state.get("deployment", {}).get("pending_operations", []) or []:
+        resource = op.get("resource", {})
+        key = LISTS.get(resource.get("type", ""))
+        if op.get("type") != "creating" or key is None:
+            continue
+        inputs = resource.get("inputs", {})
+        urn_name = resource.get("urn", "").split("::")[-1]
+        if key.endswith("contactGroups") and not inputs.get("remote_id"):
+            refused.append(f"{urn_name}: a contact group without remote_id (names are not unique in WeSurvey): "
+                           "look in the team for it; delete a duplicate or set adopt: true yourself")
+            continue
+        entries = matching_entries(config.get(key), inputs)
+        if len(entries) != 1:
+            refused.append(f"{urn_name}: {len(entries)} declarations in {key} match it; set adopt: true on the right one")
+            continue
+        marks.append((key, entries[0]))
+    return marks, refused
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pulumi_groups recover", description=__doc__.split("\n")[0])
+    parser.add_argument("--stack", required=True)
+    parser.add_argument("--stack-file", type=Path, help="default: stacks/Pulumi.<stack>.yaml")
+    args = parser.parse_args(argv)
+    repo = repo_root()
+    binary = find_pulumi(repo)
+    if binary is None:
+        print("recover needs the pulumi CLI: run `make cli` first", file=sys.stderr)
+        return 1
+    pulumi = Pulumi(binary, repo, args.stack)
+    project = "pulumi-groups"
+
+    pulumi.run("cancel", "--yes", check=False)  # no lock left is fine too
+    state = load_state(pulumi, project)
+    stack_file = stack_files.load(args.stack_file or repo / "stacks" / f"Pulumi.{args.stack}.yaml")
+    marks, refused = plan(state, stack_file.config())
+    changed = [entry for _, entry in marks if entry.get("adopt") is not True]
+    for entry in changed:
+        entry["adopt"] = True
+    if changed:
+        stack_file.save()
+    pending = state.get("deployment", {}).get("pending_operations") or []
+    if pending:
+        pulumi.run("refresh", "--clear-pending-creates", "--yes", "--skip-preview")
+    for key, entry in marks:
+        print(f"marked adopt: true: {key} {entry.get('name')!r}")
+    for line in refused:
+        print(f"not marked: {line}")
+    print(f"{len(pending)} pending operation(s) cleared; next: pulumi up --stack {args.stack}"
+          + (" (review the adopt: true entries first)" if marks else ""))
+    return 1 if refused else 0
