@@ -87,6 +87,8 @@ class RewardGroupProvider(CapillaryGroupProvider):
 
     def api_create(self, client, inputs):
         group = client.create_reward_group(inputs["name"], inputs.get("rank"))
+        if group.get("id") is None:
+            return group  # no id to set `active` on: the shared create finds the group by name
         if bool(group.get("isActive", True)) != bool(inputs.get("active", True)):
             # The create body has no isActive [doc]; one PUT declares it. The group exists now,
             # so a failure here must not lose it: read() completes the outputs later.
