@@ -207,6 +207,7 @@ class AdoptOrCreate:
         try:
             return find()
         except (ApiError, RequestFailed) as lookup_failed:
+            lookup_failed.during = lookup_failed.during or f"looking for {self.label(inputs)} by its key"
             if unknown is not None:
                 lookup_failed.hint = (
                     f"Creating {self.label(inputs)} got no certain answer ({_short(unknown)}) and "

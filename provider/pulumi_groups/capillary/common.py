@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import ConfigError, WrongOrg
+from ..errors import ApiError, ConfigError, RequestFailed, WrongOrg
 from ..provider import GroupProvider
 from ..records import as_int
 from ..schema import INT32_MAX, Field, Output
@@ -72,10 +72,14 @@ class CapillaryGroupProvider(GroupProvider):
         stored = as_int(props.get("org_id"))
         if stored is None:
             return  # a group in state from before org_id was recorded: nothing to compare
+        label = self.label(props, group_id)
         reached = as_int(live.get("orgId")) if live else None
         if reached is None:
-            reached = client.reached_org_id(learn=True)
-        label = self.label(props, group_id)
+            try:
+                reached = client.reached_org_id(learn=True)
+            except (ApiError, RequestFailed) as failed:
+                failed.during = failed.during or f"checking which org the credentials reach, for {label}"
+                raise
         where = f"capillary:orgs.{props.get('org')}"
         if reached is None and gone:
             raise WrongOrg(
