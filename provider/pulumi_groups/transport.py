@@ -375,12 +375,19 @@ def _retry_after(response: requests.Response) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-def _reason_chain(exc: BaseException) -> list[BaseException]:
-    chain, seen = [], set()
-    while exc is not None and id(exc) not in seen:
+def _reason_chain(exc: BaseException | None) -> list[BaseException]:
+    """The wire exception and what it wraps (urllib3's ``reason``, else cause or context). Stops
+    at one of our own errors: a request made while handling one (the lookup after a lost
+    create) has it as context, and its ``reason`` is text, not an exception."""
+    from .errors import GroupsError  # here, not in the import block (kept apart for lazy imports)
+
+    chain: list[BaseException] = []
+    seen: set[int] = set()
+    while isinstance(exc, BaseException) and not isinstance(exc, GroupsError) and id(exc) not in seen:
         seen.add(id(exc))
         chain.append(exc)
-        exc = getattr(exc, "reason", None) or exc.__cause__ or exc.__context__
+        reason = getattr(exc, "reason", None)
+        exc = reason if isinstance(reason, BaseException) else (exc.__cause__ or exc.__context__)
     return chain
 
 
