@@ -18,6 +18,19 @@ from tests.conftest import DEMO_BASIC, DEMO_OAUTH, DEMO_ORG_ID, FAST, SECOND_BAS
 from tests.support.provider_process import ProviderProcess, provider_prop, secret
 from tests.wesurvey.conftest import CONTACT_GROUP, DEMO_APP, TEAM
 
+# Which point of issue #12 each test covers (scripts/reliability_report.py counts them by it).
+POINTS = {
+    "test_a_lost_create_": "1. lost create, name not unique: the hand-made group is never taken",
+    "test_a_create_without_unique_key_": "2. unknown outcome (reset, proxy 5xx before or after the commit): never sent twice",
+    "test_a_create_answered_429_": "2. a 429 (certainly not acted on): sent again",
+    "test_a_deactivation_answered_not_found_": "3. deactivation answered 404 / 400 'not found' while the group exists",
+    "test_destroy_deactivates_": "4. destroy deactivates under the live name and rank",
+    "test_a_create_answered_without_an_id": "5. create answered 200 without an id",
+    "test_another_orgs_": "8. another org's credentials under the org key",
+    "test_an_empty_other_org_": "8. another org's credentials under the org key",
+    "test_the_right_credentials_": "8. the right credentials still drop a deleted group",
+}
+
 BADGE = "pulumi-python:dynamic/capillary:BadgeGroup"
 REWARD = "pulumi-python:dynamic/capillary:RewardGroup"
 TYPES = {BADGE: BadgeGroupProvider, REWARD: RewardGroupProvider, CONTACT_GROUP: ContactGroupProvider}
