@@ -144,6 +144,8 @@ class AdoptOrCreate:
         """
         before = self._find_candidates(client, inputs, None)
         if inputs.get("adopt") and before:
+            if len(before) > 1:
+                warn(f"{self.label(inputs)}: {len(before)} groups have this key; taking the oldest (id {self.group_id(before[0])})")
             notify(f"{self.label(inputs, self.group_id(before[0]))}: taking over the existing group")
             return self._take_over(client, before[0], inputs)
         try:

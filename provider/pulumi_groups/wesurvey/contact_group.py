@@ -251,20 +251,16 @@ class ContactGroupProvider(GroupProvider):
         return find_by_id(client.list_groups(self._inputs(props, strict=False)["team_id"]), group_id)
 
     def api_find_existing(self, client, inputs):
-        """By remote id (unique per team [doc]); without one, the oldest by name under the same parent."""
+        """By remote id (unique per team [doc]); without one, the oldest by name under the parent."""
         team_id, remote_id = inputs["team_id"], inputs.get("remote_id")
         if remote_id:
             groups = client.list_groups(team_id, remote_ids=[remote_id])
             return next((g for g in groups if g.get("remote_id") == remote_id), None)
         same_name = self.api_find_candidates(client, inputs)
-        if len(same_name) > 1:
-            warn(
-                f"{self.label(inputs)}: {len(same_name)} groups have this name under parent "
-                f"{inputs['parent_id']}; taking the oldest (id {same_name[0].get('id')})"
-            )
         return same_name[0] if same_name else None
 
     def api_find_candidates(self, client, inputs):
+        """Without a remote id: every group with the name under the parent, oldest first."""
         if inputs.get("remote_id"):
             return super().api_find_candidates(client, inputs)
         siblings = client.list_groups(inputs["team_id"], parent_id=inputs["parent_id"])
