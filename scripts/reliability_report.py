@@ -6,8 +6,9 @@
 
 Runs, against local emulators (nothing leaves the machine), the same scenarios as
 ``tests/reliability``: every fault during create, read, update and delete of each resource kind,
-the bad-input corpus, and the load run (many creates and updates through the real provider
-process under a rate limit). Prints markdown tables; exits 1 when any promise was broken.
+the bad-input corpus, the wrong-group / wrong-org cases of ``tests/process/test_zero_surprises.py``
+(through the real provider process), and the load run (many creates and updates through the real
+provider process under a rate limit). Prints markdown tables; exits 1 when any promise was broken.
 """
 
 from __future__ import annotations
@@ -51,6 +52,38 @@ def run_corpus() -> tuple[int, int, int, list[str]]:
     registry.clear()
     refused = len(corpus.CASES) - len({p.split(":")[0] for p in problems})
     return len(corpus.CASES), refused, sent, problems
+
+
+def run_surprises() -> dict[str, list[bool]]:
+    """Issue #12's cases (wrong group, wrong org), through the real provider process: the tests in
+    tests/process/test_zero_surprises.py, run here and counted by the point each one covers."""
+    import pytest
+
+    from tests.process.test_zero_surprises import POINTS
+
+    results: dict[str, list[bool]] = defaultdict(list)
+
+    class Count:
+        def pytest_runtest_logreport(self, report):
+            if report.when == "call" or (report.when == "setup" and not report.passed):
+                name = report.nodeid.split("::")[-1]
+                point = next((text for prefix, text in POINTS.items() if name.startswith(prefix)), "other")
+                results[point].append(report.passed)
+
+    target = str(ROOT / "tests" / "process" / "test_zero_surprises.py")
+    with open(os.devnull, "w") as quiet, contextlib.redirect_stdout(quiet):
+        pytest.main([target, "-q", "-p", "no:cacheprovider"], plugins=[Count()])
+    return dict(results)
+
+
+def surprises_table(results: dict[str, list[bool]]) -> str:
+    lines = ["| Case (issue #12) | Kept every promise |", "|---|---|"]
+    for point in sorted(results):
+        outcomes = results[point]
+        lines.append(f"| {point} | {sum(outcomes)} / {len(outcomes)} |")
+    every = [ok for outcomes in results.values() for ok in outcomes]
+    lines.append(f"| **all** | **{sum(every)} / {len(every)}** |")
+    return "\n".join(lines)
 
 
 def summary_table(outcomes, corpus_result, load_run) -> str:
@@ -132,6 +165,7 @@ def main(argv: list[str]) -> int:
     with open(os.devnull, "w") as quiet, contextlib.redirect_stderr(quiet):  # the provider's notices
         outcomes = run_faults()
         corpus_result = run_corpus()
+        surprises = run_surprises()
         load_run = None if args.no_load else load.run()
     elapsed = time.monotonic() - started
 
@@ -143,9 +177,12 @@ def main(argv: list[str]) -> int:
           "`error`: it failed (a persistent fault, or as noted) with a message naming org/account, operation, group, "
           "status/code and request id, and nothing was left half-made; `no call`: the operation sends no "
           "request (badge groups cannot be deleted); `ok/error`: contact create with a remote id (ok) and "
-          "without one (error: a create whose answer never came is not sent twice, since WeSurvey names "
-          "are not unique; the error says to rerun with adopt: true); `-`: not run.\n")
+          "without one (error: a create whose outcome is unknown, no answer, a reset or a 5xx that may come from "
+          "a proxy after WeSurvey acted, is not sent twice, since WeSurvey names are not unique; unless the "
+          "group it made is found, the error says to rerun with adopt: true); `-`: not run.\n")
     print(fault_table(outcomes))
+    print("\n### Wrong group, wrong org (real provider process)\n")
+    print(surprises_table(surprises))
 
     broken = [o for o in outcomes if not o.passed]
     problems = corpus_result[3]
@@ -156,6 +193,7 @@ def main(argv: list[str]) -> int:
         print(f"\nBROKEN: {outcome.describe()}", file=sys.stderr)
         for problem in outcome.problems:
             print(f"  - {problem}", file=sys.stderr)
+    problems += [f"issue #12 case broken: {point}" for point, oks in surprises.items() if not all(oks)]
     for problem in problems:
         print(f"\nBROKEN: {problem}", file=sys.stderr)
     return 1 if broken or problems else 0

@@ -114,9 +114,6 @@ class RequestFailed(GroupsError):
     needed_for: str = ""  # as in ApiError
     during: str = ""  # as in ApiError
     hint: str = ""
-    # No answer within the read timeout: the vendor may still be working on the request, so a
-    # lookup right now cannot prove that it will not land.
-    in_flight: bool = False
 
     def __post_init__(self) -> None:
         super().__init__(str(self))
@@ -131,3 +128,23 @@ class RequestFailed(GroupsError):
         if self.hint:
             extra += f". {self.hint}"
         return f"{self.context.describe()} failed: {self.reason}{extra}"
+
+
+class WrongOrg(GroupsError):
+    """The credentials of an org key reach another org than the one a group in state was made
+    in (or cannot show which org they reach while the group is not found): nothing is changed
+    and nothing is dropped from state."""
+
+
+def outcome_unknown(failure: GroupsError) -> bool:
+    """Whether a failed create may have made the group: an answer that never came, could not be
+    read, or came from something in front of the vendor (a 5xx of a proxy or gateway may follow
+    the vendor's commit). Only a request that certainly never reached the vendor (refused
+    connection, the token call before it) or that the vendor itself refused (4xx, 429
+    included) is known not to have acted."""
+    if getattr(failure, "needed_for", ""):
+        return False  # a step before the create failed (the token call): the create was not sent
+    if isinstance(failure, RequestFailed):
+        return failure.may_have_reached_vendor
+    return isinstance(failure, ApiError) and (failure.status or 0) >= 500
+

@@ -92,6 +92,16 @@ class GroupProvider(AdoptOrCreate, SnapshotReads, ResourceProvider):
     def warn_on_change(self, name: str, olds: dict, news: dict) -> None:
         """Say at preview what a change will do that a person must know before it happens."""
 
+    def check_scope(self, client: Any, group_id: str, props: dict, live: dict | None, *, gone: bool = False) -> None:
+        """Raise when the credential reaches another org (account, ...) than the one the group in
+        state lives in, before anything is changed or dropped. ``live``: the vendor's record of
+        the group, when there is one; ``gone``: the vendor says it does not exist, which is only
+        believed once the credential is known to reach the group's org."""
+
+    def already_deleted(self, group: dict) -> bool:
+        """Whether a live group counts as deleted (a reward group that is inactive)."""
+        return False
+
     # -- configuration ----------------------------------------------------------------------------
     def configure(self, req: ConfigureRequest) -> None:
         # Runs in the provider process only, after unpickling: never pickled into state.
@@ -176,6 +186,7 @@ class GroupProvider(AdoptOrCreate, SnapshotReads, ResourceProvider):
         except (ApiError, RequestFailed) as failed:  # a listing names no group: say which read it served
             failed.during = failed.during or f"reading {self.label(inputs, group_id)}"
             raise
+        self.check_scope(client, group_id, props, group, gone=group is None)
         if group is None:
             notify(f"{self.label(inputs, group_id)} no longer exists; dropping it from the stack's state")
             return ReadResult(None, {})
@@ -192,10 +203,12 @@ class GroupProvider(AdoptOrCreate, SnapshotReads, ResourceProvider):
             return UpdateResult({**olds, **{f.name: inputs[f.name] for f in self.fields if f.on_change == "none"},
                                  self.scope_field: inputs[self.scope_field]})
         client = self.client(inputs[self.scope_field])
+        self.check_scope(client, group_id, olds, None)
         try:
             group = self.api_update(client, group_id, olds, inputs)
         except NotFound as gone:
             self._note_write(client, olds, group_id)
+            self.check_scope(client, group_id, olds, None, gone=True)
             gone.hint = (
                 f"The {self.kind} is gone from the {self.scope_field}: run `pulumi refresh` to drop it "
                 "from state, then `pulumi up` to create it again"
@@ -210,14 +223,30 @@ class GroupProvider(AdoptOrCreate, SnapshotReads, ResourceProvider):
     def delete(self, group_id: str, props: dict) -> None:
         inputs = self._inputs(props, strict=False)
         client = self.client(inputs[self.scope_field])
+        # The stored outputs come back from the engine with floats for ints (rank 3.0):
+        # owned fields normalized, as every other call sends them.
+        stored = {**props, **inputs}
         try:
-            # The stored outputs come back from the engine with floats for ints (rank 3.0):
-            # owned fields normalized, as every other call sends them.
-            self.api_delete(client, group_id, {**props, **inputs})
-        except NotFound:
-            pass  # already gone: exactly what delete wants
+            try:
+                self.api_delete(client, group_id, stored)
+            except NotFound as not_found:
+                self._confirm_deleted(client, group_id, stored, not_found)
         finally:
             self._note_write(client, props, group_id)
+
+    def _confirm_deleted(self, client: Any, group_id: str, stored: dict, not_found: NotFound) -> None:
+        """A delete answered "not found" succeeds only once the listing agrees (as ``read``
+        does): a group still listed (and, for a reward group, still active) makes the delete
+        fail, so the engine keeps it in state and the next `pulumi destroy` tries again."""
+        live = self.api_list_find_id(client, group_id, stored)
+        self.check_scope(client, group_id, stored, live, gone=live is None)
+        if live is None or self.already_deleted(live):
+            return  # already gone: exactly what delete wants
+        not_found.hint = (
+            f"{self.label(stored, group_id)} still exists (the listing shows it), although the vendor answered "
+            "not found: it stays in the stack's state; run `pulumi destroy` again"
+        )
+        raise not_found
 
     # -- shared pieces ----------------------------------------------------------------------------
     def _inputs(self, props: dict, strict: bool = True) -> dict:

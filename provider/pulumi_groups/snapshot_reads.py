@@ -40,15 +40,16 @@ class SnapshotReads:
         return group
 
     # -- read snapshot ----------------------------------------------------------------------------
-    def _live_group(self, client: Any, group_id: str, props: dict) -> dict | None:
+    def _live_group(self, client: Any, group_id: str, props: dict, *, now: bool = False) -> dict | None:
         """The live group, or None when it is gone (confirmed by two answers, never by one).
 
         With a snapshot: from the scope's listing (the first read lists every page, the reads
         after it are answered from it); a group missing from that fresh listing is asked for by
         id (it may have been made since), and a not-found then means gone without listing again.
-        Without one: a GET by id, and a not-found confirmed against the list.
+        Without one, or ``now`` (a write about to send what is live: no listing up to 30 s old):
+        a GET by id, and a not-found confirmed against the list.
         """
-        listing = self._read_snapshot(client, props)
+        listing = None if now else self._read_snapshot(client, props)
         if listing is not None:
             group = listing.lookup(group_id, lambda: self.api_list_all(client, props))
             if group is None:

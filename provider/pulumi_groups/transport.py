@@ -12,8 +12,9 @@ create must never run twice by accident:
   timeouts, 429 and 5xx with backoff and jitter, honouring ``Retry-After``.
 - ``create``: only what certainly never reached the vendor (connection refused, 429). A timeout,
   reset or unreadable answer surfaces as ``RequestFailed(may_have_reached_vendor=True)`` and the
-  provider looks the group up before it creates again. A 5xx (even with ``Retry-After``) is not
-  re-sent either: it may come from a gateway after the vendor made the group.
+  provider looks the group up before it creates again (or, where the vendor does not keep the
+  key unique, never again). A 5xx (even with ``Retry-After``) is not re-sent either: it may come
+  from a proxy or gateway after the vendor made the group.
 
 An answer whose body is not JSON (a truncated body, a proxy's HTML page) passes urllib3 as a
 success, since it never reads the body: idempotent calls are re-sent for it here, under the same
@@ -307,6 +308,9 @@ class Transport:
             merged_params += list(params)
         if self.limiter is not None:
             self.limiter.acquire()
+        # The failure is raised after the except block, not in it: raised there (even `from
+        # None`) it would keep the requests exception, URL and query string included, in its
+        # __context__, where a traceback printer or an error reporter could still find it.
         try:
             return self._sessions[idempotent].request(
                 method,
@@ -317,18 +321,9 @@ class Transport:
                 timeout=(self.timeouts.connect, self.timeouts.read),
                 allow_redirects=False,
             )
-        except requests.exceptions.ConnectTimeout:
-            raise RequestFailed(context, f"could not connect within {self.timeouts.connect:g}s", False) from None
-        except requests.exceptions.ConnectionError as exc:
-            raise RequestFailed(
-                context, _describe_connection_error(exc, self.timeouts), _may_have_arrived(exc), in_flight=_timed_out(exc)
-            ) from None
-        except requests.exceptions.Timeout:
-            raise RequestFailed(
-                context, f"no answer within {self.timeouts.read:g}s (read timeout)", True, in_flight=True
-            ) from None
         except requests.exceptions.RequestException as exc:
-            raise RequestFailed(context, f"request failed ({type(exc).__name__})", True) from None
+            failure = _request_failure(exc, context, self.timeouts)
+        raise failure
 
     def _parse(self, response: requests.Response, context: CallContext) -> tuple[Any, str | None]:
         request_id = response.headers.get(self._request_id_header) if self._request_id_header else None
@@ -336,13 +331,32 @@ class Transport:
             return None, request_id
         try:
             body = response.json()
-        except ValueError:
-            raise RequestFailed(
-                context, "the answer is not valid JSON", True, response.status_code, request_id
-            ) from None
+        except ValueError:  # requests' JSONDecodeError quotes the body: keep it out of __context__
+            body = _UNREADABLE
+        if body is _UNREADABLE:
+            raise RequestFailed(context, "the answer is not valid JSON", True, response.status_code, request_id)
         if request_id is None and self._request_id_field and isinstance(body, dict):
             request_id = body.get(self._request_id_field) or None
         return body, request_id
+
+
+_UNREADABLE = object()
+
+
+def _request_failure(exc: requests.exceptions.RequestException, context: CallContext, timeouts: Timeouts) -> RequestFailed:
+    """What went wrong on the wire, and whether the vendor may have acted on the request.
+
+    Only a request that certainly never reached the vendor (refused connection, unresolvable
+    host, connect timeout) is ``may_have_reached_vendor=False``; a read timeout, a reset or
+    closed connection, a TLS or proxy failure may all come after the vendor got the request.
+    """
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return RequestFailed(context, f"could not connect within {timeouts.connect:g}s", False)
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        return RequestFailed(context, _describe_connection_error(exc, timeouts), _may_have_arrived(exc))
+    if isinstance(exc, requests.exceptions.Timeout):
+        return RequestFailed(context, f"no answer within {timeouts.read:g}s (read timeout)", True)
+    return RequestFailed(context, f"request failed ({type(exc).__name__})", True)
 
 
 def _retry_after(response: requests.Response) -> float | None:
@@ -361,12 +375,19 @@ def _retry_after(response: requests.Response) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-def _reason_chain(exc: BaseException) -> list[BaseException]:
-    chain, seen = [], set()
-    while exc is not None and id(exc) not in seen:
+def _reason_chain(exc: BaseException | None) -> list[BaseException]:
+    """The wire exception and what it wraps (urllib3's ``reason``, else cause or context). Stops
+    at one of our own errors: a request made while handling one (the lookup after a lost
+    create) has it as context, and its ``reason`` is text, not an exception."""
+    from .errors import GroupsError  # here, not in the import block (kept apart for lazy imports)
+
+    chain: list[BaseException] = []
+    seen: set[int] = set()
+    while isinstance(exc, BaseException) and not isinstance(exc, GroupsError) and id(exc) not in seen:
         seen.add(id(exc))
         chain.append(exc)
-        exc = getattr(exc, "reason", None) or exc.__cause__ or exc.__context__
+        reason = getattr(exc, "reason", None)
+        exc = reason if isinstance(reason, BaseException) else (exc.__cause__ or exc.__context__)
     return chain
 
 
@@ -378,12 +399,6 @@ def _may_have_arrived(exc: BaseException) -> bool:
         if isinstance(item, (u3.NewConnectionError, ConnectionRefusedError, u3.NameResolutionError)):
             return False
     return True
-
-
-def _timed_out(exc: BaseException) -> bool:
-    import urllib3.exceptions as u3
-
-    return any(isinstance(item, u3.ReadTimeoutError) for item in _reason_chain(exc))
 
 
 def _describe_connection_error(exc: BaseException, timeouts: Timeouts) -> str:

@@ -7,6 +7,7 @@ with the bare object (lists with ``groupRoList``/``pagingDto``, errors with ``st
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -60,21 +61,57 @@ class CapillaryClient:
         self.reward_path = reward_path
         # registry.credential_key of the org (set by client_for): what read snapshots are keyed by.
         self.credential = credential
+        # The org these credentials reach, from the `orgId` of any group answered through them.
+        self._org_id: int | None = None
+        self._learning = threading.Lock()
+
+    # -- which org the credentials reach --------------------------------------------------
+    def _saw(self, groups: Any) -> Any:
+        """Note the org of the groups in an answer (each belongs to the org the credentials
+        reach: the vendor scopes every call by it); returns the answer unchanged."""
+        for group in groups if isinstance(groups, list) else [groups]:
+            org_id = as_int(group.get("orgId")) if isinstance(group, dict) else None
+            if org_id is not None:
+                self._org_id = org_id
+                break
+        return groups
+
+    def reached_org_id(self, *, learn: bool = False) -> int | None:
+        """The Capillary org these credentials reach: from the OAuth token (its JWT carries
+        org_id [doc]), else from any group answered so far. With ``learn``, find it out when it
+        is not known yet: the token call (needed anyway), else the first page (of one group) of
+        each list, once per process; None when the org has no group at all (Basic auth)."""
+        known = self._known_org_id()
+        if known is not None or not learn:
+            return known
+        with self._learning:
+            if isinstance(self.transport.auth, OAuthAuth):
+                self.transport.auth.credentials(self.transport)
+            probes = [lambda: self._badge_page(0, 1)]
+            probes += [lambda active=active: self._reward_page(0, 1, None, active) for active in guesses.REWARD_LIST_ACTIVE_FILTERS]
+            for probe in probes:
+                if self._known_org_id() is not None:
+                    break
+                probe()  # every page goes through _saw
+            return self._known_org_id()
+
+    def _known_org_id(self) -> int | None:
+        return self._org_id or getattr(self.transport.auth, "org_id", None)
 
     # -- badge groups ---------------------------------------------------------------------
     def list_badge_groups(self) -> list[dict]:
-        def page(number: int) -> tuple[list[dict], int]:
-            body = self.transport.request(
-                "GET",
-                BADGE_GROUPS_PATH,
-                operation="list badge groups",
-                params={"page": number, "size": guesses.PAGE_SIZE, "order": "ASC"},
-            ).body
-            data = (body or {}).get("data") or {}
-            pagination = data.get("pagination") or {}
-            return list(data.get("badgeGroups") or []), int(pagination.get("totalPages") or 0)
+        return fetch_all(lambda number: self._badge_page(number, guesses.PAGE_SIZE), first_page=0)
 
-        return fetch_all(page, first_page=0)
+    def _badge_page(self, number: int, size: int) -> tuple[list[dict], int]:
+        body = self.transport.request(
+            "GET",
+            BADGE_GROUPS_PATH,
+            operation="list badge groups",
+            params={"page": number, "size": size, "order": "ASC"},
+        ).body
+        data = (body or {}).get("data") or {}
+        pagination = data.get("pagination") or {}
+        return self._saw(list(data.get("badgeGroups") or [])), int(pagination.get("totalPages") or 0)
 
     def get_badge_group(self, group_id: str) -> dict:
         return self._badge_data(
@@ -104,12 +141,11 @@ class CapillaryClient:
         ).body
         return self._badge_data(body)
 
-    @staticmethod
-    def _badge_data(body: Any) -> dict:
+    def _badge_data(self, body: Any) -> dict:
         # The update sample shows the bare object, every other answer the envelope: accept both.
         if isinstance(body, dict) and isinstance(body.get("data"), dict):
-            return body["data"]
-        return body if isinstance(body, dict) and "id" in body else {}
+            return self._saw(body["data"])
+        return self._saw(body) if isinstance(body, dict) and "id" in body else {}
 
     # -- reward groups --------------------------------------------------------------------
     def list_reward_groups(self, *, name: str | None = None, active: str | None = None) -> list[dict]:
@@ -122,51 +158,54 @@ class CapillaryClient:
         return list(found.values())
 
     def _list_reward_pages(self, name: str | None, active: str) -> list[dict]:
-        def page(number: int) -> tuple[list[dict], int]:
-            body = self.transport.request(
-                "GET",
-                self.reward_path,
-                operation="list reward groups",
-                params={
-                    "page": number,
-                    "size": guesses.PAGE_SIZE,
-                    "active": active,
-                    "name": name,
-                    "orderBy": "ASC",
-                    "sortOn": "LAST_UPDATED_ON",
-                },
-            ).body or {}
-            paging = body.get("pagingDto") or {}
-            total = int(paging.get("totalPages") or 0)
-            if paging.get("last") is True:
-                total = min(total, number + 1) if total else number + 1
-            return list(body.get("groupRoList") or []), total
+        return fetch_all(lambda number: self._reward_page(number, guesses.PAGE_SIZE, name, active), first_page=0)
 
-        return fetch_all(page, first_page=0)
+    def _reward_page(self, number: int, size: int, name: str | None, active: str) -> tuple[list[dict], int]:
+        body = self.transport.request(
+            "GET",
+            self.reward_path,
+            operation="list reward groups",
+            params={
+                "page": number,
+                "size": size,
+                "active": active,
+                "name": name,
+                "orderBy": "ASC",
+                "sortOn": "LAST_UPDATED_ON",
+            },
+        ).body or {}
+        paging = body.get("pagingDto") or {}
+        total = int(paging.get("totalPages") or 0)
+        if paging.get("last") is True:
+            total = min(total, number + 1) if total else number + 1
+        return self._saw(list(body.get("groupRoList") or [])), total
 
     def get_reward_group(self, group_id: str) -> dict:
-        return self.transport.request(
+        return self._reward_data(self.transport.request(
             "GET", f"{self.reward_path}/{group_id}", operation="read reward group", group=str(group_id)
-        ).body or {}
+        ).body)
 
     def create_reward_group(self, name: str, rank: int | None) -> dict:
-        return self.transport.request(
+        return self._reward_data(self.transport.request(
             "POST",
             f"{self.reward_path}/create",
             operation="create reward group",
             group=name,
             json_body={"name": name, "rank": rank},
             idempotent=False,
-        ).body or {}
+        ).body)
 
     def update_reward_group(self, group_id: str, name: str, rank: int | None, is_active: bool) -> dict:
-        return self.transport.request(
+        return self._reward_data(self.transport.request(
             "PUT",
             f"{self.reward_path}/{group_id}",
             operation="update reward group",
             group=name,
             json_body={"name": name, "rank": rank, "isActive": is_active},
-        ).body or {}
+        ).body)
+
+    def _reward_data(self, body: Any) -> dict:
+        return self._saw(body) if isinstance(body, dict) else {}
 
 
 def _auth_hint(org: OrgSettings) -> str:

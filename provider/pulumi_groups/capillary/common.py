@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import ConfigError
+from ..errors import ApiError, ConfigError, RequestFailed, WrongOrg
 from ..provider import GroupProvider
+from ..records import as_int
 from ..schema import INT32_MAX, Field, Output
 from . import guesses, settings
 from .client import CapillaryClient, client_for
@@ -66,6 +67,37 @@ class CapillaryGroupProvider(GroupProvider):
         # Keyed by credential, not org key: two org keys with one credential are one org.
         credential = getattr(client, "credential", None)
         return None if credential is None else ("capillary", self.snapshot_kind, credential)
+
+    def check_scope(self, client: CapillaryClient, group_id: str, props: dict, live: dict | None, *, gone: bool = False) -> None:
+        """Every group's org_id is in state: the credentials under its org key must reach that
+        org, or nothing is changed and nothing dropped (another org's credentials under the same
+        key would otherwise make every group look deleted). Free where the org is already known
+        (the OAuth token, any group answered so far); otherwise one small listing per process."""
+        stored = as_int(props.get("org_id"))
+        if stored is None:
+            return  # a group in state from before org_id was recorded: nothing to compare
+        label = self.label(props, group_id)
+        reached = as_int(live.get("orgId")) if live else None
+        if reached is None:
+            try:
+                reached = client.reached_org_id(learn=True)
+            except (ApiError, RequestFailed) as failed:
+                failed.during = failed.during or f"checking which org the credentials reach, for {label}"
+                raise
+        where = f"capillary:orgs.{props.get('org')}"
+        if reached is None and gone:
+            raise WrongOrg(
+                f"capillary org {props.get('org')!r}: {label} was not found, and these credentials see no "
+                f"badge or reward group at all, so nothing shows that they reach org {stored}, where the "
+                f"group was made (its org_id in state). It stays in the stack's state. Check {where}; if "
+                "the group was really deleted, remove it with `pulumi state delete`"
+            )
+        if reached is not None and reached != stored:
+            raise WrongOrg(
+                f"capillary org {props.get('org')!r}: the credentials under {where} reach org {reached}, "
+                f"but {label} was made in org {stored} (its org_id in state). Nothing was changed and the "
+                f"group stays in the stack's state: put org {stored}'s credentials back under {where}"
+            )
 
     def load_config(self, config: Any) -> settings.CapillaryConfig:
         return settings.load(config)

@@ -87,6 +87,8 @@ class RewardGroupProvider(CapillaryGroupProvider):
 
     def api_create(self, client, inputs):
         group = client.create_reward_group(inputs["name"], inputs.get("rank"))
+        if group.get("id") is None:
+            return group  # no id to set `active` on: the shared create finds the group by name
         if bool(group.get("isActive", True)) != bool(inputs.get("active", True)):
             # The create body has no isActive [doc]; one PUT declares it. The group exists now,
             # so a failure here must not lose it: read() completes the outputs later.
@@ -102,8 +104,17 @@ class RewardGroupProvider(CapillaryGroupProvider):
         return client.update_reward_group(group_id, **_update_args(inputs))
 
     def api_delete(self, client, group_id, outputs):
-        inputs = {**outputs, "active": False}
-        client.update_reward_group(group_id, **_update_args(inputs))
+        # Deactivate under the LIVE name and rank, read just now: the ones in state may be stale
+        # (renamed in the console since the last refresh), and sending them would rename the
+        # group back and unlink the rewards attached by its new name.
+        live = self._live_group(client, group_id, outputs, now=True)
+        self.check_scope(client, group_id, outputs, live, gone=live is None)
+        if live is None or self.already_deleted(live):
+            return  # gone, or inactive already: nothing to send
+        client.update_reward_group(group_id, name=live.get("name"), rank=as_int(live.get("rank")), is_active=False)
+
+    def already_deleted(self, group):
+        return not group.get("isActive", True)  # deactivating is all a reward group's delete does
 
 
 def _update_args(inputs: dict) -> dict:

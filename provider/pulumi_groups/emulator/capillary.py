@@ -48,8 +48,9 @@ class CapillaryStyle(Style):
             return Response(400, self.error_body([item]))
         raise TypeError(f"not a Capillary error: {error!r}")
 
-    def status_response(self, status: int) -> Response:
-        item = guesses.CAPILLARY_STATUS_ERRORS.get(status) or (status, _phrase(status))
+    def status_response(self, status: int, message: str | None = None, code=None) -> Response:
+        default_code, default_message = guesses.CAPILLARY_STATUS_ERRORS.get(status) or (status, _phrase(status))
+        item = (default_code if code is None else code, default_message if message is None else message)
         return Response(status, self.error_body([item]))
 
     def finish(self, response: Response) -> Response:

@@ -10,6 +10,14 @@ A fault is a dict: `{"method"?, "path"? (regex, re.search on the path without qu
 - commit_then_drop  process the request, then close the connection without an answer
 - malformed         process the request, then answer 200 with a body that is not JSON
 - expire_tokens     expire every issued token, then handle the request (so it fails auth)
+- commit_then_status  process the request, then answer `status` anyway (a proxy in front of the
+                    vendor timing out or failing after the vendor committed: 502/503/504)
+- commit_then_body  process the request, then answer 200 with `body` (any JSON value) instead of
+                    the real answer (e.g. a create answered without the new group's id)
+
+`status` and `commit_then_status` take an optional `message` (and `code`), answered in the
+vendor's error shape instead of the generic one for the status (e.g. a 400 saying "Group not
+found" while the group exists).
 
 Each request is offered to the faults in plan order. A matching fault that still has `skip`
 left lets the request pass (and the request is offered to the next faults); otherwise it
@@ -22,8 +30,11 @@ import re
 import threading
 from dataclasses import dataclass
 
-ACTIONS = ("status", "delay", "reset", "commit_then_drop", "malformed", "expire_tokens")
-_KEYS = {"method", "path", "action", "count", "skip", "status", "retry_after", "seconds"}
+ACTIONS = (
+    "status", "delay", "reset", "commit_then_drop", "malformed", "expire_tokens", "commit_then_status", "commit_then_body",
+)
+_NEEDS_STATUS = ("status", "commit_then_status")
+_KEYS = {"method", "path", "action", "count", "skip", "status", "retry_after", "seconds", "message", "code", "body"}
 
 
 @dataclass
@@ -36,6 +47,9 @@ class Fault:
     status: int | None = None
     retry_after: float | None = None
     seconds: float = 0.0
+    message: str | None = None
+    code: int | str | None = None
+    body: object = None
 
     @classmethod
     def parse(cls, spec: dict) -> "Fault":
@@ -62,9 +76,18 @@ class Fault:
             status=_number(spec, "status", None, int, minimum=100),
             retry_after=_number(spec, "retry_after", None, (int, float), minimum=0),
             seconds=_number(spec, "seconds", 0.0, (int, float), minimum=0),
+            message=spec.get("message"),
+            code=spec.get("code"),
+            body=spec.get("body"),
         )
-        if action == "status" and (fault.status is None or fault.status > 599):
-            raise ValueError("a 'status' fault needs an HTTP status between 100 and 599")
+        if action in _NEEDS_STATUS and (fault.status is None or fault.status > 599):
+            raise ValueError(f"a {action!r} fault needs an HTTP status between 100 and 599")
+        if fault.message is not None and not isinstance(fault.message, str):
+            raise ValueError(f"fault 'message' must be a string, got {fault.message!r}")
+        if fault.code is not None and (isinstance(fault.code, bool) or not isinstance(fault.code, (int, str))):
+            raise ValueError(f"fault 'code' must be a number or a string, got {fault.code!r}")
+        if action == "commit_then_body" and "body" not in spec:
+            raise ValueError("a 'commit_then_body' fault needs 'body' (the JSON value to answer with)")
         if action == "delay" and "seconds" not in spec:
             raise ValueError("a 'delay' fault needs 'seconds'")
         return fault
@@ -80,11 +103,13 @@ class Fault:
             spec["method"] = self.method
         if self.path:
             spec["path"] = self.path.pattern
-        for key in ("status", "retry_after"):
+        for key in ("status", "retry_after", "message", "code"):
             if getattr(self, key) is not None:
                 spec[key] = getattr(self, key)
         if self.action == "delay":
             spec["seconds"] = self.seconds
+        if self.action == "commit_then_body":
+            spec["body"] = self.body
         return spec
 
 

@@ -66,10 +66,7 @@ def dispatch(emu: "Emulator", request: Request) -> Reply:
         emu.metrics.fault_fired()
 
     if action == "status":
-        response = match.style.status_response(fault.status)
-        if fault.retry_after is not None:
-            response.headers["Retry-After"] = _retry_after(fault.retry_after)
-        return Reply(match.style.finish(response))
+        return Reply(_fault_status(match, fault))
     if action == "reset":
         return Reply(None, drop="reset")
     if action == "delay":
@@ -79,12 +76,24 @@ def dispatch(emu: "Emulator", request: Request) -> Reply:
 
     if action == "commit_then_drop":
         return Reply(None, drop="close")
+    if action == "commit_then_status":
+        return Reply(_fault_status(match, fault))
+    if action == "commit_then_body":
+        return Reply(match.style.finish(Response(200, fault.body)))
     if action == "malformed":
         # Half of the real answer: a truncated JSON document is never valid JSON.
         payload = response.payload()
         response.body = payload[: max(1, len(payload) // 2)]
         response.status = 200
     return Reply(response)
+
+
+def _fault_status(match: Match, fault) -> Response:
+    """The vendor's error shape for the fault's status (its message and code when it gives them)."""
+    response = match.style.status_response(fault.status, fault.message, fault.code)
+    if fault.retry_after is not None:
+        response.headers["Retry-After"] = _retry_after(fault.retry_after)
+    return match.style.finish(response)
 
 
 def _answer(emu: "Emulator", request: Request, match: Match, outcome: AuthOutcome) -> Response:

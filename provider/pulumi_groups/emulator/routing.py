@@ -24,8 +24,9 @@ class Style:
     def error_response(self, error: VendorError) -> Response:
         raise NotImplementedError
 
-    def status_response(self, status: int) -> Response:
-        """A generic error for an HTTP status (injected faults, rate limit, routing)."""
+    def status_response(self, status: int, message: str | None = None, code: Any = None) -> Response:
+        """A generic error for an HTTP status (injected faults, rate limit, routing); a fault may
+        give the message (and code) to answer with."""
         raise NotImplementedError
 
     def finish(self, response: Response) -> Response:

@@ -30,9 +30,12 @@ def _ok(data) -> Response:
     return Response(200, envelope(data))
 
 
-def _failure(error_type: str, status: int | None = None) -> Response:
+def _failure(error_type: str, status: int | None = None, message: str | None = None) -> Response:
     code, default_status = guesses.WESURVEY_ERRORS[error_type]
-    return Response(status or default_status, envelope({}, code, error_type))
+    body = envelope({}, code, error_type)
+    if message is not None:
+        body["error"]["message"] = message
+    return Response(status or default_status, body)
 
 
 class WeSurveyStyle(Style):
@@ -43,11 +46,12 @@ class WeSurveyStyle(Style):
             return _failure("invalid_argument")
         raise TypeError(f"not a WeSurvey error: {error!r}")
 
-    def status_response(self, status: int) -> Response:
-        error_type = guesses.WESURVEY_STATUS_TYPES.get(status) or (
+    def status_response(self, status: int, message: str | None = None, code=None) -> Response:
+        # `code` names the error.type here (e.g. contacts_group_not_found), when it is one.
+        error_type = code if code in guesses.WESURVEY_ERRORS else guesses.WESURVEY_STATUS_TYPES.get(status) or (
             "internal_error" if status >= 500 else "invalid_argument"
         )
-        return _failure(error_type, status)
+        return _failure(error_type, status, message)
 
     def finish(self, response: Response) -> Response:
         response.content_type = CONTENT_TYPE

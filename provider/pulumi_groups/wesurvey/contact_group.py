@@ -17,8 +17,8 @@ import pulumi.dynamic
 from pulumi.dynamic import DiffResult
 
 from .. import timestamps
-from ..errors import ApiError, ConfigError, GroupsError, NotFound, RequestFailed
-from ..notices import notify, warn
+from ..errors import ApiError, ConfigError, GroupsError, NotFound
+from ..notices import warn
 from ..provider import GroupProvider
 from ..records import as_int, find_by_id
 from ..schema import INT32_MAX, Field, Output, changed, is_unknown, normalized
@@ -158,7 +158,8 @@ class ContactGroupProvider(GroupProvider):
 
     def unique_key_enforced(self, inputs: dict) -> bool:
         # Remote ids are unique per team [doc]; names are not, so a create without a remote id
-        # that timed out must never be sent a second time (it may still land).
+        # whose outcome is unknown must never be sent a second time (it may still land), and a
+        # same-named group that was there before it is never taken for it (adopt_or_create).
         return bool(inputs.get("remote_id"))
 
     # -- read snapshot: one listing per team and parent -------------------------------------------
@@ -254,35 +255,28 @@ class ContactGroupProvider(GroupProvider):
         return find_by_id(client.list_groups(self._inputs(props, strict=False)["team_id"]), group_id)
 
     def api_find_existing(self, client, inputs):
-        """By remote id (unique per team [doc]); without one, by name under the same parent."""
+        """By remote id (unique per team [doc]); without one, the oldest by name under the parent."""
         team_id, remote_id = inputs["team_id"], inputs.get("remote_id")
         if remote_id:
             groups = client.list_groups(team_id, remote_ids=[remote_id])
             return next((g for g in groups if g.get("remote_id") == remote_id), None)
-        siblings = client.list_groups(team_id, parent_id=inputs["parent_id"])
-        same_name = [g for g in siblings if g.get("name") == inputs["name"]]
-        same_name.sort(key=lambda g: as_int(g.get("id")) or 0)
-        if len(same_name) > 1:
-            warn(
-                f"{self.label(inputs)}: {len(same_name)} groups have this name under parent "
-                f"{inputs['parent_id']}; taking the oldest (id {same_name[0].get('id')})"
-            )
+        same_name = self.api_find_candidates(client, inputs)
         return same_name[0] if same_name else None
+
+    def api_find_candidates(self, client, inputs):
+        """Without a remote id: every group with the name under the parent, oldest first."""
+        if inputs.get("remote_id"):
+            return super().api_find_candidates(client, inputs)
+        siblings = client.list_groups(inputs["team_id"], parent_id=inputs["parent_id"])
+        same_name = [g for g in siblings if g.get("name") == inputs["name"]]
+        return sorted(same_name, key=lambda g: as_int(g.get("id")) or 0)
 
     # -- writing --------------------------------------------------------------------------------
     def api_create(self, client, inputs):
-        if inputs.get("adopt") and not inputs.get("remote_id"):
-            # Names are not unique in WeSurvey, so no "taken" answer would ever trigger the
-            # shared adopt path: look for the group before creating a duplicate.
-            existing = self.api_find_existing(client, inputs)
-            if existing is not None:
-                notify(f"{self.label(inputs, str(existing.get('id')))}: taking over the existing group")
-                return self._take_over(client, existing, inputs)
-        group_id = client.create_group(inputs["team_id"], **expand(inputs)).get("group_id")
+        created = client.create_group(inputs["team_id"], **expand(inputs))
+        group_id = created.get("group_id")
         if group_id is None:
-            # Accepted, but which group is it? The shared create looks it up by its unique key.
-            context = client.transport.context("create contact group", inputs["name"])
-            raise RequestFailed(context, "the answer holds no group_id", True)
+            return {}  # accepted, but which group is it? The shared create looks it up by its key
         return self._read_back(client, group_id, inputs)
 
     def api_update(self, client, group_id, olds, inputs):
