@@ -39,6 +39,7 @@ from .errors import ApiError, AuthRejected, CallContext, RequestFailed
 from .ratelimit import RateLimiter
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+_UNREADABLE = object()
 
 
 class _DropUrllib3RetryLines(logging.Filter):
@@ -317,18 +318,22 @@ class Transport:
                 timeout=(self.timeouts.connect, self.timeouts.read),
                 allow_redirects=False,
             )
-        except requests.exceptions.ConnectTimeout:
-            raise RequestFailed(context, f"could not connect within {self.timeouts.connect:g}s", False) from None
-        except requests.exceptions.ConnectionError as exc:
-            raise RequestFailed(
-                context, _describe_connection_error(exc, self.timeouts), _may_have_arrived(exc), in_flight=_timed_out(exc)
-            ) from None
-        except requests.exceptions.Timeout:
-            raise RequestFailed(
-                context, f"no answer within {self.timeouts.read:g}s (read timeout)", True, in_flight=True
-            ) from None
         except requests.exceptions.RequestException as exc:
-            raise RequestFailed(context, f"request failed ({type(exc).__name__})", True) from None
+            failure = self._failure(exc, context)
+        # Raised outside the handler: requests' exception holds the URL with its query string
+        # (WeSurvey's secret or token), and `from None` would still keep it in __context__.
+        raise failure
+
+    def _failure(self, exc: requests.exceptions.RequestException, context: CallContext) -> RequestFailed:
+        if isinstance(exc, requests.exceptions.ConnectTimeout):
+            return RequestFailed(context, f"could not connect within {self.timeouts.connect:g}s", False)
+        if isinstance(exc, requests.exceptions.ConnectionError):
+            return RequestFailed(
+                context, _describe_connection_error(exc, self.timeouts), _may_have_arrived(exc), in_flight=_timed_out(exc)
+            )
+        if isinstance(exc, requests.exceptions.Timeout):
+            return RequestFailed(context, f"no answer within {self.timeouts.read:g}s (read timeout)", True, in_flight=True)
+        return RequestFailed(context, f"request failed ({type(exc).__name__})", True)
 
     def _parse(self, response: requests.Response, context: CallContext) -> tuple[Any, str | None]:
         request_id = response.headers.get(self._request_id_header) if self._request_id_header else None
@@ -337,9 +342,9 @@ class Transport:
         try:
             body = response.json()
         except ValueError:
-            raise RequestFailed(
-                context, "the answer is not valid JSON", True, response.status_code, request_id
-            ) from None
+            body = _UNREADABLE
+        if body is _UNREADABLE:  # raised outside the handler: the parse error holds the body (a token?)
+            raise RequestFailed(context, "the answer is not valid JSON", True, response.status_code, request_id)
         if request_id is None and self._request_id_field and isinstance(body, dict):
             request_id = body.get(self._request_id_field) or None
         return body, request_id

@@ -1,0 +1,133 @@
+"""`make mutation`: mutation testing of the modules where a silent bug loses or duplicates groups
+or leaks secrets, against the tests that cover them. Not part of CI (minutes, not seconds).
+
+    .venv/bin/python tests/mutation/run_mutation.py [MODULE ...]     # default: every module below
+
+It copies the repo to `.mutation/work/` (cosmic-ray edits the file under test in place, so the
+checkout stays usable while it runs), runs cosmic-ray there one module at a time, prints the kill
+rate per module and writes every surviving mutant to `.mutation/<module>.survivors.txt`.
+Survivors are either killed by a new test or listed, with why they are equivalent, in
+`tests/mutation/SURVIVORS.md`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+OUT = ROOT / ".mutation"
+WORK = OUT / "work"
+BIN = Path(sys.executable).parent
+
+# The tests that cover those modules and run in seconds (the fault matrix and the load run take
+# minutes and would make one mutant cost minutes).
+FAST_TESTS = [
+    "tests/unit",
+    "tests/capillary",
+    "tests/wesurvey",
+    "tests/contract",
+    "tests/performance/test_snapshot_unit.py",
+    "tests/performance/test_read_snapshot.py",
+    "tests/performance/test_read_snapshot_wesurvey.py",
+]
+MODULES = {
+    "transport": FAST_TESTS,
+    "tokens": FAST_TESTS,
+    "ratelimit": ["tests/unit", "tests/contract"],
+    "provider": FAST_TESTS,
+    "adopt_or_create": FAST_TESTS,
+    "snapshot_reads": FAST_TESTS,
+    "errors": FAST_TESTS,
+    "settings": ["tests/unit", "tests/contract", "tests/capillary", "tests/wesurvey"],
+}
+
+# Operators whose mutants say nothing here: every `X | None` in an annotation (never evaluated,
+# `from __future__ import annotations`), and ten-way swaps of each arithmetic or comparison
+# operator, of which one or two representative swaps are kept (+/-, *//, </<=, ==/!=, in/not in).
+EXCLUDED_OPERATORS = [
+    r"core/ReplaceBinaryOperator_(?!(Add_Sub|Sub_Add|Mul_Div|Div_Mul|Mul_Add|Pow_Mul|FloorDiv_Div)$)",
+    r"core/ReplaceComparisonOperator_(?!(Lt_LtE|LtE_Lt|Gt_GtE|GtE_Gt|Lt_Gt|Gt_Lt|LtE_GtE|GtE_LtE"
+    r"|Eq_NotEq|NotEq_Eq|Is_IsNot|IsNot_Is|In_NotIn|NotIn_In)$)",
+    r"core/ReplaceUnaryOperator_(?!(Delete_Not|USub_UAdd)$)",
+    r"core/RemoveDecorator",
+]
+
+
+def copy_repo() -> None:
+    shutil.rmtree(WORK, ignore_errors=True)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".venv", ".mutation", ".git", ".demo", ".pulumi*")
+    for name in ("provider", "tests", "scripts", "benchmarks", "stacks", "pyproject.toml", "Pulumi.yaml"):
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, WORK / name, ignore=ignore, symlinks=True)
+        elif source.exists():
+            shutil.copy2(source, WORK / name)
+
+
+def config(module: str) -> Path:
+    tests = " ".join(path for path in MODULES[module] if (WORK / path).exists())
+    path = OUT / f"{module}.toml"
+    excluded = ", ".join(json.dumps(pattern) for pattern in EXCLUDED_OPERATORS)
+    path.write_text(
+        "[cosmic-ray]\n"
+        f'module-path = "provider/pulumi_groups/{module}.py"\n'
+        "timeout = 120.0\n"
+        "excluded-modules = []\n"
+        f'test-command = "{BIN}/python -m pytest -x -q -p no:cacheprovider --timeout 90 {tests}"\n'
+        "[cosmic-ray.distributor]\n"
+        'name = "local"\n'
+        "[cosmic-ray.filters.operators-filter]\n"
+        f"exclude-operators = [{excluded}]\n"
+    )
+    return path
+
+
+def run(module: str) -> dict:
+    cfg, session = config(module), OUT / f"{module}.sqlite"
+    env = {**os.environ, "PYTHONPATH": str(WORK / "provider")}  # the copy, not the checkout
+    quiet = dict(cwd=WORK, env=env, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([BIN / "cosmic-ray", "init", cfg, session, "--force"], **quiet)
+    subprocess.run([BIN / "cr-filter-operators", session, cfg], **quiet)
+    subprocess.run([BIN / "cosmic-ray", "exec", cfg, session], **quiet)
+    dump = subprocess.run([BIN / "cosmic-ray", "dump", session], cwd=WORK, capture_output=True, text=True, check=True)
+    killed = survived = 0
+    survivors = []
+    for line in dump.stdout.splitlines():
+        item, result = json.loads(line)
+        if not result or result.get("worker_outcome") != "normal":
+            continue  # filtered out (skipped) or the mutant could not be applied
+        if result.get("test_outcome") == "survived":
+            survived += 1
+            for mutation in item["mutations"]:
+                survivors.append(f"line {mutation['start_pos'][0]}: {mutation['operator_name']} #{mutation['occurrence']}")
+        else:
+            killed += 1
+    (OUT / f"{module}.survivors.txt").write_text("".join(s + "\n" for s in survivors))
+    return {"module": module, "killed": killed, "survived": survived}
+
+
+def main(argv: list[str]) -> int:
+    modules = argv or list(MODULES)
+    unknown = [m for m in modules if m not in MODULES]
+    if unknown:
+        print(f"unknown module(s) {unknown}; choose from {sorted(MODULES)}", file=sys.stderr)
+        return 2
+    OUT.mkdir(exist_ok=True)
+    copy_repo()
+    rows = [run(module) for module in modules]
+    print("| module | mutants | killed | survived | kill rate |\n|---|---:|---:|---:|---:|")
+    for row in rows:
+        total = row["killed"] + row["survived"]
+        rate = f"{100 * row['killed'] / total:.0f}%" if total else "-"
+        print(f"| `{row['module']}.py` | {total} | {row['killed']} | {row['survived']} | {rate} |")
+    (OUT / "summary.json").write_text(json.dumps(rows, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
