@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup demo demo-stop test emulator reliability-report benchmark clean
+.PHONY: setup demo demo-stop test emulator reliability-report benchmark mutation clean
 
 setup: $(VENV)/.installed
 
@@ -33,3 +33,8 @@ reliability-report: setup
 
 benchmark: setup
 	$(PY) benchmarks/refresh_benchmark.py $(ARGS)
+
+# Mutation testing (not CI: minutes). `make mutation MODULES="transport tokens"` runs some modules only.
+mutation: setup
+	$(PY) -m pip install --quiet -e '.[mutation]'
+	$(PY) tests/mutation/run_mutation.py $(MODULES)

@@ -35,15 +35,15 @@ FAST_TESTS = [
     "tests/performance/test_read_snapshot.py",
     "tests/performance/test_read_snapshot_wesurvey.py",
 ]
-MODULES = {
-    "transport": FAST_TESTS,
-    "tokens": FAST_TESTS,
+MODULES = {  # in the order a full run takes them: small modules first
     "ratelimit": ["tests/unit", "tests/contract"],
-    "provider": FAST_TESTS,
-    "adopt_or_create": FAST_TESTS,
-    "snapshot_reads": FAST_TESTS,
+    "tokens": FAST_TESTS,
     "errors": FAST_TESTS,
     "settings": ["tests/unit", "tests/contract", "tests/capillary", "tests/wesurvey"],
+    "provider": FAST_TESTS,
+    "snapshot_reads": FAST_TESTS,
+    "adopt_or_create": FAST_TESTS,
+    "transport": FAST_TESTS,
 }
 
 # Operators whose mutants say nothing here: every `X | None` in an annotation (never evaluated,
