@@ -133,3 +133,12 @@ def test_the_repr_hides_the_token():
 @pytest.mark.parametrize("value,expected", [(7200, 7200.0), ("30", 30.0), (None, 99.0), ("x", 99.0), (0, 99.0), (-5, 99.0)])
 def test_a_lifetime_that_is_not_a_positive_number_falls_back_to_the_default(value, expected):
     assert lifetime(value, 99.0) == expected
+
+
+def test_a_slot_and_a_half_refilled_sends_one_at_once_and_the_next_waits_for_the_missing_half():
+    bucket, clock = limiter(60)  # 0.9 slots a second after the burst of 6
+    for _ in range(6):
+        bucket.acquire()
+    clock.now += 1.5  # 1.35 slots back
+    assert bucket.acquire() == 0.0 and bucket.waited_seconds == 0.0
+    assert bucket.acquire() == pytest.approx(0.65 / 0.9)
