@@ -3,7 +3,7 @@ or leaks secrets, against the tests that cover them. Not part of CI (minutes, no
 
     .venv/bin/python tests/mutation/run_mutation.py [MODULE ...]     # default: every module below
 
-It copies the repo to `.mutation/work/` (cosmic-ray edits the file under test in place, so the
+It copies the repo to `.mutation/work-<first module>/` (cosmic-ray edits the file under test in place, so the
 checkout stays usable while it runs), runs cosmic-ray there one module at a time, prints the kill
 rate per module and writes every surviving mutant to `.mutation/<module>.survivors.txt`.
 Survivors are either killed by a new test or listed, with why they are equivalent, in
@@ -21,25 +21,24 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / ".mutation"
-WORK = OUT / "work"
 BIN = Path(sys.executable).parent
 
 # The tests that cover those modules and run in seconds (the fault matrix and the load run take
 # minutes and would make one mutant cost minutes).
-FAST_TESTS = [
+FAST_TESTS = [  # the most pointed first: with -x a killed mutant stops at its first failure
+    "tests/contract",
     "tests/unit",
     "tests/capillary",
     "tests/wesurvey",
-    "tests/contract",
     "tests/performance/test_snapshot_unit.py",
     "tests/performance/test_read_snapshot.py",
     "tests/performance/test_read_snapshot_wesurvey.py",
 ]
 MODULES = {  # in the order a full run takes them: small modules first
-    "ratelimit": ["tests/unit", "tests/contract"],
+    "ratelimit": ["tests/contract", "tests/unit"],
     "tokens": FAST_TESTS,
     "errors": FAST_TESTS,
-    "settings": ["tests/unit", "tests/contract", "tests/capillary", "tests/wesurvey"],
+    "settings": ["tests/contract", "tests/unit", "tests/capillary", "tests/wesurvey"],
     "provider": FAST_TESTS,
     "snapshot_reads": FAST_TESTS,
     "adopt_or_create": FAST_TESTS,
@@ -61,19 +60,19 @@ EXCLUDED_OPERATORS = [
 ]
 
 
-def copy_repo() -> None:
-    shutil.rmtree(WORK, ignore_errors=True)
+def copy_repo(work: Path) -> None:
+    shutil.rmtree(work, ignore_errors=True)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".venv", ".mutation", ".git", ".demo", ".pulumi*")
     for name in ("provider", "tests", "scripts", "benchmarks", "stacks", "pyproject.toml", "Pulumi.yaml"):
         source = ROOT / name
         if source.is_dir():
-            shutil.copytree(source, WORK / name, ignore=ignore, symlinks=True)
+            shutil.copytree(source, work / name, ignore=ignore, symlinks=True)
         elif source.exists():
-            shutil.copy2(source, WORK / name)
+            shutil.copy2(source, work / name)
 
 
-def config(module: str) -> Path:
-    tests = " ".join(path for path in MODULES[module] if (WORK / path).exists())
+def config(module: str, work: Path) -> Path:
+    tests = " ".join(path for path in MODULES[module] if (work / path).exists())
     path = OUT / f"{module}.toml"
     excluded = ", ".join(json.dumps(pattern) for pattern in EXCLUDED_OPERATORS)
     path.write_text(
@@ -90,14 +89,14 @@ def config(module: str) -> Path:
     return path
 
 
-def run(module: str) -> dict:
-    cfg, session = config(module), OUT / f"{module}.sqlite"
-    env = {**os.environ, "PYTHONPATH": str(WORK / "provider")}  # the copy, not the checkout
-    quiet = dict(cwd=WORK, env=env, check=True, stdout=subprocess.DEVNULL)
+def run(module: str, work: Path) -> dict:
+    cfg, session = config(module, work), OUT / f"{module}.sqlite"
+    env = {**os.environ, "PYTHONPATH": str(work / "provider")}  # the copy, not the checkout
+    quiet = dict(cwd=work, env=env, check=True, stdout=subprocess.DEVNULL)
     subprocess.run([BIN / "cosmic-ray", "init", cfg, session, "--force"], **quiet)
     subprocess.run([BIN / "cr-filter-operators", session, cfg], **quiet)
     subprocess.run([BIN / "cosmic-ray", "exec", cfg, session], **quiet)
-    dump = subprocess.run([BIN / "cosmic-ray", "dump", session], cwd=WORK, capture_output=True, text=True, check=True)
+    dump = subprocess.run([BIN / "cosmic-ray", "dump", session], cwd=work, capture_output=True, text=True, check=True)
     killed = survived = 0
     survivors = []
     for line in dump.stdout.splitlines():
@@ -121,14 +120,16 @@ def main(argv: list[str]) -> int:
         print(f"unknown module(s) {unknown}; choose from {sorted(MODULES)}", file=sys.stderr)
         return 2
     OUT.mkdir(exist_ok=True)
-    copy_repo()
-    rows = [run(module) for module in modules]
+    work = OUT / f"work-{modules[0]}"  # one copy per run: two runs over different modules may overlap
+    copy_repo(work)
+    rows = [run(module, work) for module in modules]
     print("| module | mutants | killed | survived | kill rate |\n|---|---:|---:|---:|---:|")
     for row in rows:
         total = row["killed"] + row["survived"]
         rate = f"{100 * row['killed'] / total:.0f}%" if total else "-"
         print(f"| `{row['module']}.py` | {total} | {row['killed']} | {row['survived']} | {rate} |")
-    (OUT / "summary.json").write_text(json.dumps(rows, indent=1))
+    for row in rows:
+        (OUT / f"{row['module']}.summary.json").write_text(json.dumps(row))
     return 0
 
 
