@@ -21,6 +21,7 @@ from pulumi_groups.wesurvey import ContactGroupProvider
 from pulumi_groups.wesurvey import client as wesurvey_client
 from pulumi_groups.wesurvey.guesses import PAGE_SIZE as WESURVEY_PAGE_SIZE
 from tests.conftest import DEMO_BASIC, DEMO_OAUTH, DEMO_ORG_ID, SECOND_BASIC, SECOND_ORG_ID, capillary_config, configured
+from tests.support.clocks import ControlledClock
 from tests.support.secrets import exception_text, leaks
 from tests.wesurvey.conftest import DEMO_APP, TEAM, create, wesurvey_config
 
@@ -84,21 +85,6 @@ def test_an_oauth_token_refused_with_401_is_renewed_and_the_request_sent_again(e
 
 
 # -- client rate limits: one budget per credential, on a clock the test controls ----------------
-
-
-class ControlledClock:
-    """Time stands still except when the limiter sleeps: each sleep is recorded, not waited."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 @pytest.fixture

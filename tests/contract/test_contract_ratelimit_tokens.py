@@ -6,23 +6,11 @@ import pytest
 
 from pulumi_groups.ratelimit import RateLimiter
 from pulumi_groups.tokens import TokenAuth, lifetime
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
+from tests.support.clocks import ControlledClock as Clock
 
 
 def limiter(rate: float) -> tuple[RateLimiter, Clock]:
-    clock = Clock()
+    clock = Clock(1000.0)
     return RateLimiter(rate, clock=clock, sleep=clock.sleep), clock
 
 

@@ -13,6 +13,7 @@ from pulumi_groups.capillary import BadgeGroupProvider
 from pulumi_groups.capillary import client as capillary_client
 from pulumi_groups.capillary.auth import OAuthAuth
 from pulumi_groups.emulator import Emulator
+from tests.support.clocks import ControlledClock
 
 from . import load
 from .scenarios import ORG_ID, configured, declaration, stack_config
@@ -83,7 +84,7 @@ def test_short_lived_tokens_are_renewed_before_they_expire(monkeypatch):
     would mean a new token for nearly every request), and no request is sent with an expired
     one: the vendor sees exactly one request per create plus the token fetches. The provider's
     token clock is one the test moves (10 s per create); the emulator's tokens outlive the run."""
-    clock = Clock()
+    clock = ControlledClock()
     monkeypatch.setattr(capillary_client, "OAuthAuth", lambda key, secret: OAuthAuth(key, secret, clock=clock))
     registry.clear()
     with Emulator(capillary_token_ttl=100) as emu:
@@ -96,11 +97,3 @@ def test_short_lived_tokens_are_renewed_before_they_expire(monkeypatch):
     registry.clear()
     assert counters["token_fetches"] == {"demo-client-key": 3}
     assert counters["total"] == 20 + 3 and counters["faults_fired"] == 0
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
