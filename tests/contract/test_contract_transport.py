@@ -1,0 +1,128 @@
+"""The shared transport's contract, piece by piece: its documented defaults, backoff, Retry-After
+parsing, the retry budget, re-sends of unreadable answers, token renewal, the hint on refused
+credentials. Real HTTP to the emulator where a request is involved."""
+
+from __future__ import annotations
+
+import email.utils
+import time
+
+import pytest
+import requests
+
+from pulumi_groups.capillary import BadgeGroupProvider
+from pulumi_groups.errors import ApiError
+from pulumi_groups.transport import BudgetedRetry, RetryPolicy, Timeouts, _retry_after
+from tests.conftest import DEMO_OAUTH, DEMO_ORG_ID, capillary_config, configured
+
+BADGES = r"^/api_gateway/v1/badges/group$"
+
+
+def test_the_documented_defaults():
+    """README, Reliability: 5 retries, backoff factor 0.5 capped at 20 s, Retry-After capped at
+    30 s, a 90 s budget; 5 s to connect, 30 s to answer."""
+    assert RetryPolicy() == RetryPolicy(retries=5, backoff_factor=0.5, backoff_max=20.0, retry_after_max=30,
+                                        budget_seconds=90.0)
+    assert (RetryPolicy().retries, RetryPolicy().budget_seconds) == (5, 90.0)
+    assert (Timeouts().connect, Timeouts().read) == (5.0, 30.0)
+
+
+@pytest.mark.parametrize("retry,expected", [(0, 0.0), (1, 0.0), (2, 1.0 + 0.25), (3, 2.0 + 0.25), (4, 4.0 + 0.25), (7, 20.0)])
+def test_backoff_doubles_from_the_second_retry_with_jitter_and_a_cap(monkeypatch, retry, expected):
+    monkeypatch.setattr("pulumi_groups.transport.random.random", lambda: 0.5)
+    assert RetryPolicy(backoff_factor=0.5).backoff(retry) == pytest.approx(expected)
+
+
+def answer_with(retry_after: str | None) -> requests.Response:
+    response = requests.Response()
+    if retry_after is not None:
+        response.headers["Retry-After"] = retry_after
+    return response
+
+
+@pytest.mark.parametrize("header,expected", [("120", 120.0), ("0", 0.0), ("-5", 0.0), (" 7 ", 7.0), ("", None),
+                                             (None, None), ("soon", None)])
+def test_retry_after_in_seconds(header, expected):
+    assert _retry_after(answer_with(header)) == expected
+
+
+def test_retry_after_as_an_http_date():
+    future = email.utils.formatdate(time.time() + 100, usegmt=True)
+    past = email.utils.formatdate(time.time() - 100, usegmt=True)
+    assert 95 <= _retry_after(answer_with(future)) <= 101
+    assert _retry_after(answer_with(past)) == 0.0
+
+
+def spent(budget: float, since: float) -> BudgetedRetry:
+    return BudgetedRetry(total=5, budget_seconds=budget, first_failure_at=time.monotonic() - since)
+
+
+def test_a_retry_whose_budget_is_spent_is_exhausted_and_waits_no_more():
+    over = spent(1.0, since=5.0)
+    assert over.is_exhausted() and over.get_backoff_time() == 0.0 and over.parse_retry_after("30") == 0.0
+    fresh = BudgetedRetry(total=5, budget_seconds=10.0)
+    assert not fresh.is_exhausted() and fresh.parse_retry_after("5") == 5.0
+    assert 9.0 < fresh.parse_retry_after("500") <= 10.0  # capped by what is left of the budget
+
+
+def test_an_unreadable_retry_after_counts_as_absent():
+    assert BudgetedRetry(total=5, budget_seconds=10.0).parse_retry_after("soon") == 0.0
+
+
+# -- through the transport, against the emulator ------------------------------------------------
+
+
+@pytest.fixture
+def provider(emulator):
+    return configured(BadgeGroupProvider, capillary_config(emulator, retryBackoffSeconds="0.001"))
+
+
+def make(provider, name="GOLD"):
+    return provider.create(provider.check({}, {"name": name, "rank": 3.0}).inputs)
+
+
+def test_an_unreadable_answer_to_a_read_is_asked_again_up_to_the_retry_count(emulator, provider):
+    created = make(provider)
+    provider_off = configured(BadgeGroupProvider, {**capillary_config(emulator, retryBackoffSeconds="0.001"),
+                                                   "capillary:readSnapshot": "false"})
+    emulator.set_faults([{"method": "GET", "action": "malformed", "count": 5}])
+    emulator.reset_counters()
+    assert provider_off.read(created.id, created.outs).id == created.id
+    assert emulator.counters()["total"] == 6 and emulator.counters()["faults_fired"] == 5
+    emulator.set_faults([{"method": "GET", "action": "malformed", "count": 6}])
+    with pytest.raises(Exception, match="not valid JSON"):
+        provider_off.read(created.id, created.outs)
+
+
+def test_a_429_before_a_create_is_sent_again_and_makes_one_group(emulator, provider):
+    emulator.set_faults([{"method": "POST", "path": BADGES, "action": "status", "status": 429, "count": 2}])
+    created = make(provider)
+    assert emulator.counters()["faults_fired"] == 2
+    assert [g["id"] for g in emulator.badge_groups(DEMO_ORG_ID)] == [created.id]
+
+
+def test_a_token_refused_for_ever_is_renewed_once_per_request_not_in_a_loop(emulator):
+    provider = configured(BadgeGroupProvider, capillary_config(emulator, {"default": DEMO_OAUTH}))
+    emulator.set_faults([{"method": "POST", "path": BADGES, "action": "status", "status": 401, "count": 100}])
+    with pytest.raises(ApiError) as caught:
+        make(provider)
+    counters = emulator.counters()
+    assert counters["token_fetches"] == {"demo-client-key": 2} and counters["faults_fired"] == 2
+    assert caught.value.status == 401 and "clientKey/clientSecret of capillary:orgs.default" in caught.value.hint
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_refused_credentials_name_the_config_to_check(emulator, provider, status):
+    emulator.set_faults([{"method": "POST", "path": BADGES, "action": "status", "status": status, "count": 1}])
+    with pytest.raises(ApiError) as caught:
+        make(provider)
+    assert caught.value.status == status
+    assert "username/password of capillary:orgs.default" in caught.value.hint
+    assert "username/password of capillary:orgs.default" in str(caught.value)
+
+
+def test_a_refusal_that_is_not_about_credentials_carries_no_credentials_hint(emulator, provider):
+    emulator.set_faults([{"method": "POST", "path": BADGES, "action": "status", "status": 400, "count": 1}])
+    with pytest.raises(ApiError) as caught:
+        make(provider)
+    assert caught.value.status == 400 and caught.value.hint == ""
