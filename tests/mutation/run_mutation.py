@@ -2,6 +2,7 @@
 or leaks secrets, against the tests that cover them. Not part of CI (minutes, not seconds).
 
     .venv/bin/python tests/mutation/run_mutation.py [MODULE ...]     # default: every module below
+    .venv/bin/python tests/mutation/run_mutation.py --survivors [MODULE ...]  # only last run's survivors
 
 It copies the repo to `.mutation/work-<first module>/` (cosmic-ray edits the file under test in place, so the
 checkout stays usable while it runs), runs cosmic-ray there one module at a time, prints the kill
@@ -71,8 +72,12 @@ def copy_repo(work: Path) -> None:
             shutil.copy2(source, work / name)
 
 
-def config(module: str, work: Path) -> Path:
+def test_command(module: str, work: Path) -> str:
     tests = " ".join(path for path in MODULES[module] if (work / path).exists())
+    return f"{BIN}/python -m pytest -x -q -p no:cacheprovider --timeout 90 {IGNORED} {tests}"
+
+
+def config(module: str, work: Path) -> Path:
     path = OUT / f"{module}.toml"
     excluded = ", ".join(json.dumps(pattern) for pattern in EXCLUDED_OPERATORS)
     path.write_text(
@@ -80,7 +85,7 @@ def config(module: str, work: Path) -> Path:
         f'module-path = "provider/pulumi_groups/{module}.py"\n'
         "timeout = 120.0\n"
         "excluded-modules = []\n"
-        f'test-command = "{BIN}/python -m pytest -x -q -p no:cacheprovider --timeout 90 {IGNORED} {tests}"\n'
+        f'test-command = "{test_command(module, work)}"\n'
         "[cosmic-ray.distributor]\n"
         'name = "local"\n'
         "[cosmic-ray.filters.operators-filter]\n"
@@ -105,24 +110,59 @@ def run(module: str, work: Path) -> dict:
             continue  # filtered out (skipped) or the mutant could not be applied
         if result.get("test_outcome") == "survived":
             survived += 1
-            for mutation in item["mutations"]:
-                survivors.append(f"line {mutation['start_pos'][0]}: {mutation['operator_name']} #{mutation['occurrence']}")
+            survivors += [_describe(mutation) for mutation in item["mutations"]]
         else:
             killed += 1
     (OUT / f"{module}.survivors.txt").write_text("".join(s + "\n" for s in survivors))
     return {"module": module, "killed": killed, "survived": survived}
 
 
+def recheck(module: str, work: Path) -> dict:
+    """Test again only the mutants that survived the module's last full run, against today's
+    tests: the quick loop while killing survivors. Killed ones leave the survivors list."""
+    env = {**os.environ, "PYTHONPATH": str(work / "provider")}
+    command = test_command(module, work)
+    dump = subprocess.run([BIN / "cosmic-ray", "dump", OUT / f"{module}.sqlite"], cwd=work, capture_output=True, text=True, check=True)
+    killed = survived = 0
+    survivors = []
+    for line in dump.stdout.splitlines():
+        item, result = json.loads(line)
+        if not result or result.get("worker_outcome") != "normal":
+            continue
+        if result.get("test_outcome") != "survived":
+            killed += 1
+            continue
+        [mutation] = item["mutations"]
+        answer = subprocess.run(
+            [BIN / "cosmic-ray", "mutate-and-test", mutation["module_path"], mutation["operator_name"],
+             str(mutation["occurrence"]), command],
+            cwd=work, env=env, capture_output=True, text=True, check=True,
+        )
+        if json.loads(answer.stdout).get("test_outcome") == "survived":
+            survived += 1
+            survivors.append(_describe(mutation))
+        else:
+            killed += 1
+    (OUT / f"{module}.survivors.txt").write_text("".join(s + "\n" for s in survivors))
+    return {"module": module, "killed": killed, "survived": survived}
+
+
+def _describe(mutation: dict) -> str:
+    return f"line {mutation['start_pos'][0]}: {mutation['operator_name']} #{mutation['occurrence']}"
+
+
 def main(argv: list[str]) -> int:
+    again = "--survivors" in argv
+    argv = [arg for arg in argv if arg != "--survivors"]
     modules = argv or list(MODULES)
     unknown = [m for m in modules if m not in MODULES]
     if unknown:
         print(f"unknown module(s) {unknown}; choose from {sorted(MODULES)}", file=sys.stderr)
         return 2
     OUT.mkdir(exist_ok=True)
-    work = OUT / f"work-{modules[0]}"  # one copy per run: two runs over different modules may overlap
+    work = OUT / f"work-{modules[0]}{'-again' if again else ''}"  # one copy per run: two runs over different modules may overlap
     copy_repo(work)
-    rows = [run(module, work) for module in modules]
+    rows = [(recheck if again else run)(module, work) for module in modules]
     print("| module | mutants | killed | survived | kill rate |\n|---|---:|---:|---:|---:|")
     for row in rows:
         total = row["killed"] + row["survived"]
