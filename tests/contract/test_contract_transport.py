@@ -5,6 +5,7 @@ credentials. Real HTTP to the emulator where a request is involved."""
 from __future__ import annotations
 
 import email.utils
+import logging
 import time
 
 import pytest
@@ -25,6 +26,7 @@ def test_the_documented_defaults():
                                         budget_seconds=90.0)
     assert (RetryPolicy().retries, RetryPolicy().budget_seconds) == (5, 90.0)
     assert (Timeouts().connect, Timeouts().read) == (5.0, 30.0)
+    assert BudgetedRetry(total=5).budget_seconds == 90.0
 
 
 @pytest.mark.parametrize("retry,expected", [(0, 0.0), (1, 0.0), (2, 1.0 + 0.25), (3, 2.0 + 0.25), (4, 4.0 + 0.25), (7, 20.0)])
@@ -63,6 +65,11 @@ def test_a_retry_whose_budget_is_spent_is_exhausted_and_waits_no_more():
     fresh = BudgetedRetry(total=5, budget_seconds=10.0)
     assert not fresh.is_exhausted() and fresh.parse_retry_after("5") == 5.0
     assert 9.0 < fresh.parse_retry_after("500") <= 10.0  # capped by what is left of the budget
+
+
+def test_the_budget_ends_when_nothing_is_left_of_it():
+    assert not spent(10.0, since=9.5).is_exhausted()
+    assert spent(10.0, since=10.5).is_exhausted()
 
 
 def test_an_unreadable_retry_after_counts_as_absent():
@@ -126,3 +133,27 @@ def test_a_refusal_that_is_not_about_credentials_carries_no_credentials_hint(emu
     with pytest.raises(ApiError) as caught:
         make(provider)
     assert caught.value.status == 400 and caught.value.hint == ""
+
+
+@pytest.mark.parametrize("status", [429, 500, 502, 503, 504])
+def test_every_retryable_status_is_retried_on_a_read(emulator, provider, status):
+    created = make(provider)
+    off = configured(BadgeGroupProvider, {**capillary_config(emulator, retryBackoffSeconds="0.001"),
+                                          "capillary:readSnapshot": "false"})
+    emulator.set_faults([{"method": "GET", "action": "status", "status": status, "count": 2}])
+    emulator.reset_counters()
+    assert off.read(created.id, created.outs).id == created.id
+    assert emulator.counters()["faults_fired"] == 2 and emulator.counters()["total"] == 3
+
+
+def test_urllib3_logs_no_retried_url(emulator, caplog):
+    """urllib3 logs each retried URL with its query string, where WeSurvey keeps its token."""
+    from pulumi_groups.wesurvey import ContactGroupProvider
+    from tests.wesurvey.conftest import TEAM, create, wesurvey_config
+
+    caplog.set_level(logging.DEBUG)
+    provider = configured(ContactGroupProvider, wesurvey_config(emulator, retryBackoffSeconds="0.001"))
+    emulator.set_faults([{"method": "GET", "action": "status", "status": 503, "count": 2}])
+    create(provider, name="Panel")
+    assert emulator.counters()["faults_fired"] == 2 and len(emulator.contact_groups(TEAM)) >= 1
+    assert [r for r in caplog.records if r.name.startswith("urllib3")] == []
