@@ -1,0 +1,40 @@
+"""Reading credentials and tuning from stack config: the edges (no HTTP involved)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+from pulumi_groups.capillary import settings
+
+BASIC = {"host": "eu", "username": "till", "password": "pw"}
+
+
+def load(orgs: dict, **top) -> settings.CapillaryConfig:
+    config = {"capillary:orgs": json.dumps(orgs), **{f"capillary:{k}": v for k, v in top.items()}}
+    return settings.load(config, {})
+
+
+def test_one_broken_entry_does_not_hide_the_entries_after_it():
+    config = load({"broken": "not an object", "good": BASIC, "also": {**BASIC, "username": "till2"}})
+    assert sorted(config.orgs) == ["also", "good"]
+    assert "capillary:orgs.broken must be an object" in config.problem_for("broken")
+
+
+def test_a_number_given_for_a_text_field_is_taken_as_text_and_a_boolean_is_refused():
+    config = load({"numeric": {**BASIC, "username": 12345}, "boolean": {**BASIC, "password": True}})
+    assert config.orgs["numeric"].username == "12345"
+    assert "boolean" not in config.orgs
+    assert config.problem_for("boolean") == "capillary:orgs.boolean.password: must be a string"
+
+
+def test_a_value_that_is_not_a_number_is_quoted_to_twenty_characters_only():
+    problem = load({"default": {**BASIC, "requestsPerMinute": "y" * 30}}).problem_for("default")
+    assert f"got str {'y' * 20!r}" in problem and "y" * 21 not in problem
+
+
+def test_sources_are_fixed_once_defined():
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        settings.SOURCE.namespace = "other"  # type: ignore[misc]
