@@ -38,3 +38,16 @@ def test_a_value_that_is_not_a_number_is_quoted_to_twenty_characters_only():
 def test_sources_are_fixed_once_defined():
     with pytest.raises(dataclasses.FrozenInstanceError):
         settings.SOURCE.namespace = "other"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("where", ["top", "entry"])
+def test_tuning_takes_any_positive_number_and_refuses_zero(where):
+    def tuned(value):
+        if where == "top":
+            return load({"default": BASIC}, timeoutSeconds=value)
+        return load({"default": {**BASIC, "timeoutSeconds": value}})
+
+    assert tuned("0.5").orgs["default"].timeout_seconds == 0.5
+    zero = tuned("0")
+    assert "default" not in zero.orgs or zero.problem_for("default")
+    assert "timeoutSeconds: must be at least 0.001, got 0" in (zero.problem_for("default") or "")
