@@ -51,3 +51,17 @@ def test_tuning_takes_any_positive_number_and_refuses_zero(where):
     zero = tuned("0")
     assert "default" not in zero.orgs or zero.problem_for("default")
     assert "timeoutSeconds: must be at least 0.001, got 0" in (zero.problem_for("default") or "")
+
+
+def test_the_smallest_tuning_value_is_accepted():
+    assert load({"default": {**BASIC, "timeoutSeconds": "0.001"}}).orgs["default"].timeout_seconds == 0.001
+
+
+def test_unparseable_orgs_say_how_to_write_them():
+    config = settings.load({"capillary:orgs": "{not json"}, {})
+    assert "set it as an object keyed by org key" in config.problem_for("anything")
+
+
+def test_an_entry_with_an_unknown_field_does_not_hide_the_entries_after_it():
+    config = load({"typo": {**BASIC, "pasword": "x"}, "good": BASIC})
+    assert list(config.orgs) == ["good"] and "unknown field(s) pasword" in config.problem_for("typo")

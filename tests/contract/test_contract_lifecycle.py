@@ -1,0 +1,46 @@
+"""The shared lifecycle (provider.py): what it checks, what it tolerates in stored state, and how
+a failed read names the group it served."""
+
+from __future__ import annotations
+
+import pytest
+from pulumi.output import Unknown
+
+from pulumi_groups.capillary import BadgeGroupProvider
+from pulumi_groups.errors import GroupsError
+from tests.conftest import DEMO_ORG_ID, capillary_config, configured
+
+
+@pytest.fixture
+def badges(emulator):
+    return configured(BadgeGroupProvider, capillary_config(emulator))
+
+
+def test_an_org_not_known_at_preview_passes_check(badges):
+    result = badges.check({}, {"name": "GOLD", "rank": 3.0, "org": Unknown()})
+    assert result.failures == []
+
+
+def test_create_refuses_inputs_that_check_would_refuse(emulator, badges):
+    """Defence in depth: an engine that skipped check still sends nothing invalid."""
+    with pytest.raises(GroupsError, match="rank"):
+        badges.create({"name": "GOLD", "rank": -1.0, "org": "default"})
+    assert emulator.counters()["total"] == 0
+
+
+def test_read_and_delete_tolerate_stored_values_check_would_refuse(emulator, badges):
+    """State written by an older version (or drift read back) may hold values check refuses
+    today: refresh and destroy must still work on it."""
+    created = badges.create(badges.check({}, {"name": "GOLD", "rank": 3.0}).inputs)
+    odd = {**created.outs, "rank": -7.0}
+    assert badges.read(created.id, odd).id == created.id
+    badges.delete(created.id, odd)  # badge groups are kept: nothing to send, nothing to refuse
+    assert [g["id"] for g in emulator.badge_groups(DEMO_ORG_ID)] == [created.id]
+
+
+def test_a_failed_listing_names_the_read_it_served(emulator, badges):
+    created = badges.create(badges.check({}, {"name": "GOLD", "rank": 3.0}).inputs)
+    emulator.set_faults([{"method": "GET", "action": "status", "status": 400, "count": 10}])
+    with pytest.raises(GroupsError) as caught:
+        badges.read(created.id, created.outs)
+    assert f"while reading badge group 'GOLD' (id {created.id}) in org 'default'" in str(caught.value)
