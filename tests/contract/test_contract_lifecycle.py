@@ -44,3 +44,17 @@ def test_a_failed_listing_names_the_read_it_served(emulator, badges):
     with pytest.raises(GroupsError) as caught:
         badges.read(created.id, created.outs)
     assert f"while reading badge group 'GOLD' (id {created.id}) in org 'default'" in str(caught.value)
+
+
+def test_a_rename_warns_only_when_the_group_is_updated_not_replaced(emulator, capsys):
+    """Renaming a reward group in place unlinks its rewards: warned. Renaming it while moving it
+    to another org makes a new group: nothing is unlinked in place, so no such warning."""
+    from pulumi_groups.capillary import RewardGroupProvider
+
+    rewards = configured(RewardGroupProvider, capillary_config(emulator))
+    olds = {"name": "VIP", "rank": 1.0, "active": True, "org": "default", "adopt": False}
+    capsys.readouterr()
+    replaced = rewards.diff("7", olds, {**olds, "name": "VIP2", "org": "brand-eu"})
+    assert replaced.replaces == ["org"] and capsys.readouterr().err == ""
+    updated = rewards.diff("7", olds, {**olds, "name": "VIP2"})
+    assert updated.changes and not updated.replaces and "VIP2" in capsys.readouterr().err
