@@ -58,3 +58,18 @@ def test_a_rename_warns_only_when_the_group_is_updated_not_replaced(emulator, ca
     assert replaced.replaces == ["org"] and capsys.readouterr().err == ""
     updated = rewards.diff("7", olds, {**olds, "name": "VIP2"})
     assert updated.changes and not updated.replaces and "VIP2" in capsys.readouterr().err
+
+
+def test_a_group_newer_than_the_listing_is_answered_once_then_listed_again(emulator, badges):
+    """Read snapshot: a group the listing misses is asked for by id and, found, joins the
+    listing as already answered; reading it again takes a new listing, like every id."""
+    first = badges.create(badges.check({}, {"name": "OLD", "rank": 1.0}).inputs)
+    badges.read(first.id, first.outs)  # takes the listing
+    late = emulator.create_badge_group(DEMO_ORG_ID, "LATE", 2)
+    state = {**first.outs, "name": "LATE", "rank": 2.0}
+    emulator.reset_counters()
+    assert badges.read(late["id"], state).id == late["id"]
+    assert emulator.counters()["by_endpoint"] == {"GET /api_gateway/v1/badges/group/{id}": 1}
+    emulator.reset_counters()
+    assert badges.read(late["id"], state).outs["rank"] == 2
+    assert emulator.counters()["by_endpoint"] == {"GET /api_gateway/v1/badges/group": 1}
