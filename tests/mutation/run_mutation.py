@@ -3,6 +3,7 @@ or leaks secrets, against the tests that cover them. Not part of CI (minutes, no
 
     .venv/bin/python tests/mutation/run_mutation.py [MODULE ...]     # default: every module below
     .venv/bin/python tests/mutation/run_mutation.py --survivors [MODULE ...]  # only last run's survivors
+    MUTATION_JOBS=2 ...                                                        # --survivors, 2 at a time
 
 It copies the repo to `.mutation/work-<first module>/` (cosmic-ray edits the file under test in place, so the
 checkout stays usable while it runs), runs cosmic-ray there one module at a time, prints the kill
@@ -18,6 +19,7 @@ import os
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -117,34 +119,45 @@ def run(module: str, work: Path) -> dict:
     return {"module": module, "killed": killed, "survived": survived}
 
 
-def recheck(module: str, work: Path) -> dict:
+def recheck(module: str, work: Path, jobs: int = 1) -> dict:
     """Test again only the mutants that survived the module's last full run, against today's
-    tests: the quick loop while killing survivors. Killed ones leave the survivors list."""
-    env = {**os.environ, "PYTHONPATH": str(work / "provider")}
-    command = test_command(module, work)
+    tests: the quick loop while killing survivors. Killed ones leave the survivors list.
+    ``jobs`` > 1 tests that many mutants at once, each in its own copy of the repo."""
     dump = subprocess.run([BIN / "cosmic-ray", "dump", OUT / f"{module}.sqlite"], cwd=work, capture_output=True, text=True, check=True)
-    killed = survived = 0
-    survivors = []
+    killed, pending = 0, []
     for line in dump.stdout.splitlines():
         item, result = json.loads(line)
         if not result or result.get("worker_outcome") != "normal":
             continue
-        if result.get("test_outcome") != "survived":
-            killed += 1
-            continue
-        [mutation] = item["mutations"]
-        answer = subprocess.run(
-            [BIN / "cosmic-ray", "mutate-and-test", mutation["module_path"], mutation["operator_name"],
-             str(mutation["occurrence"]), command],
-            cwd=work, env=env, capture_output=True, text=True, check=True,
-        )
-        if json.loads(answer.stdout).get("test_outcome") == "survived":
-            survived += 1
-            survivors.append(_describe(mutation))
+        if result.get("test_outcome") == "survived":
+            pending += item["mutations"]
         else:
             killed += 1
+    copies = [work] + [work.with_name(f"{work.name}-{i}") for i in range(1, jobs)]
+    for extra in copies[1:]:
+        copy_repo(extra)
+
+    def survives(index: int, mutation: dict) -> bool:
+        copy = copies[index % len(copies)]
+        answer = subprocess.run(
+            [BIN / "cosmic-ray", "mutate-and-test", mutation["module_path"], mutation["operator_name"],
+             str(mutation["occurrence"]), test_command(module, copy)],
+            cwd=copy, env={**os.environ, "PYTHONPATH": str(copy / "provider")}, capture_output=True, text=True, check=True,
+        )
+        return json.loads(answer.stdout).get("test_outcome") == "survived"
+
+    survivors = []
+    for start in range(0, len(pending), len(copies)):  # one mutant per copy at a time
+        batch = list(enumerate(pending[start:start + len(copies)]))
+        with ThreadPoolExecutor(max_workers=len(copies)) as pool:
+            outcomes = list(pool.map(lambda pair: survives(*pair), batch))
+        for (_, mutation), survived in zip(batch, outcomes):
+            if survived:
+                survivors.append(_describe(mutation))
+            else:
+                killed += 1
     (OUT / f"{module}.survivors.txt").write_text("".join(s + "\n" for s in survivors))
-    return {"module": module, "killed": killed, "survived": survived}
+    return {"module": module, "killed": killed, "survived": len(survivors)}
 
 
 def _describe(mutation: dict) -> str:
@@ -153,6 +166,7 @@ def _describe(mutation: dict) -> str:
 
 def main(argv: list[str]) -> int:
     again = "--survivors" in argv
+    jobs = int(os.environ.get("MUTATION_JOBS", "1"))
     argv = [arg for arg in argv if arg != "--survivors"]
     modules = argv or list(MODULES)
     unknown = [m for m in modules if m not in MODULES]
@@ -162,7 +176,7 @@ def main(argv: list[str]) -> int:
     OUT.mkdir(exist_ok=True)
     work = OUT / f"work-{modules[0]}{'-again' if again else ''}"  # one copy per run: two runs over different modules may overlap
     copy_repo(work)
-    rows = [(recheck if again else run)(module, work) for module in modules]
+    rows = [recheck(module, work, jobs) if again else run(module, work) for module in modules]
     print("| module | mutants | killed | survived | kill rate |\n|---|---:|---:|---:|---:|")
     for row in rows:
         total = row["killed"] + row["survived"]
