@@ -73,3 +73,35 @@ def test_a_group_newer_than_the_listing_is_answered_once_then_listed_again(emula
     emulator.reset_counters()
     assert badges.read(late["id"], state).outs["rank"] == 2
     assert emulator.counters()["by_endpoint"] == {"GET /api_gateway/v1/badges/group": 1}
+
+
+def test_after_a_move_the_old_parents_listing_no_longer_answers_for_the_group(emulator):
+    """WeSurvey read snapshot: a move by this process takes the group out of its old parent's
+    listing, so a read that still names the old parent finds it where it is now."""
+    from pulumi_groups.wesurvey import ContactGroupProvider
+    from tests.wesurvey.conftest import create, wesurvey_config
+
+    provider = configured(ContactGroupProvider, wesurvey_config(emulator))
+    first, _, _ = create(provider, name="P1")
+    second, _, _ = create(provider, name="P2")
+    sibling, sibling_outs, _ = create(provider, name="S", parent_id=first)
+    moved, moved_outs, _ = create(provider, name="G", parent_id=first)
+    provider.read(sibling, sibling_outs)  # takes P1's listing, which holds G
+    news = provider.check(moved_outs, {"team_id": 53.0, "name": "G", "parent_id": float(second)}).inputs
+    provider.update(moved, moved_outs, news)
+    read = provider.read(moved, moved_outs)  # stored props still say P1
+    assert read.id == moved and read.inputs["parent_id"] == int(second)
+
+
+def test_a_provider_never_configured_reads_its_settings_from_the_environment(emulator, monkeypatch):
+    """An engine that never calls configure(): credentials and the snapshot switch come from
+    the environment."""
+    monkeypatch.setenv("CAPILLARY_HOST", emulator.url)
+    monkeypatch.setenv("CAPILLARY_USERNAME", "demo.till")
+    monkeypatch.setenv("CAPILLARY_PASSWORD", "demo-password")
+    monkeypatch.setenv("PULUMI_GROUPS_READ_SNAPSHOT", "0")
+    provider = BadgeGroupProvider()
+    created = provider.create(provider.check({}, {"name": "GOLD", "rank": 3.0}).inputs)
+    emulator.reset_counters()
+    assert provider.read(created.id, created.outs).id == created.id
+    assert emulator.counters()["by_endpoint"] == {"GET /api_gateway/v1/badges/group/{id}": 1}
