@@ -105,3 +105,12 @@ def test_a_provider_never_configured_reads_its_settings_from_the_environment(emu
     emulator.reset_counters()
     assert provider.read(created.id, created.outs).id == created.id
     assert emulator.counters()["by_endpoint"] == {"GET /api_gateway/v1/badges/group/{id}": 1}
+
+
+def test_a_group_this_process_created_is_read_from_the_listing_without_a_request(emulator, badges):
+    first = badges.create(badges.check({}, {"name": "OLD", "rank": 1.0}).inputs)
+    badges.read(first.id, first.outs)  # takes the listing
+    created = badges.create(badges.check({}, {"name": "NEW", "rank": 2.0}).inputs)
+    emulator.reset_counters()
+    assert badges.read(created.id, created.outs).outs["rank"] == 2
+    assert emulator.counters()["total"] == 0
