@@ -48,6 +48,8 @@ MODULES = {  # in the order a full run takes them: small modules first
         "tests/reliability/test_faults.py::test_a_create_that_lands_after_its_timeout_is_taken_over_not_reported_as_taken",
         "tests/reliability/test_faults_wesurvey.py::test_a_timed_out_create_without_a_unique_key_that_lands_soon_is_taken_over",
         "tests/reliability/test_faults_wesurvey.py::test_a_timed_out_create_without_a_unique_key_is_never_sent_twice",
+        "tests/reliability/test_faults.py::test_fault[badge-create-delay-past-timeout-oauth]",
+        "tests/reliability/test_faults.py::test_fault[badge-create-503-retry-after-oauth]",
     ],
     "transport": FAST_TESTS,
 }
