@@ -126,3 +126,23 @@ def test_a_group_the_lost_create_made_reaches_state_even_if_taking_it_over_fails
     created = rewards.create(rewards.check({}, {"name": "DORMANT", "rank": 1.0, "active": False}).inputs)
     [live] = emulator.reward_groups(DEMO_ORG_ID)
     assert created.id == str(live["id"])
+
+
+def test_a_taken_name_with_the_same_values_still_needs_adopt(emulator, badges):
+    """Only a create of ours whose answer was lost is taken over without adopt: a group someone
+    made with the very same values is still someone else's."""
+    emulator.create_badge_group(DEMO_ORG_ID, "GOLD", 3)
+    with pytest.raises(GroupsError, match="adopt: true"):
+        make(badges)
+    assert posts(emulator) == 1
+
+
+def test_no_create_attempt_starts_once_the_retry_budget_is_spent(emulator):
+    """Budget 0.1 s; the lookup after the first 500 is held 0.2 s (a delay lasts at least
+    that): no second create is sent."""
+    provider = configured(BadgeGroupProvider, capillary_config(emulator, **{**TUNED, "retryBudgetSeconds": "0.1"}))
+    emulator.set_faults([{"method": "POST", "path": BADGES, "action": "status", "status": 500, "count": 2},
+                         {"method": "GET", "path": BADGES, "action": "delay", "seconds": 0.2, "count": 1}])
+    with pytest.raises(ApiError):
+        make(provider)
+    assert posts(emulator) == 1 and emulator.badge_groups(DEMO_ORG_ID) == []
