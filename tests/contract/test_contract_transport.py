@@ -116,6 +116,9 @@ def test_a_token_refused_for_ever_is_renewed_once_per_request_not_in_a_loop(emul
     counters = emulator.counters()
     assert counters["token_fetches"] == {"demo-client-key": 2} and counters["faults_fired"] == 2
     assert caught.value.status == 401 and "clientKey/clientSecret of capillary:orgs.default" in caught.value.hint
+    with pytest.raises(ApiError):  # the next request tries the last token once more, then one new one
+        make(provider)
+    assert emulator.counters()["token_fetches"] == {"demo-client-key": 3}
 
 
 @pytest.mark.parametrize("status", [401, 403])
@@ -157,3 +160,81 @@ def test_urllib3_logs_no_retried_url(emulator, caplog):
     create(provider, name="Panel")
     assert emulator.counters()["faults_fired"] == 2 and len(emulator.contact_groups(TEAM)) >= 1
     assert [r for r in caplog.records if r.name.startswith("urllib3")] == []
+
+
+def test_every_resend_waits_for_the_rate_limiter():
+    from pulumi_groups.ratelimit import RateLimiter
+    from tests.support.clocks import ControlledClock
+
+    clock = ControlledClock()
+    limiter = RateLimiter(60, clock=clock, sleep=clock.sleep)
+    for _ in range(6):
+        limiter.acquire()  # the burst is spent
+    BudgetedRetry(total=5, limiter=limiter).sleep()
+    assert len(clock.sleeps) == 1
+    BudgetedRetry(total=5).sleep()  # no limiter: nothing to wait for
+
+
+def test_a_read_that_times_out_for_ever_says_so(emulator):
+    provider = configured(BadgeGroupProvider, capillary_config(emulator, timeoutSeconds="0.3", retryBudgetSeconds="0.5",
+                                                               retryBackoffSeconds="0.001"))
+    created = make(provider)
+    emulator.set_faults([{"method": "GET", "action": "delay", "seconds": 0.6, "count": 1000}])
+    with pytest.raises(Exception, match=r"no answer within 0.3s \(read timeout\)"):
+        provider.read(created.id, created.outs)
+
+
+def test_a_create_that_timed_out_is_looked_up_and_made_once(emulator):
+    provider = configured(BadgeGroupProvider, capillary_config(emulator, timeoutSeconds="0.3", retryBackoffSeconds="0.001"))
+    emulator.set_faults([{"method": "POST", "path": BADGES, "action": "delay", "seconds": 0.6, "count": 1}])
+    created = make(provider)
+    assert [g["id"] for g in emulator.badge_groups(DEMO_ORG_ID)] == [created.id]
+
+
+def test_retry_after_is_waited_for(emulator, provider):
+    from tests.reliability.scenarios import recorded_sleeps
+
+    created = make(provider)
+    off = configured(BadgeGroupProvider, {**capillary_config(emulator, retryBackoffSeconds="0.001"),
+                                          "capillary:readSnapshot": "false"})
+    emulator.set_faults([{"method": "GET", "action": "status", "status": 429, "retry_after": 1, "count": 1}])
+    with recorded_sleeps([]) as slept:
+        assert off.read(created.id, created.outs).id == created.id
+    assert max(slept) >= 0.99
+
+
+def test_a_5xx_that_outlasts_the_retries_is_the_vendors_error(emulator, provider):
+    created = make(provider)
+    off = configured(BadgeGroupProvider, {**capillary_config(emulator, retryBackoffSeconds="0.001"),
+                                          "capillary:readSnapshot": "false"})
+    emulator.set_faults([{"method": "GET", "action": "status", "status": 503, "count": 1000}])
+    with pytest.raises(ApiError) as caught:
+        off.read(created.id, created.outs)
+    assert caught.value.status == 503 and caught.value.request_id
+
+
+def test_proxies_from_the_environment_are_not_used(emulator, provider, monkeypatch):
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = sock.getsockname()[1]
+    for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.setenv(name, f"http://127.0.0.1:{closed}")
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    assert make(provider).id
+
+
+def test_the_retry_budget_runs_from_the_first_failure(emulator):
+    """Budget 0.05 s: the retries' waits are capped by what is left of it, so a 503 for ever
+    costs a few requests, not the six that the retry count alone would allow."""
+    provider = configured(BadgeGroupProvider, {**capillary_config(emulator, retryBudgetSeconds="0.05",
+                                                                  retryBackoffSeconds="0.1"),
+                                               "capillary:readSnapshot": "false"})
+    created = make(provider)
+    emulator.set_faults([{"method": "GET", "action": "status", "status": 503, "count": 1000}])
+    emulator.reset_counters()
+    with pytest.raises(ApiError):
+        provider.read(created.id, created.outs)
+    assert 2 <= emulator.counters()["total"] <= 4

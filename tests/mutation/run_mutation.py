@@ -51,7 +51,9 @@ MODULES = {  # in the order a full run takes them: small modules first
         "tests/reliability/test_faults.py::test_fault[badge-create-delay-past-timeout-oauth]",
         "tests/reliability/test_faults.py::test_fault[badge-create-503-retry-after-oauth]",
     ],
-    "transport": FAST_TESTS,
+    "transport": FAST_TESTS + [  # a create that timed out, with and without a unique key
+        "tests/reliability/test_faults_wesurvey.py::test_a_timed_out_create_without_a_unique_key_is_never_sent_twice",
+    ],
 }
 
 # The scripts' smoke runs cover none of these modules that the tests above do not, and take seconds.
