@@ -129,7 +129,8 @@ def run(module: str, work: Path) -> dict:
 
 def recheck(module: str, work: Path, jobs: int = 1) -> dict:
     """Test again only the mutants that survived the module's last full run, against today's
-    tests: the quick loop while killing survivors. Killed ones leave the survivors list.
+    tests: the quick loop while killing survivors (only those still listed in
+    ``<module>.survivors.txt``, which a full run rewrites). Killed ones leave the list.
     ``jobs`` > 1 tests that many mutants at once, each in its own copy of the repo."""
     dump = subprocess.run([BIN / "cosmic-ray", "dump", OUT / f"{module}.sqlite"], cwd=work, capture_output=True, text=True, check=True)
     killed, pending = 0, []
@@ -141,6 +142,11 @@ def recheck(module: str, work: Path, jobs: int = 1) -> dict:
             pending += item["mutations"]
         else:
             killed += 1
+    listed = OUT / f"{module}.survivors.txt"  # what survived the last run or recheck
+    if listed.exists():
+        still = set(listed.read_text().splitlines())
+        killed += sum(1 for mutation in pending if _describe(mutation) not in still)
+        pending = [mutation for mutation in pending if _describe(mutation) in still]
     copies = [work] + [work.with_name(f"{work.name}-{i}") for i in range(1, jobs)]
     for extra in copies[1:]:
         copy_repo(extra)
