@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup cli demo demo-stop test test-fast emulator reliability-report benchmark benchmark-cli clean
+.PHONY: setup cli demo demo-stop test test-fast emulator reliability-report benchmark benchmark-cli mutation clean
 
 setup: $(VENV)/.installed
 
@@ -47,3 +47,8 @@ benchmark-cli: setup cli
 
 benchmark: setup
 	$(PY) benchmarks/refresh_benchmark.py $(ARGS)
+
+# Mutation testing (not CI: minutes). `make mutation MODULES="transport tokens"` runs some modules only.
+mutation: setup
+	$(PY) -m pip install --quiet -e '.[mutation]'
+	$(PY) tests/mutation/run_mutation.py $(MODULES)

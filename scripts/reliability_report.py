@@ -27,14 +27,20 @@ sys.path.insert(0, str(ROOT))
 from tests.reliability import corpus, load, scenarios, scenarios_wesurvey  # noqa: E402
 
 
-def run_faults() -> list[scenarios.Outcome]:
-    outcomes = [scenarios.run_case(kind, op, case, auth) for kind, op, case, auth in scenarios.matrix()]
+def run_faults(only: set[str] | None = None) -> list[scenarios.Outcome]:
+    """Every fault scenario, or those whose fault id is in ``only`` (a quick check of the script)."""
+
+    def wanted(case) -> bool:
+        return only is None or case.id in only
+
+    outcomes = [scenarios.run_case(kind, op, case, auth) for kind, op, case, auth in scenarios.matrix() if wanted(case)]
     outcomes += [
         scenarios.run_case(kind, "read", case, read_snapshot=False)
         for kind in scenarios.KINDS
         for case in scenarios.TRANSIENT[:7]
+        if wanted(case)
     ]
-    outcomes += [scenarios_wesurvey.run_case(op, case, rid) for op, case, rid in scenarios_wesurvey.matrix()]
+    outcomes += [scenarios_wesurvey.run_case(op, case, rid) for op, case, rid in scenarios_wesurvey.matrix() if wanted(case)]
     return outcomes
 
 
@@ -159,11 +165,13 @@ def fault_table(outcomes) -> str:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-load", action="store_true", help="skip the load run (about 10 s)")
+    parser.add_argument("--faults", help="only these fault ids, comma-separated (e.g. 503-burst,token-reset)")
     args = parser.parse_args(argv)
+    only = {fault.strip() for fault in args.faults.split(",") if fault.strip()} if args.faults else None
 
     started = time.monotonic()
     with open(os.devnull, "w") as quiet, contextlib.redirect_stderr(quiet):  # the provider's notices
-        outcomes = run_faults()
+        outcomes = run_faults(only)
         corpus_result = run_corpus()
         surprises = run_surprises()
         load_run = None if args.no_load else load.run()

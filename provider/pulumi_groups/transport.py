@@ -40,6 +40,7 @@ from .errors import ApiError, AuthRejected, CallContext, RequestFailed
 from .ratelimit import RateLimiter
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+_UNREADABLE = object()
 
 
 class _DropUrllib3RetryLines(logging.Filter):

@@ -118,13 +118,19 @@ def test_read_of_a_group_deleted_out_of_band_drops_it_with_one_line(not_found_st
     assert "no longer exists" in lines[0]
 
 
-def test_read_trusts_the_list_over_a_not_found_from_get(capillary, provider):
-    """A not-found answer is only a hint: a group still listed is not dropped from state."""
-    emu, _ = capillary
+def test_read_trusts_the_list_over_a_not_found_from_get(capillary):
+    """A not-found answer is only a hint: a group still listed is not dropped from state. The
+    read snapshot is off, so the read asks by id and meets the injected 404 (it fired)."""
+    emu, config = capillary
+    provider = configured(BadgeGroupProvider, {**config, "capillary:readSnapshot": "false"})
     created = create(provider, name="GOLD", rank=3)
     emu.set_faults([{"method": "GET", "path": f"/badges/group/{created.id}$", "action": "status", "status": 404}])
+    emu.reset_counters()
     read = provider.read(created.id, created.outs)
     assert read.id == created.id and read.outs["rank"] == 3
+    counters = emu.counters()
+    assert counters["faults_fired"] == 1 and emu.pending_faults() == []
+    assert counters["by_endpoint"] == {"GET /api_gateway/v1/badges/group/{id}": 1, "GET /api_gateway/v1/badges/group": 1}
 
 
 def test_diff_compares_owned_fields_only(provider):

@@ -4,6 +4,7 @@ with the Automation API seam (``AutomationApi``) replaced by a fake."""
 from __future__ import annotations
 
 import os
+import itertools
 import threading
 import time
 from pathlib import Path
@@ -63,6 +64,7 @@ class FakeApi:
         self.results = results or {}
         self.config_errors = set(config_errors)
         self.delay = delay
+        self.ticks = itertools.count()  # the order of starts and ends, under the lock: no clock
         self.lock = threading.Lock()
         self.runs: list[dict] = []
         self.running: set[str] = set()
@@ -80,7 +82,7 @@ class FakeApi:
         with self.lock:
             self.running.add(stack)
             self.max_running = max(self.max_running, len(self.running))
-            record = {"stack": stack, "operation": operation, "config_text": config_text, "start": time.monotonic()}
+            record = {"stack": stack, "operation": operation, "config_text": config_text, "start": next(self.ticks)}
             self.runs.append(record)
         try:
             on_output(f"Previewing update ({stack}):\n")
@@ -91,7 +93,7 @@ class FakeApi:
             return result
         finally:
             with self.lock:
-                record["end"] = time.monotonic()
+                record["end"] = next(self.ticks)
                 self.running.discard(stack)
 
     def run_of(self, stack: str) -> dict:

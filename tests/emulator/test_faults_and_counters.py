@@ -88,22 +88,22 @@ def test_skipped_fault_lets_later_faults_see_the_request(emu):
 
 
 def test_delay_fault_trips_a_client_timeout_but_the_request_is_processed(emu):
+    """The client gives up (the answer is held 0.5 s past its 0.2 s timeout: an event, not a
+    stopwatch), and the emulator still processes the request."""
     emu.add_fault({"action": "delay", "seconds": 0.5})
-    started = time.monotonic()
     with pytest.raises(requests.ReadTimeout):
         create_badge(emu, "slow", timeout=0.2)
-    deadline = time.monotonic() + 3
+    deadline = time.monotonic() + 10  # a bound on waiting for the event, not a verdict
     while not emu.badge_groups(ORG["org_id"]) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert [g["name"] for g in emu.badge_groups(ORG["org_id"])] == ["slow"]
-    assert time.monotonic() - started >= 0.5
+    assert emu.counters()["faults_fired"] == 1
 
 
 def test_delay_fault_then_normal_answer(emu):
     emu.add_fault({"action": "delay", "seconds": 0.3})
-    started = time.monotonic()
     assert requests.get(emu.url + BADGES, headers=AUTH).status_code == 200
-    assert time.monotonic() - started >= 0.3
+    assert emu.counters()["faults_fired"] == 1 and emu.pending_faults() == []
 
 
 def test_reset_fault_drops_the_connection_and_does_not_process(emu):
@@ -186,13 +186,12 @@ def test_faults_given_to_the_constructor_are_armed():
 
 
 def test_latency_applies_to_vendor_requests_not_admin():
-    with Emulator(latency=0.25) as emu:
-        started = time.monotonic()
-        requests.get(emu.url + "/__admin/counters")
-        assert time.monotonic() - started < 0.2
-        started = time.monotonic()
-        requests.get(emu.url + BADGES, headers=AUTH)
-        assert time.monotonic() - started >= 0.25
+    """With 30 s of latency, a vendor request outlasts a 0.5 s client timeout and an admin
+    request answers within 10 s: margins no loaded machine closes, and no stopwatch."""
+    with Emulator(latency=30) as emu:
+        assert requests.get(emu.url + "/__admin/counters", timeout=10).status_code == 200
+        with pytest.raises(requests.ReadTimeout):
+            requests.get(emu.url + BADGES, headers=AUTH, timeout=0.5)
 
 
 # ------------------------------------------------------------------------------------------

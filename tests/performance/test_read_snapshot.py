@@ -26,6 +26,7 @@ from .helpers import (
     endpoints,
     pages,
     reward_state,
+    wire_mismatches,
     seed_badges,
 )
 
@@ -45,7 +46,7 @@ def refresh(provider, groups, state=badge_state):
     for group in groups:
         result = provider.read(str(group["id"]), state(group))
         assert result.id == str(group["id"])
-        assert result.outs == state(group)
+        assert wire_mismatches(result.outs, group) == {}
         assert result.inputs["name"] == group["name"]
 
 
@@ -239,7 +240,7 @@ def test_a_group_created_out_of_band_after_the_listing_is_found_by_id(emulator):
     provider.read(groups[0]["id"], badge_state(groups[0]))
     late = emulator.create_badge_group(DEMO_ORG_ID, "LATE", 9)
     read = provider.read(late["id"], badge_state(late))
-    assert read.id == late["id"] and read.outs == badge_state(late)
+    assert read.id == late["id"] and wire_mismatches(read.outs, late) == {}
     assert endpoints(emulator) == {BADGE_LIST: 1, BADGE_GET: 1}
 
 

@@ -27,6 +27,7 @@ from .scenarios import (
     check_message,
     configured,
     prepare,
+    retry_after_problems,
     run_operation,
 )
 
@@ -44,13 +45,10 @@ TOKEN_REQUEST = ("GET", r"^/api/oauth2/access_token$")
 OPERATIONS = ("create", "read", "update", "delete")
 
 
-# The Capillary catalogue, less what only Capillary has: a Basic-auth variant (WeSurvey has one
-# kind of credential) and token faults whose wire shape is Capillary's (a POST token call).
-FAULTS = tuple(
-    FaultCase(case.id, case.spec, case.persistent, case.target)
-    for case in TRANSIENT + PERSISTENT + TOKEN
-    if case.target == "operation" or case.id in ("token-503-burst", "token-malformed", "token-503-forever")
-)
+# The Capillary catalogue, less its Basic-auth variants (WeSurvey has one kind of credential).
+# The token faults are aimed at WeSurvey's own token call (a GET with the secret in its query
+# string: a reset or a timeout there is where a careless error would show the secret).
+FAULTS = tuple(FaultCase(case.id, case.spec, case.persistent, case.target) for case in TRANSIENT + PERSISTENT + TOKEN)
 
 
 def expected_result(op: str, case: FaultCase, with_remote_id: bool) -> str:
@@ -123,8 +121,8 @@ def _run(emu, provider_cls, op, case, with_remote_id, outcome: Outcome) -> None:
         )
     if outcome.faults_fired == 0:
         problems.append("the fault never fired: the scenario tested nothing")
-    if case.spec.get("retry_after") and outcome.result == "ok" and outcome.seconds < 0.9 * case.spec["retry_after"]:
-        problems.append(f"Retry-After not honoured: done in {outcome.seconds:.2f}s")
+    if case.spec.get("retry_after") and outcome.result == "ok" and outcome.faults_fired:
+        problems += retry_after_problems(case, outcome)
 
     mine = [g for g in emu.contact_groups(TEAM) if g["name"] == name]
     if op == "delete":

@@ -5,21 +5,11 @@ from __future__ import annotations
 from pulumi_groups import timestamps
 from pulumi_groups.paging import fetch_all, pages_for
 from pulumi_groups.ratelimit import RateLimiter
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
+from tests.support.clocks import ControlledClock
 
 
 def test_no_sixty_second_window_exceeds_the_ceiling():
-    clock = FakeClock()
+    clock = ControlledClock()
     limiter = RateLimiter(60, clock=clock, sleep=clock.sleep)
     sent_at = []
     for _ in range(300):

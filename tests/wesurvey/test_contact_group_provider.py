@@ -338,13 +338,22 @@ def test_one_token_per_appid_renewed_when_it_expires_mid_run(emulator, provider)
     assert updated["name"] == "Panel 2" and emulator.counters()["token_fetches"] == {"demo-appid": 2}
 
 
-def test_a_short_lived_token_is_renewed_before_it_expires():
-    with Emulator(wesurvey_token_ttl=1) as emu:
+def test_a_short_lived_token_is_renewed_before_it_expires(monkeypatch):
+    """A token of 100 s is renewed in its last tenth: the provider's token clock is one the test
+    moves (to 95 s), while the emulator's tokens outlive the run."""
+    from pulumi_groups.wesurvey import client as wesurvey_client
+    from pulumi_groups.wesurvey.auth import AccessTokenAuth
+
+    now = [0.0]
+    monkeypatch.setattr(wesurvey_client, "AccessTokenAuth", lambda app, secret: AccessTokenAuth(app, secret, clock=lambda: now[0]))
+    registry.clear()
+    with Emulator(wesurvey_token_ttl=100) as emu:
         provider = configured(ContactGroupProvider, wesurvey_config(emu))
         group_id, outs, _ = create(provider, name="Panel")
-        import time
-
-        time.sleep(1.0)
+        now[0] = 89.0  # before the last tenth: the same token
+        assert provider.read(group_id, outs).id == group_id
+        assert emu.counters()["token_fetches"] == {"demo-appid": 1}
+        now[0] = 95.0
         assert provider.read(group_id, outs).id == group_id
         counters = emu.counters()
         # renewed ahead of time: no request was refused for an expired token
