@@ -20,7 +20,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from .transport import RetryPolicy
+from .http_policy import RetryPolicy
 
 DEFAULT_KEY = "default"
 TUNING_FIELDS = ("requestsPerMinute", "timeoutSeconds", "retryBudgetSeconds", "retryBackoffSeconds")

@@ -7,7 +7,7 @@ with the bare object (lists with ``groupRoList``/``pagingDto``, errors with ``st
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from .. import registry
@@ -15,10 +15,13 @@ from ..errors import ApiError, NameTaken, NotFound
 from ..paging import fetch_all
 from ..records import as_int
 from ..ratelimit import RateLimiter
-from ..transport import Timeouts, Transport
+from ..http_policy import Timeouts
 from . import guesses
 from .auth import BasicAuth, OAuthAuth
 from .settings import OrgSettings
+
+if TYPE_CHECKING:
+    from ..transport import Transport
 
 BADGE_GROUPS_PATH = "/api_gateway/v1/badges/group"
 REQUEST_ID_HEADER = "X-Cap-Requestid"
@@ -186,6 +189,9 @@ def client_for(org: OrgSettings) -> CapillaryClient:
     key = registry.credential_key("capillary", org.base_url, principal, secret)
 
     def build() -> CapillaryClient:
+        # requests/urllib3 load with the first client: a no-change preview never builds one.
+        from ..transport import Transport
+
         auth = OAuthAuth(org.client_key, org.client_secret) if org.uses_oauth else BasicAuth(org.username, org.password)
         transport = Transport(
             vendor="capillary",

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from ..settings import DEFAULT_KEY, Entries, Source, config_getter, read_entries, retry_policy
-from ..transport import RetryPolicy
+from ..http_policy import RetryPolicy
 
 # Test clusters allow 100 requests per minute per key [doc]; stay under it by default.
 DEFAULT_REQUESTS_PER_MINUTE = 90.0

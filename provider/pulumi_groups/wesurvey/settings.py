@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from ..settings import DEFAULT_KEY, Entries, Source, config_getter, read_entries, retry_policy
-from ..transport import RetryPolicy
+from ..http_policy import RetryPolicy
 from . import guesses
 
 DEFAULT_HOST = "https://open.wesurvey.com"
