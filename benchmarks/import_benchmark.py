@@ -1,0 +1,71 @@
+"""Provider cold start: importing the provider modules, as a ratio to ``import pulumi`` alone.
+
+    .venv/bin/python benchmarks/import_benchmark.py [--runs 15]
+
+The provider process (``python -m pulumi.dynamic``) has ``pulumi`` loaded before it unpickles
+the first ``__provider`` and imports our modules; what we add on top is the ratio's excess over
+1. Each measurement is one fresh interpreter timing its own ``import`` statement (interpreter
+start-up excluded); the two statements alternate, so a busy moment on a shared machine hits both,
+and the medians are compared. Prints one markdown table and the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from machine import machine  # noqa: E402
+
+PULUMI = "pulumi"
+PROVIDER_MODULES = "pulumi_groups.capillary, pulumi_groups.wesurvey"
+STATEMENTS = {
+    "`import pulumi`": PULUMI,
+    "`import pulumi_groups.capillary`": "pulumi_groups.capillary",
+    "`import pulumi_groups.wesurvey`": "pulumi_groups.wesurvey",
+    "both provider packages": PROVIDER_MODULES,
+    # What the provider modules cost while they imported requests/urllib3 up front (before #11).
+    "both, with requests + urllib3 loaded up front": PROVIDER_MODULES + ", pulumi_groups.transport",
+}
+
+
+def import_seconds(modules: str) -> float:
+    """Wall time of ``import <modules>`` in a fresh interpreter."""
+    code = f"import time\nt = time.perf_counter()\nimport {modules}\nprint(time.perf_counter() - t)"
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    return float(out.stdout.strip())
+
+
+def medians(runs: int) -> dict[str, float]:
+    samples: dict[str, list[float]] = {label: [] for label in STATEMENTS}
+    for _ in range(runs):
+        for label, modules in STATEMENTS.items():
+            samples[label].append(import_seconds(modules))
+    return {label: statistics.median(values) for label, values in samples.items()}
+
+
+def table(result: dict[str, float], runs: int) -> str:
+    alone = result["`import pulumi`"]
+    rows = [
+        f"| import (median of {runs} fresh interpreters) | time | ratio to `import pulumi` |",
+        "|---|---:|---:|",
+    ]
+    rows += [f"| {label} | {seconds * 1000:.0f} ms | {seconds / alone:.2f} |" for label, seconds in result.items()]
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=15, help="fresh interpreters per statement (default 15)")
+    args = parser.parse_args(argv)
+    print(table(medians(args.runs), args.runs))
+    print()
+    print(f"Machine: {machine()}.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
