@@ -12,6 +12,7 @@ and the medians are compared. Prints one markdown table and the machine.
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import subprocess
 import sys
@@ -60,8 +61,13 @@ def table(result: dict[str, float], runs: int) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=15, help="fresh interpreters per statement (default 15)")
+    parser.add_argument("--json", action="store_true", help="print the medians as JSON instead")
     args = parser.parse_args(argv)
-    print(table(medians(args.runs), args.runs))
+    result = medians(args.runs)
+    if args.json:
+        print(json.dumps(result))
+        return 0
+    print(table(result, args.runs))
     print()
     print(f"Machine: {machine()}.")
     return 0

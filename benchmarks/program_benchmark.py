@@ -97,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="100,300,1000,5000", help="groups per program, comma-separated")
     parser.add_argument("--repeat", type=int, default=3, help="fresh interpreters per line (median; default 3)")
+    parser.add_argument("--json", action="store_true", help="print the measurements as JSON instead")
     args = parser.parse_args(argv)
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     results = []
@@ -104,6 +105,9 @@ def main(argv: list[str] | None = None) -> int:
         for path in PATHS:
             print(f"{size:,} groups, {PATHS[path]} ...", file=sys.stderr, flush=True)
             results.append(measure(size, path, args.repeat))
+    if args.json:
+        print(json.dumps(results))
+        return 0
     print(f"Stack program under Pulumi mocks in a fresh interpreter per run, median of {args.repeat}; "
           "badge, reward and contact groups in turn.")
     print()
