@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup demo demo-stop test emulator reliability-report benchmark clean
+.PHONY: setup demo demo-stop test emulator reliability-report benchmark benchmark-program benchmark-import clean
 
 setup: $(VENV)/.installed
 
@@ -33,3 +33,9 @@ reliability-report: setup
 
 benchmark: setup
 	$(PY) benchmarks/refresh_benchmark.py $(ARGS)
+
+benchmark-program: setup
+	$(PY) benchmarks/program_benchmark.py $(ARGS)
+
+benchmark-import: setup
+	$(PY) benchmarks/import_benchmark.py $(ARGS)
