@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from machine import machine  # noqa: E402
+from report import machine  # noqa: E402
 
 PACKAGE = Path(__file__).resolve().parents[1] / "provider" / "pulumi_groups"
 PULUMI = "pulumi"

@@ -30,7 +30,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from machine import machine  # noqa: E402
+from report import duration, machine, parse_sizes  # noqa: E402
 
 PATHS = {"sdk": "SDK constructor (before)", "fixed": "GroupResource (now)"}
 
@@ -57,10 +57,6 @@ def measure(groups: int, path: str, repeat: int) -> dict[str, Any]:
         "pickle_seconds": statistics.median(r["pickle_seconds"] for r in runs),
         "rss_kib": statistics.median(r["peak_rss_growth_kib"] for r in runs),
     }
-
-
-def duration(seconds: float) -> str:
-    return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.2f} s"
 
 
 def per_group(value: float, groups: int, unit: str) -> str:
@@ -99,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="fresh interpreters per line (median; default 3)")
     parser.add_argument("--json", action="store_true", help="print the measurements as JSON instead")
     args = parser.parse_args(argv)
-    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    sizes = parse_sizes(args.sizes)
     results = []
     for size in sizes:
         for path in PATHS:

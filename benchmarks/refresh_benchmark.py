@@ -43,7 +43,7 @@ from pulumi.runtime.proto import provider_pb2  # noqa: E402
 from pulumi_groups.capillary import badge_group  # noqa: E402
 from pulumi_groups.capillary.badge_group import BadgeGroupProvider  # noqa: E402
 from pulumi_groups.emulator import Emulator  # noqa: E402
-from machine import machine  # noqa: E402
+from report import duration, machine, parse_sizes  # noqa: E402
 from tests.support.provider_process import ProviderProcess, provider_prop, secret, urn  # noqa: E402
 
 BADGE = "pulumi-python:dynamic/capillary:BadgeGroup"
@@ -166,10 +166,6 @@ def measure(size: int, latency: float, create: bool) -> dict[str, Any]:
 # -- output ----------------------------------------------------------------------------------------
 
 
-def seconds(value: float) -> str:
-    return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
-
-
 def table(results: list[dict], latency: float) -> str:
     rows = [
         "| groups | operation | requests | lower bound | wall time | lower bound | snapshot / naive |",
@@ -180,15 +176,15 @@ def table(results: list[dict], latency: float) -> str:
         pages = math.ceil(n / PAGE_SIZE)
         at_four = math.ceil(n / WORKERS) * latency
         if "create" in r:
-            rows.append(f"| {n:,} | create (provider, {WORKERS} in flight) | {r['create'][0]:,} | {n:,} | {seconds(r['create'][1])} | {seconds(at_four)} | |")
-        rows.append(f"| {n:,} | no-change diff | {r['diff'][0]:,} | 0 | {seconds(r['diff'][1])} | 0 ms | |")
+            rows.append(f"| {n:,} | create (provider, {WORKERS} in flight) | {r['create'][0]:,} | {n:,} | {duration(r['create'][1])} | {duration(at_four)} | |")
+        rows.append(f"| {n:,} | no-change diff | {r['diff'][0]:,} | 0 | {duration(r['diff'][1])} | 0 ms | |")
         req_ratio = r["refresh"][0] / r["naive"][0] if r["naive"][0] else float("nan")
         time_ratio = r["refresh"][1] / r["naive"][1] if r["naive"][1] else float("nan")
         rows.append(
-            f"| {n:,} | refresh, read snapshot | {r['refresh'][0]:,} | {pages:,} | {seconds(r['refresh'][1])} | "
-            f"{seconds(pages * latency)} | requests {req_ratio:.3f}, time {time_ratio:.3f} |"
+            f"| {n:,} | refresh, read snapshot | {r['refresh'][0]:,} | {pages:,} | {duration(r['refresh'][1])} | "
+            f"{duration(pages * latency)} | requests {req_ratio:.3f}, time {time_ratio:.3f} |"
         )
-        rows.append(f"| {n:,} | refresh, naive (GET per group) | {r['naive'][0]:,} | {n:,} | {seconds(r['naive'][1])} | {seconds(at_four)} | |")
+        rows.append(f"| {n:,} | refresh, naive (GET per group) | {r['naive'][0]:,} | {n:,} | {duration(r['naive'][1])} | {duration(at_four)} | |")
     return "\n".join(rows)
 
 
@@ -198,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency-ms", type=float, default=20.0, help="emulator latency per request (default 20)")
     parser.add_argument("--skip-create", action="store_true", help="skip the create measurement (the slow part)")
     args = parser.parse_args(argv)
-    sizes = [int(s.replace("_", "").replace(",", "")) for s in args.sizes.split(",") if s.strip()]
+    sizes = parse_sizes(args.sizes)
     latency = args.latency_ms / 1000
 
     results = [measure(size, latency, create=not args.skip_create) for size in sizes]

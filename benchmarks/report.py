@@ -1,4 +1,4 @@
-"""The machine line every benchmark prints under its table."""
+"""What every benchmark prints the same way: durations, the sizes it was asked for, the machine."""
 
 from __future__ import annotations
 
@@ -6,6 +6,15 @@ import os
 import platform
 from importlib.metadata import version
 from pathlib import Path
+
+
+def duration(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
+def parse_sizes(text: str) -> list[int]:
+    """``"100,1_000,5000"`` -> ``[100, 1000, 5000]``."""
+    return [int(size.replace("_", "")) for size in text.split(",") if size.strip()]
 
 
 def machine() -> str:
