@@ -12,7 +12,9 @@ depends on the class alone. It is computed once per class by the SDK's own seria
 value is byte for byte the one the SDK writes, which existing stacks hold in state: no
 ``__provider`` diff. Around that one call the pickle module is put back exactly as it was found,
 whether or not the SDK still leaks, and whatever other code did to it before. Each resource then
-registers the way the SDK's constructor does (same type token, same inputs, the same secret rule).
+registers the way the SDK's constructor does (same type token, same inputs, the same secret rule);
+``tests/program/test_many_groups.py`` compares every request with the SDK constructor's, so an
+SDK release that changes that constructor shows up there.
 """
 
 from __future__ import annotations
