@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup cli demo demo-stop test test-fast emulator reliability-report benchmark benchmark-cli mutation clean
+.PHONY: setup cli demo demo-stop test test-fast emulator reliability-report benchmark benchmark-cli benchmark-program benchmark-import mutation clean
 
 setup: $(VENV)/.installed
 
@@ -52,3 +52,9 @@ benchmark: setup
 mutation: setup
 	$(PY) -m pip install --quiet -e '.[mutation]'
 	$(PY) tests/mutation/run_mutation.py $(MODULES)
+
+benchmark-program: setup
+	$(PY) benchmarks/program_benchmark.py $(ARGS)
+
+benchmark-import: setup
+	$(PY) benchmarks/import_benchmark.py $(ARGS)

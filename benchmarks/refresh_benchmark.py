@@ -17,8 +17,8 @@ way the engine does, with 4 calls in flight (the dynamic provider's worker count
 The orgs read by diff/refresh are seeded directly through the emulator's Python API, not
 through the provider. The client-side rate limit (`capillary:requestsPerMinute`) is set far
 above what the run needs, so the numbers show requests and latency, not the limiter. It prints a
-markdown table, the provider's cold-start import time against `import pulumi`, the peak RSS of the
-refreshing provider processes, and the machine.
+markdown table, the peak RSS of the refreshing provider processes, and the machine (the provider's
+cold start is measured by `import_benchmark.py`).
 """
 
 from __future__ import annotations
@@ -27,10 +27,6 @@ import argparse
 import asyncio
 import json
 import math
-import os
-import platform
-import statistics
-import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -39,6 +35,7 @@ from typing import Any, Callable
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # tests.support.provider_process: the engine-like gRPC driver
+sys.path.insert(0, str(REPO / "benchmarks"))
 
 from pulumi.runtime import rpc  # noqa: E402
 from pulumi.runtime.proto import provider_pb2  # noqa: E402
@@ -46,6 +43,7 @@ from pulumi.runtime.proto import provider_pb2  # noqa: E402
 from pulumi_groups.capillary import badge_group  # noqa: E402
 from pulumi_groups.capillary.badge_group import BadgeGroupProvider  # noqa: E402
 from pulumi_groups.emulator import Emulator  # noqa: E402
+from report import duration, machine, parse_sizes  # noqa: E402
 from tests.support.provider_process import ProviderProcess, provider_prop, secret, urn  # noqa: E402
 
 BADGE = "pulumi-python:dynamic/capillary:BadgeGroup"
@@ -165,23 +163,7 @@ def measure(size: int, latency: float, create: bool) -> dict[str, Any]:
     return result
 
 
-# -- cold start ------------------------------------------------------------------------------------
-
-
-def import_seconds(module: str, runs: int) -> float:
-    code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
-    times = []
-    for _ in range(runs):
-        out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
-        times.append(float(out.stdout.strip()))
-    return statistics.median(times)
-
-
 # -- output ----------------------------------------------------------------------------------------
-
-
-def seconds(value: float) -> str:
-    return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
 
 
 def table(results: list[dict], latency: float) -> str:
@@ -194,39 +176,16 @@ def table(results: list[dict], latency: float) -> str:
         pages = math.ceil(n / PAGE_SIZE)
         at_four = math.ceil(n / WORKERS) * latency
         if "create" in r:
-            rows.append(f"| {n:,} | create (provider, {WORKERS} in flight) | {r['create'][0]:,} | {n:,} | {seconds(r['create'][1])} | {seconds(at_four)} | |")
-        rows.append(f"| {n:,} | no-change diff | {r['diff'][0]:,} | 0 | {seconds(r['diff'][1])} | 0 ms | |")
+            rows.append(f"| {n:,} | create (provider, {WORKERS} in flight) | {r['create'][0]:,} | {n:,} | {duration(r['create'][1])} | {duration(at_four)} | |")
+        rows.append(f"| {n:,} | no-change diff | {r['diff'][0]:,} | 0 | {duration(r['diff'][1])} | 0 ms | |")
         req_ratio = r["refresh"][0] / r["naive"][0] if r["naive"][0] else float("nan")
         time_ratio = r["refresh"][1] / r["naive"][1] if r["naive"][1] else float("nan")
         rows.append(
-            f"| {n:,} | refresh, read snapshot | {r['refresh'][0]:,} | {pages:,} | {seconds(r['refresh'][1])} | "
-            f"{seconds(pages * latency)} | requests {req_ratio:.3f}, time {time_ratio:.3f} |"
+            f"| {n:,} | refresh, read snapshot | {r['refresh'][0]:,} | {pages:,} | {duration(r['refresh'][1])} | "
+            f"{duration(pages * latency)} | requests {req_ratio:.3f}, time {time_ratio:.3f} |"
         )
-        rows.append(f"| {n:,} | refresh, naive (GET per group) | {r['naive'][0]:,} | {n:,} | {seconds(r['naive'][1])} | {seconds(at_four)} | |")
+        rows.append(f"| {n:,} | refresh, naive (GET per group) | {r['naive'][0]:,} | {n:,} | {duration(r['naive'][1])} | {duration(at_four)} | |")
     return "\n".join(rows)
-
-
-def machine() -> str:
-    cpu = platform.processor() or ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    import pulumi
-
-    version = getattr(pulumi, "__version__", None)
-    if version is None:
-        from importlib.metadata import version as dist_version
-
-        version = dist_version("pulumi")
-    return (
-        f"`uname -m` {os.uname().machine}, {os.cpu_count()} cores"
-        + (f" ({cpu})" if cpu else "")
-        + f", Python {platform.python_version()}, pulumi {version}, {platform.system()} {platform.release()}"
-    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -234,15 +193,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="100,1000,5000", help="org sizes, comma-separated (default 100,1000,5000)")
     parser.add_argument("--latency-ms", type=float, default=20.0, help="emulator latency per request (default 20)")
     parser.add_argument("--skip-create", action="store_true", help="skip the create measurement (the slow part)")
-    parser.add_argument("--import-runs", type=int, default=5, help="fresh interpreters per cold-start measurement")
     args = parser.parse_args(argv)
-    sizes = [int(s.replace("_", "").replace(",", "")) for s in args.sizes.split(",") if s.strip()]
+    sizes = parse_sizes(args.sizes)
     latency = args.latency_ms / 1000
 
     results = [measure(size, latency, create=not args.skip_create) for size in sizes]
-    log("cold start: importing in fresh interpreters")
-    pulumi_alone = import_seconds("pulumi", args.import_runs)
-    ours = import_seconds("pulumi_groups.capillary", args.import_runs)
 
     print(f"Emulator latency {args.latency_ms:g} ms per request; {WORKERS} calls in flight, as the engine sends them; "
           f"badge groups, Basic auth (no token request); client rate limit `capillary:requestsPerMinute` set to "
@@ -252,8 +207,6 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(table(results, latency))
     print()
-    print(f"Provider cold start (median of {args.import_runs} fresh interpreters): `import pulumi` {seconds(pulumi_alone)}, "
-          f"`import pulumi_groups.capillary` {seconds(ours)}: ratio {ours / pulumi_alone:.2f}.")
     for r in results:
         rss = ", ".join(
             f"{label} {r[key]:.0f} MiB" for label, key in (("snapshot", "refresh_rss"), ("naive", "naive_rss")) if r.get(key)

@@ -26,7 +26,6 @@ from __future__ import annotations
 import email.utils
 import json
 import logging
-import random
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Protocol
@@ -37,6 +36,7 @@ from urllib3.exceptions import InvalidHeader
 from urllib3.util.retry import Retry
 
 from .errors import ApiError, AuthRejected, CallContext, RequestFailed
+from .http_policy import RetryPolicy, Timeouts
 from .ratelimit import RateLimiter
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -52,28 +52,6 @@ class _DropUrllib3RetryLines(logging.Filter):
 
 for _name in ("urllib3.connectionpool", "urllib3.util.retry"):
     logging.getLogger(_name).addFilter(_DropUrllib3RetryLines())
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    retries: int = 5
-    backoff_factor: float = 0.5  # retries wait 0, 2b, 4b, 8b, 16b (+ up to b of jitter)
-    backoff_max: float = 20.0
-    retry_after_max: int = 30  # one Retry-After answer must not park one of the 4 workers for long
-    budget_seconds: float = 90.0  # time spent retrying one request, from its first failure
-
-    def backoff(self, retry: int) -> float:
-        """Seconds to wait before retry number ``retry`` (1, 2, ...): urllib3's formula."""
-        if retry <= 1:
-            return 0.0
-        value = self.backoff_factor * (2 ** (retry - 1)) + random.random() * self.backoff_factor
-        return min(self.backoff_max, value)
-
-
-@dataclass(frozen=True)
-class Timeouts:
-    connect: float = 5.0
-    read: float = 30.0
 
 
 class BudgetedRetry(Retry):

@@ -12,11 +12,11 @@ from __future__ import annotations
 from typing import Any, Optional
 
 import pulumi
-import pulumi.dynamic
 
 from .. import timestamps
 from ..notices import warn
 from ..records import as_int, find_by_id
+from ..resource import GroupResource
 from .common import ADOPT, NAME, ORG, OUTPUTS, CapillaryGroupProvider, rank_field
 
 
@@ -78,7 +78,7 @@ class BadgeGroupProvider(CapillaryGroupProvider):
         )
 
 
-class BadgeGroup(pulumi.dynamic.Resource, module="capillary", name="BadgeGroup"):
+class BadgeGroup(GroupResource, module="capillary", name="BadgeGroup"):
     """A Capillary badge group. Type token ``pulumi-python:dynamic/capillary:BadgeGroup``; the
     resource id is the group's 24-hex id."""
 
@@ -103,6 +103,5 @@ class BadgeGroup(pulumi.dynamic.Resource, module="capillary", name="BadgeGroup")
         adopt: pulumi.Input[bool] = False,
         opts: Optional[pulumi.ResourceOptions] = None,
     ) -> None:
-        props: dict[str, Any] = {"name": name, "rank": rank, "org": org, "adopt": adopt}
-        props.update({output.name: None for output in OUTPUTS})
-        super().__init__(BadgeGroupProvider(), resource_name, props, opts)
+        inputs: dict[str, Any] = {"name": name, "rank": rank, "org": org, "adopt": adopt}
+        super().__init__(BadgeGroupProvider, resource_name, inputs, opts)

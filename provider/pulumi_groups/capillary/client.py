@@ -8,7 +8,7 @@ with the bare object (lists with ``groupRoList``/``pagingDto``, errors with ``st
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from .. import registry
@@ -16,10 +16,13 @@ from ..errors import ApiError, NameTaken, NotFound
 from ..paging import fetch_all
 from ..records import as_int
 from ..ratelimit import RateLimiter
-from ..transport import Timeouts, Transport
+from ..http_policy import Timeouts
 from . import guesses
 from .auth import BasicAuth, OAuthAuth
 from .settings import OrgSettings
+
+if TYPE_CHECKING:
+    from ..transport import Transport
 
 BADGE_GROUPS_PATH = "/api_gateway/v1/badges/group"
 REQUEST_ID_HEADER = "X-Cap-Requestid"
@@ -232,6 +235,9 @@ def client_for(org: OrgSettings) -> CapillaryClient:
     limiter = registry.shared("capillary-limiter", key, lambda: RateLimiter(org.requests_per_minute))
 
     def build() -> CapillaryClient:
+        # requests/urllib3 load with the first client: a no-change preview never builds one.
+        from ..transport import Transport
+
         transport = Transport(
             vendor="capillary",
             scope=org.key,

@@ -13,12 +13,12 @@ from __future__ import annotations
 from typing import Any, Optional
 
 import pulumi
-import pulumi.dynamic
 
 from .. import timestamps
 from ..notices import warn
 from ..schema import Field, changed
 from ..records import as_int, find_by_id
+from ..resource import GroupResource
 from .common import ADOPT, NAME, ORG, OUTPUTS, CapillaryGroupProvider, rank_field
 
 ACTIVE = Field(
@@ -122,7 +122,7 @@ def _update_args(inputs: dict) -> dict:
     return {"name": body["name"], "rank": body["rank"], "is_active": body["isActive"]}
 
 
-class RewardGroup(pulumi.dynamic.Resource, module="capillary", name="RewardGroup"):
+class RewardGroup(GroupResource, module="capillary", name="RewardGroup"):
     """A Capillary reward group. Type token ``pulumi-python:dynamic/capillary:RewardGroup``; the
     resource id is the group's integer id as a string."""
 
@@ -149,6 +149,5 @@ class RewardGroup(pulumi.dynamic.Resource, module="capillary", name="RewardGroup
         adopt: pulumi.Input[bool] = False,
         opts: Optional[pulumi.ResourceOptions] = None,
     ) -> None:
-        props: dict[str, Any] = {"name": name, "rank": rank, "active": active, "org": org, "adopt": adopt}
-        props.update({output.name: None for output in OUTPUTS})
-        super().__init__(RewardGroupProvider(), resource_name, props, opts)
+        inputs: dict[str, Any] = {"name": name, "rank": rank, "active": active, "org": org, "adopt": adopt}
+        super().__init__(RewardGroupProvider, resource_name, inputs, opts)

@@ -8,7 +8,7 @@ from typing import Any, Mapping
 
 from .. import registry
 from ..settings import DEFAULT_KEY, Entries, ScopeConfig, Source, config_getter, read_entries, retry_policy, share_budgets
-from ..transport import RetryPolicy
+from ..http_policy import RetryPolicy
 
 # Test clusters allow 100 requests per minute per key [doc]; stay under it by default.
 DEFAULT_REQUESTS_PER_MINUTE = 90.0

@@ -9,17 +9,20 @@ lifecycle can act on them.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from .. import registry
 from ..errors import ApiError, AuthRejected, NameTaken, NotFound
 from ..paging import fetch_all
 from ..records import as_int
 from ..ratelimit import RateLimiter
-from ..transport import Timeouts, Transport
+from ..http_policy import Timeouts
 from . import guesses
 from .auth import AccessTokenAuth, read_envelope
 from .settings import AccountSettings
+
+if TYPE_CHECKING:
+    from ..transport import Transport
 
 REQUEST_ID_FIELD = "request_id"
 TOKEN_OPERATION = "get access token"
@@ -220,6 +223,9 @@ def client_for(account: AccountSettings) -> WeSurveyClient:
     limiter = registry.shared("wesurvey-limiter", key, lambda: RateLimiter(account.requests_per_minute))
 
     def build() -> WeSurveyClient:
+        # requests/urllib3 load with the first client: a no-change preview never builds one.
+        from ..transport import Transport
+
         return WeSurveyClient(
             Transport(
                 vendor="wesurvey",

@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Any, Optional
 
 import pulumi
-import pulumi.dynamic
 from pulumi.dynamic import DiffResult
 
 from .. import timestamps
@@ -21,6 +20,7 @@ from ..errors import ApiError, ConfigError, GroupsError, NotFound
 from ..notices import warn
 from ..provider import GroupProvider
 from ..records import as_int, find_by_id
+from ..resource import GroupResource
 from ..schema import INT32_MAX, Field, Output, changed, is_unknown, normalized
 from . import guesses, settings
 from .client import WeSurveyClient, client_for
@@ -309,7 +309,7 @@ class ContactGroupProvider(GroupProvider):
         )
 
 
-class ContactGroup(pulumi.dynamic.Resource, module="wesurvey", name="ContactGroup"):
+class ContactGroup(GroupResource, module="wesurvey", name="ContactGroup"):
     """A WeSurvey contact group. Type token ``pulumi-python:dynamic/wesurvey:ContactGroup``; the
     resource id is the WeSurvey group id (as a string)."""
 
@@ -339,7 +339,7 @@ class ContactGroup(pulumi.dynamic.Resource, module="wesurvey", name="ContactGrou
         adopt: pulumi.Input[bool] = False,
         opts: Optional[pulumi.ResourceOptions] = None,
     ) -> None:
-        props: dict[str, Any] = {
+        inputs: dict[str, Any] = {
             "team_id": team_id,
             "name": name,
             "parent_id": parent_id,
@@ -348,5 +348,4 @@ class ContactGroup(pulumi.dynamic.Resource, module="wesurvey", name="ContactGrou
             "account": account,
             "adopt": adopt,
         }
-        props.update({output.name: None for output in OUTPUTS})
-        super().__init__(ContactGroupProvider(), resource_name, props, opts)
+        super().__init__(ContactGroupProvider, resource_name, inputs, opts)

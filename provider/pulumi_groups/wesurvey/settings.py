@@ -14,7 +14,7 @@ from typing import Any, Mapping
 
 from .. import registry
 from ..settings import DEFAULT_KEY, Entries, ScopeConfig, Source, config_getter, read_entries, retry_policy, share_budgets
-from ..transport import RetryPolicy
+from ..http_policy import RetryPolicy
 from . import guesses
 
 DEFAULT_HOST = "https://open.wesurvey.com"
