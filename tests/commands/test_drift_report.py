@@ -146,7 +146,7 @@ def table_rows(lines: list[str]) -> list[list[str]]:
 
 def test_terminal_table_holds_the_same_rows_within_120_columns(drifted, capsys):
     _, out, _, _ = run_refresh(drifted, capsys)
-    report = out[out.index("pulumi-groups refresh-preview:"):out.index("\nSTACK")]
+    report = out[out.index("pulumi-groups drift check:"):out.index("\nSTACK")]
     assert all(len(line) <= 120 for line in report.splitlines())
     lines = report.splitlines()
     eu = lines.index("brand-eu: 2 changed, 1 gone")
@@ -187,10 +187,11 @@ def test_markdown_parses_into_a_headline_and_the_same_rows(drifted, capsys):
     _, _, text, _ = run_refresh(drifted, capsys)
     tokens = MarkdownIt("commonmark").enable("table").parse(text)
     headings = [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open"]
-    assert headings[0].startswith("pulumi-groups refresh-preview: drift")
+    assert headings[0].startswith("pulumi-groups drift check: drift")
     assert "2 changed, 1 gone, 2 unmanaged" in headings[0]
-    assert headings[1:] == ["Stack `brand-eu`: 2 changed, 1 gone", "Stack `brand-eu-extra`: no changes",
+    assert headings[1:] == ["Stack `brand-eu`: 2 changed, 1 gone",
                             f"Unmanaged groups in org `brand-eu/eu-main` (org id {DEMO_ORG_ID}): 2"]
+    assert "No changes in 1 stack(s): `brand-eu-extra`." in text
     changes, unmanaged = markdown_tables(text)
     assert changes[0] == list(report_formats.CHANGE_COLUMNS)
     assert {(r[1], r[0], r[2], r[4], r[5], r[6], r[7]) for r in changes[1:]} == {

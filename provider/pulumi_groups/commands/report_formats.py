@@ -22,6 +22,7 @@ FOLD_AFTER = 10  # Markdown tables longer than this are folded under <details>
 CHANGE_COLUMNS = ("org", "kind", "group", "id", "change", "field", "declared", "live")
 UNMANAGED_COLUMNS = ("kind", "name", "id", "rank", "active", "last changed by", "last changed on")
 ORDER = (CHANGED, GONE, UPDATE, REPLACE, CREATE, DELETE)
+TITLES = {"refresh-preview": "drift check", "refresh": "refresh", "preview": "preview", "up": "up"}
 
 
 def _text(value: Any) -> str:
@@ -65,7 +66,8 @@ def headline(report: Report) -> str:
     if failed:
         parts.append(f"{failed} stack(s) failed")
     verdict = "no drift" if report.clean and not failed else ("drift" if report.operation.startswith("refresh") else "changes")
-    return f"pulumi-groups {report.operation}: {verdict} — " + ", ".join(parts) + f" ({len(report.stacks)} stack(s))"
+    title = TITLES.get(report.operation, report.operation)
+    return f"pulumi-groups {title}: {verdict} — " + ", ".join(parts) + f" ({len(report.stacks)} stack(s))"
 
 
 # -- terminal ---------------------------------------------------------------------------------------
@@ -122,11 +124,16 @@ def _md_table(header: tuple[str, ...], rows: list[list[str]], summary: str) -> l
 
 def markdown(report: Report) -> str:
     lines = [f"## {_md_cell(headline(report))}", ""]
+    quiet = [s.stack for s in report.stacks if not s.changes and s.error is None]
     for stack in report.stacks:
+        if stack.stack in quiet:
+            continue  # dozens of unchanged stacks get one line below, not a heading each
         lines += [f"### Stack `{stack.stack}`: {_md_cell(_stack_summary(stack))}", ""]
         if stack.changes:
             lines += _md_table(CHANGE_COLUMNS, [_change_row(c) for c in stack.changes],
                                f"{len(stack.changes)} rows") + [""]
+    if quiet:
+        lines += [f"No changes in {len(quiet)} stack(s): " + ", ".join(f"`{name}`" for name in quiet) + ".", ""]
     for org in report.orgs:
         title = f"### Unmanaged groups in org `{'/'.join(org.org_keys)}`"
         title += f" (org id {org.org_id})" if org.org_id is not None else ""
@@ -136,7 +143,8 @@ def markdown(report: Report) -> str:
         lines += [f"{title}: {len(org.unmanaged)}", "", f"Stacks of this org: {', '.join(org.stacks)}.", ""]
         if org.unmanaged:
             lines += _md_table(UNMANAGED_COLUMNS, _unmanaged_rows(org), f"{len(org.unmanaged)} unmanaged groups") + [""]
-            lines += [f"Declare them with `python -m pulumi_groups export --only-unmanaged --org {org.org_keys[0]}`.", ""]
+            lines += ["Declare them with `python -m pulumi_groups export --only-unmanaged "
+                      f"--org {org.org_keys[0]} --report <the deploy --json file>`.", ""]
     return "\n".join(lines)
 
 
