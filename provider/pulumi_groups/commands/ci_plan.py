@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from typing import Hashable, Iterable
 
 PLAN_VERSION = 1
@@ -68,32 +69,24 @@ def _key(component: list) -> str:
     return "shared-" + hashlib.sha256("\n".join(shared).encode()).hexdigest()[:12]
 
 
-def shares(stacks: list) -> dict[str, dict[str, float]]:
-    """``{stack: {org: rpm}}``: every stack sharing a credential gets min budget / users."""
-    users: dict[Hashable, list[tuple[str, str, float]]] = {}
-    for stack in stacks:
-        for org, (credential, rpm) in stack.capillary.items():
-            users.setdefault(credential, []).append((stack.name, org, rpm))
-    result: dict[str, dict[str, float]] = {}
-    for entries in users.values():
-        count = len({name for name, _, _ in entries})
-        if count < 2:
-            continue
-        share = round(min(rpm for _, _, rpm in entries) / count, 3)
-        for name, org, _ in entries:
-            result.setdefault(name, {})[org] = share
-    return result
+def _floor(rpm: float) -> float:
+    """Three decimals, rounded down: a share printed for a job never exceeds the real one."""
+    return math.floor(rpm * 1000) / 1000
 
 
 def _rate_arg(limits: dict[str, float]) -> str:
     return ",".join(f"{org}={rpm:g}" for org, rpm in sorted(limits.items()))
 
 
-def plan(stacks: Iterable, jobs: str = "stack") -> dict:
-    """The matrix: ``{"include": [...]}`` (GitHub Actions' ``strategy.matrix`` shape)."""
+def plan(stacks: Iterable, shares: dict[str, dict[str, float]], jobs: str = "stack") -> dict:
+    """The matrix: ``{"include": [...]}`` (GitHub Actions' ``strategy.matrix`` shape).
+
+    ``shares``: ``{stack: {org: rpm}}``, deploy's own split for every stack of a credential
+    running at once (``deploy.rate_limits(stacks, parallel=len(stacks))``).
+    """
     ordered = sorted(stacks, key=lambda s: s.name)
     keys = {s.name: _key(component) for component in _components(ordered) for s in component}
-    limits = shares(ordered)
+    limits = {stack: {org: _floor(rpm) for org, rpm in orgs.items()} for stack, orgs in shares.items()}
     if jobs == "group":
         include = []
         for key in sorted(set(keys.values())):
@@ -112,8 +105,8 @@ def plan(stacks: Iterable, jobs: str = "stack") -> dict:
     return {"version": PLAN_VERSION, "include": include}
 
 
-def plan_text(stacks: Iterable, jobs: str = "stack") -> str:
-    return json.dumps(plan(stacks, jobs), separators=(",", ":"))
+def plan_text(stacks: Iterable, shares: dict[str, dict[str, float]], jobs: str = "stack") -> str:
+    return json.dumps(plan(stacks, shares, jobs), separators=(",", ":"))
 
 
 def parse_rate_limits(values: Iterable[str]) -> dict[str, float]:

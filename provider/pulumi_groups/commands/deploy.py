@@ -371,7 +371,8 @@ def main(argv: list[str], api_factory: Callable[[Path], Any] | None = None,
         for info in infos:
             if info.problem is not None:
                 print(f"deploy --plan-ci: {info.name}: {info.problem}", file=sys.stderr)
-        print(ci_plan.plan_text(runnable, args.ci_jobs))
+        # Jobs on separate machines may all overlap: split as if every stack ran at once.
+        print(ci_plan.plan_text(runnable, rate_limits(runnable, parallel=len(runnable) or 1), args.ci_jobs))
         return 1 if len(runnable) < len(infos) else 0
     limits = rate_limits(runnable, args.parallel)
     if args.rate_limits:  # a CI job's share: the lower of it and what this process would give
