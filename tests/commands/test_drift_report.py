@@ -205,11 +205,15 @@ def test_markdown_parses_into_a_headline_and_the_same_rows(drifted, capsys):
 def test_long_lists_fold_and_cells_cannot_break_the_table(drifted, capsys):
     for i in range(12):
         drifted["emu"].create_badge_group(DEMO_ORG_ID, f"hand|made {i}", i)
-    _, _, text, data = run_refresh(drifted, capsys)
-    assert len(data["orgs"][0]["unmanaged"]) == 14
-    assert "<details>" in text and "<summary>14 unmanaged groups</summary>" in text
+    long_name = "Summer campaign 2026 / EU north / " * 4
+    drifted["emu"].create_reward_group(DEMO_ORG_ID, long_name, 1)
+    _, out, text, data = run_refresh(drifted, capsys)
+    assert len(data["orgs"][0]["unmanaged"]) == 15
+    assert long_name in {u["name"] for u in data["orgs"][0]["unmanaged"]}  # whole in JSON
+    assert max(len(line) for line in out.splitlines() if "Summer campaign" in line) <= 120  # cut on a terminal
+    assert "<details>" in text and "<summary>15 unmanaged groups</summary>" in text
     unmanaged = markdown_tables(text)[1]
-    assert len(unmanaged) == 15 and all(len(row) == len(report_formats.UNMANAGED_COLUMNS) for row in unmanaged)
+    assert len(unmanaged) == 16 and all(len(row) == len(report_formats.UNMANAGED_COLUMNS) for row in unmanaged)
     assert "hand|made 0" in {row[1] for row in unmanaged}  # the pipe stays inside its cell
     html = MarkdownIt("commonmark", {"html": True}).enable("table").render(text)
     assert html.count("<table>") == 2 and "<details>" in html

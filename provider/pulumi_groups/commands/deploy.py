@@ -25,7 +25,13 @@ process with its own rate budget and token cache, so
   (``--config-file``); the stack file itself is never modified.
 
 Both rules hold for the stacks of one ``deploy``; CI jobs on separate machines do not know about
-each other (see the README, "Multi-org runs").
+each other: ``--plan-ci`` prints them as a CI matrix with concurrency keys and rate shares
+(``ci_plan``), and ``--rate-limit ORG=RPM`` applies a job's share.
+
+After the runs, the drift report (``drift``, ``org_listings``, ``report_formats``): changed and
+gone groups from each run's engine events, unmanaged groups from one listing per org and kind;
+printed, and written with ``--report FILE.md`` / ``--json FILE``. ``--expect-no-unmanaged``
+exits 2 when an org holds groups no selected stack declares. Progress: ``progress``.
 """
 
 from __future__ import annotations
@@ -358,7 +364,8 @@ def main(argv: list[str], api_factory: Callable[[Path], Any] | None = None,
         name, path = entry
         info = StackInfo(name, path)
         try:
-            config = api.read_config(name, create=operation in (PREVIEW, UP))
+            # --plan-ci precedes a CI preview/up, which would create a new stack anyway.
+            config = api.read_config(name, create=operation in (PREVIEW, UP, PLAN_CI))
             describe(info, config, dict(os.environ))
         except Exception as exc:  # noqa: BLE001 - reported in the summary; the others still run
             info.problem = f"reading its config: {failure_reason(exc)}"
