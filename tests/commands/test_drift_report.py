@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import jsonschema
 import pytest
 from markdown_it import MarkdownIt
+from pulumi.automation.events import EngineEvent
 
 from pulumi_groups.capillary import guesses as capillary_guesses
 from pulumi_groups.commands import deploy, report_formats
@@ -311,3 +313,42 @@ def test_export_only_unmanaged_without_a_report_goes_by_the_other_stack_files(dr
     # renamed SILVER looks unmanaged: that is why a report (by id) is the better source.
     assert declared_names(path) == {"badgeGroups": before["badgeGroups"] + ["HANDMADE", "SILVER-renamed"],
                                     "rewardGroups": before["rewardGroups"] + ["Console promo"]}
+
+
+RECORDED = Path(__file__).with_name("recorded") / "refresh-preview-brand-eu.jsonl"
+
+
+class ReplayApi:
+    """The seam replaying an event log in the engine's own form (``recorded/*.jsonl``: the stack,
+    its provider, ``[secret]`` placeholders and a diagnostic around the three groups)."""
+
+    def __init__(self, repo) -> None:
+        self.repo = repo
+
+    def read_config(self, stack, create=False):
+        return {}
+
+    def run(self, stack, operation, *, config_text, on_output, on_event=None):
+        counts = {}
+        for line in RECORDED.read_text().splitlines():
+            event = EngineEvent.from_json(json.loads(line))
+            on_event(event)
+            if event.summary_event is not None:
+                counts = {str(getattr(op, "value", op)): n for op, n in event.summary_event.resource_changes.items()}
+        return counts
+
+
+def test_an_event_log_in_the_engines_form_gives_the_same_rows(tmp_path, monkeypatch, capsys):
+    (tmp_path / "Pulumi.yaml").write_text("name: pulumi-groups\nruntime: python\n")
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "stacks" / "Pulumi.brand-eu.yaml").write_text("config: {}\n")
+    monkeypatch.chdir(tmp_path)
+    code = deploy.main(["--stacks", "brand-eu", "--refresh", "--expect-no-changes", "--json", "r.json"],
+                       api_factory=ReplayApi)
+    assert code == 2
+    data = json.loads((tmp_path / "r.json").read_text())
+    jsonschema.Draft202012Validator(report_formats.load_schema()).validate(data)
+    rows = {("brand-eu", c["kind"], c["org"], c["name"], c["change"], c["field"], c["declared"], c["live"])
+            for c in data["stacks"][0]["changes"]}
+    assert rows == EXPECTED_CHANGES  # last_updated_* differ too, but are not fields a stack declares
+    assert data["stacks"][0]["groups"] == 3 and "[secret]" not in (tmp_path / "r.json").read_text()
