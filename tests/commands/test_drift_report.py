@@ -352,3 +352,17 @@ def test_an_event_log_in_the_engines_form_gives_the_same_rows(tmp_path, monkeypa
             for c in data["stacks"][0]["changes"]}
     assert rows == EXPECTED_CHANGES  # last_updated_* differ too, but are not fields a stack declares
     assert data["stacks"][0]["groups"] == 3 and "[secret]" not in (tmp_path / "r.json").read_text()
+
+
+def test_a_replacement_is_one_row_naming_the_field_that_forces_it():
+    from pulumi_groups.commands import drift
+
+    urn = "urn:pulumi:s::pulumi-groups::pulumi-python:dynamic/capillary:BadgeGroup::eu/badge/GOLD"
+    old = {"type": "pulumi-python:dynamic/capillary:BadgeGroup", "urn": urn, "id": "abc",
+           "inputs": {"name": "GOLD", "rank": 3, "org": "eu"}, "outputs": {"name": "GOLD", "rank": 3, "org": "eu"}}
+    new = dict(old, id="", inputs={"name": "GOLD", "rank": 3, "org": "us"}, outputs={})
+    events = [EngineEvent.from_json({"sequence": i, "timestamp": i, "resourcePreEvent": {"metadata": {
+        "op": op, "urn": urn, "type": old["type"], "provider": "", "old": old, "new": new}}})
+        for i, op in enumerate(["create-replacement", "replace", "delete-replaced"])]
+    findings = drift.changes_from_events("s", events, "preview")
+    assert [(c.name, c.change, c.field, c.declared, c.live) for c in findings.changes] == [("GOLD", "replace", "org", "us", "eu")]

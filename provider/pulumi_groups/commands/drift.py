@@ -28,6 +28,7 @@ GROUP_TYPES = {
     "pulumi-python:dynamic/capillary:RewardGroup": ("reward", "org"),
     "pulumi-python:dynamic/wesurvey:ContactGroup": ("contact", "account"),
 }
+GROUP_TYPES_BY_KIND = {kind: scope for kind, scope in GROUP_TYPES.values()}
 # The fields a group's declaration sets and a person can change in the vendor's console.
 OWNED_FIELDS = {
     "badge": ("name", "rank"),
@@ -38,6 +39,9 @@ OWNED_FIELDS = {
 REFRESH_RESULT_OPS = {"update", "refresh"}  # ``refresh``: engines that report the step itself
 PREVIEW_CHANGE_OPS = {"update": "update", "create": "create", "delete": "delete", "replace": "replace",
                       "create-replacement": "replace"}
+# A replacement comes as create-replacement, replace and delete-replaced steps of one URN: the
+# group's row is the replace; the steps around it say nothing more.
+REPLACEMENT_STEPS = {"delete-replaced", "discard-replaced", "remove-pending-replace"}
 
 CHANGED, GONE = "changed", "gone"  # a refresh's findings
 UPDATE, CREATE, DELETE, REPLACE = "update", "create", "delete", "replace"  # a preview's plan
@@ -173,6 +177,8 @@ def groups_seen(events: Iterable[Any]) -> dict[str, GroupSeen]:
         group = _seen(_value(part, "metadata"))
         if group is None:
             continue
+        if group.op in REPLACEMENT_STEPS or (group.op == "create-replacement" and group.urn in seen):
+            continue
         if outputs_event is not None:
             from_outputs.add(group.urn)
         elif group.urn in from_outputs or group.op == "refresh":
@@ -189,6 +195,8 @@ def changes_from_events(stack: str, events: Iterable[Any], operation: str) -> St
     for group in groups_seen(events).values():
         findings.groups += 1
         base = dict(stack=stack, kind=group.kind, scope=group.scope, name=group.name or "?", id=group.id)
+        # The org (account) too: changing it replaces the group.
+        fields = OWNED_FIELDS[group.kind] + (GROUP_TYPES_BY_KIND[group.kind],)
         if refresh:
             if group.op == "delete" or (group.op in REFRESH_RESULT_OPS and not group.has_new):
                 findings.changes.append(Change(**base, change=GONE, declared=group.old_inputs.get("name", group.name)))
@@ -196,7 +204,7 @@ def changes_from_events(stack: str, events: Iterable[Any], operation: str) -> St
             if group.op not in REFRESH_RESULT_OPS:
                 continue
             declared = {**group.old_outputs, **group.old_inputs}
-            for name in OWNED_FIELDS[group.kind]:
+            for name in fields:
                 if name in group.new_outputs and group.old_outputs.get(name) != group.new_outputs.get(name):
                     findings.changes.append(Change(**base, change=CHANGED, field=name,
                                                    declared=declared.get(name), live=group.new_outputs.get(name)))
@@ -210,10 +218,11 @@ def changes_from_events(stack: str, events: Iterable[Any], operation: str) -> St
                                            live=group.old_outputs.get("name") if change == DELETE else None))
             continue
         recorded = {**group.old_inputs, **group.old_outputs}
-        for name in OWNED_FIELDS[group.kind]:
-            if name in group.new_inputs and recorded.get(name) != group.new_inputs.get(name):
-                findings.changes.append(Change(**base, change=change, field=name,
-                                               declared=group.new_inputs.get(name), live=recorded.get(name)))
+        rows = [Change(**base, change=change, field=name, declared=group.new_inputs.get(name), live=recorded.get(name))
+                for name in fields
+                if name in group.new_inputs and recorded.get(name) != group.new_inputs.get(name)]
+        # No field to show (a value unknown until apply): the group still gets its row.
+        findings.changes += rows or [Change(**base, change=change)]
     findings.changes.sort(key=lambda c: (c.scope, c.kind, c.name, c.change, c.field or ""))
     return findings
 
