@@ -88,6 +88,7 @@ class Progress:
             for part in text.rstrip("\n").splitlines() or [""]:
                 print(f"[{stack}] {part}", file=self.stream)
             self._redraw()
+            self.stream.flush()  # CI logs: a line shows when it happens, not when a buffer fills
 
     def close(self) -> None:
         with self.lock:
