@@ -78,7 +78,7 @@ class FakeApi:
             self.created.append(stack)
         return stack_files.plaintext_config(stack_files.load(self.repo / "stacks" / f"Pulumi.{stack}.yaml")).values
 
-    def run(self, stack, operation, *, config_text, on_output):
+    def run(self, stack, operation, *, config_text, on_output, on_event=None):
         with self.lock:
             self.running.add(stack)
             self.max_running = max(self.max_running, len(self.running))

@@ -69,8 +69,12 @@ class AutomationApi:
         *,
         config_text: str | None,
         on_output: Callable[[str], None],
+        on_event: Callable[[Any], None] | None = None,
     ) -> dict[str, int]:
         """Run ``operation`` and return its resource-change counts by op (create, update, ...).
+
+        ``on_event`` receives every ``pulumi.automation.events.EngineEvent`` of the run (the
+        drift report and the progress lines are built from them).
 
         ``config_text``: a stack file to use instead of ``stacks/Pulumi.<stack>.yaml`` for this
         run only (``--config-file``), e.g. with a lower ``requestsPerMinute``; the user's file is
@@ -78,6 +82,8 @@ class AutomationApi:
         """
         selected = self._stack(stack, create=operation in (PREVIEW, UP))
         common: dict[str, Any] = {"on_output": on_output, "color": "never", "suppress_progress": True}
+        if on_event is not None:
+            common["on_event"] = on_event
         with tempfile.TemporaryDirectory(prefix=f"pulumi-groups-{stack}-") as folder:
             if config_text is not None:
                 path = Path(folder) / f"Pulumi.{stack}.yaml"

@@ -25,7 +25,13 @@ process with its own rate budget and token cache, so
   (``--config-file``); the stack file itself is never modified.
 
 Both rules hold for the stacks of one ``deploy``; CI jobs on separate machines do not know about
-each other (see the README, "Multi-org runs").
+each other: ``--plan-ci`` prints them as a CI matrix with concurrency keys and rate shares
+(``ci_plan``), and ``--rate-limit ORG=RPM`` applies a job's share.
+
+After the runs, the drift report (``drift``, ``org_listings``, ``report_formats``): changed and
+gone groups from each run's engine events, unmanaged groups from one listing per org and kind;
+printed, and written with ``--report FILE.md`` / ``--json FILE``. ``--expect-no-unmanaged``
+exits 2 when an org holds groups no selected stack declares. Progress: ``progress``.
 """
 
 from __future__ import annotations
@@ -41,14 +47,17 @@ from pathlib import Path
 from typing import Any, Callable, Hashable, Iterable
 
 from ..capillary import settings as capillary_settings
+from ..declarations import LIST_KEYS, NAMESPACE
 from ..wesurvey import settings as wesurvey_settings
-from . import stack_files
+from . import ci_plan, drift, org_listings, report_formats, stack_files
 from .automation import PREVIEW, REFRESH, REFRESH_PREVIEW, UP, AutomationApi
 from .cli_support import INSTALL_HELP, find_pulumi, repo_root
+from .progress import Progress
 
 DEFAULT_PARALLEL = 4
 TEMPLATE_PREFIX = "example-"  # stacks/Pulumi.example-*.yaml: placeholders to copy, never deployed
 UNCHANGED_OPS = frozenset({"same", "read"})
+PLAN_CI = "plan-ci"  # not an Automation API operation: deploy prints the CI matrix instead
 
 
 # -- what each stack uses -------------------------------------------------------------------------
@@ -61,6 +70,9 @@ class StackInfo:
     capillary: dict[str, tuple[Hashable, float]] = field(default_factory=dict)  # org -> (credential, rpm)
     appids: frozenset = frozenset()  # WeSurvey (host, appid) pairs
     problem: str | None = None  # reading its config failed: it is reported, not run
+    orgs: dict = field(default_factory=dict, repr=False)  # org key -> OrgSettings (holds credentials)
+    declared: dict = field(default_factory=dict)  # (kind, org key) -> declared group names
+    declared_count: int = 0  # entries in its declaration lists: the progress total
 
 
 def discover(stacks_dir: Path, patterns: Iterable[str]) -> list[tuple[str, Path]]:
@@ -81,6 +93,21 @@ def identities(config: dict[str, str], environ: dict[str, str]) -> tuple[dict[st
         capillary[key] = (org.credential, org.requests_per_minute)
     accounts = wesurvey_settings.load(config, environ).accounts.values()
     return capillary, frozenset((account.base_url, account.app_id) for account in accounts)
+
+
+def describe(info: StackInfo, config: dict[str, str], environ: dict[str, str]) -> None:
+    """Fill ``info`` from the stack's config: credentials, orgs and what it declares."""
+    import json
+
+    info.capillary, info.appids = identities(config, environ)
+    info.orgs = dict(capillary_settings.load(config, environ).orgs)
+    info.declared = org_listings.declared_names(config, sorted(info.capillary))
+    for key in LIST_KEYS:
+        try:
+            entries = json.loads(config.get(f"{NAMESPACE}:{key}") or "[]")
+        except ValueError:
+            entries = []
+        info.declared_count += len(entries) if isinstance(entries, list) else 0
 
 
 def rate_limits(stacks: list[StackInfo], parallel: int) -> dict[str, dict[str, float]]:
@@ -112,23 +139,11 @@ class Outcome:
     stack: str
     counts: dict[str, int] | None = None
     error: str | None = None
+    events: list = field(default_factory=list, repr=False)  # the run's EngineEvents
 
     @property
     def changed(self) -> int:
         return sum(n for op, n in (self.counts or {}).items() if op not in UNCHANGED_OPS)
-
-
-class Printer:
-    """Lines from parallel runs, whole and prefixed with their stack."""
-
-    def __init__(self, stream=None) -> None:
-        self.stream = stream or sys.stdout
-        self.lock = threading.Lock()
-
-    def line(self, stack: str, text: str) -> None:
-        with self.lock:
-            for part in text.rstrip("\n").splitlines() or [""]:
-                print(f"[{stack}] {part}", file=self.stream, flush=True)
 
 
 def failure_reason(exc: BaseException) -> str:
@@ -245,21 +260,77 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     operation.add_argument("--preview", dest="operation", action="store_const", const=PREVIEW, help="(default)")
     operation.add_argument("--up", dest="operation", action="store_const", const=UP)
     operation.add_argument("--refresh", dest="operation", action="store_const", const=REFRESH)
+    operation.add_argument("--plan-ci", dest="operation", action="store_const", const=PLAN_CI,
+                           help="print the stacks as a CI matrix (JSON) and run nothing")
     parser.add_argument("--expect-no-changes", action="store_true",
                         help="exit 2 when a preview shows changes or a refresh finds drift (refresh: state left as is)")
+    parser.add_argument("--expect-no-unmanaged", action="store_true",
+                        help="exit 2 when an org holds groups no selected stack declares")
     parser.add_argument("--parallel", type=int, default=DEFAULT_PARALLEL, help=f"stacks at once (default {DEFAULT_PARALLEL})")
+    parser.add_argument("--report", type=Path, metavar="FILE.md", help="write the drift report as Markdown (CI job summary)")
+    parser.add_argument("--json", dest="json_file", type=Path, metavar="FILE",
+                        help="write the drift report as JSON (schema: pulumi_groups/commands/drift_report.schema.json)")
+    parser.add_argument("--no-unmanaged", action="store_true",
+                        help="do not list the orgs for unmanaged groups (saves one listing per org and kind)")
+    parser.add_argument("--rate-limit", action="append", default=[], metavar="ORG=RPM",
+                        help="requestsPerMinute for ORG in this run (a --plan-ci job's share; repeatable, comma-separated)")
+    parser.add_argument("--ci-jobs", choices=("stack", "group"), default="stack",
+                        help="--plan-ci: one job per stack (default) or one per concurrency key")
     args = parser.parse_args(argv)
     args.operation = args.operation or PREVIEW
     if args.expect_no_changes and args.operation == UP:
         parser.error("--expect-no-changes goes with --preview or --refresh (an up applies its changes)")
+    if args.expect_no_unmanaged and args.no_unmanaged:
+        parser.error("--expect-no-unmanaged needs the org listings that --no-unmanaged switches off")
     if args.parallel < 1:
         parser.error("--parallel must be at least 1")
+    try:
+        args.rate_limits = ci_plan.parse_rate_limits(args.rate_limit)
+    except ValueError as exc:
+        parser.error(str(exc))
     args.patterns = [p.strip() for value in args.stacks for p in value.split(",") if p.strip()]
     return args
 
 
-def main(argv: list[str], api_factory: Callable[[Path], Any] | None = None) -> int:
-    """``api_factory(repo)`` returns the Automation API seam (tests pass a fake)."""
+def drift_report(
+    operation: str,
+    infos: list[StackInfo],
+    outcomes: list[Outcome],
+    list_orgs: bool,
+    client_for: Callable | None = None,
+) -> drift.Report:
+    """The report of a deploy: rows from each run's engine events, unmanaged groups from one
+    listing per org and kind (none per group)."""
+    report = drift.Report(operation)
+    by_name = {o.stack: o for o in outcomes}
+    stack_orgs = []
+    for outcome in sorted(outcomes, key=lambda o: o.stack):
+        findings = drift.changes_from_events(outcome.stack, outcome.events, operation)
+        findings.error = outcome.error
+        report.stacks.append(findings)
+    for info in infos:
+        outcome = by_name.get(info.name)
+        if info.problem is not None or outcome is None:
+            continue
+        stack_orgs.append(org_listings.StackOrgs(
+            stack=info.name,
+            orgs=info.orgs,
+            credentials={key: credential for key, (credential, _) in info.capillary.items()},
+            declared=info.declared,
+            managed=drift.managed_ids(outcome.events),
+            # Without the engine's events (a failed or silent run) its state is unknown: its
+            # orgs are not searched for unmanaged groups rather than reported wrongly.
+            complete=outcome.error is None and bool(outcome.events),
+        ))
+    if list_orgs:
+        report.orgs = org_listings.find_unmanaged(stack_orgs, client_for)
+    return report
+
+
+def main(argv: list[str], api_factory: Callable[[Path], Any] | None = None,
+         progress: Progress | None = None, client_for: Callable | None = None) -> int:
+    """``api_factory(repo)`` returns the Automation API seam (tests pass a fake); ``progress``
+    and ``client_for`` (the Capillary client used to list orgs) default to the real ones."""
     args = _parse(argv)
     repo = repo_root()
     matched = discover(repo / "stacks", args.patterns)
@@ -277,15 +348,18 @@ def main(argv: list[str], api_factory: Callable[[Path], Any] | None = None) -> i
         api = api_factory(repo)
 
     operation = REFRESH_PREVIEW if args.operation == REFRESH and args.expect_no_changes else args.operation
-    printer = Printer()
-    print(f"deploy: {operation} on {len(matched)} stack(s), {args.parallel} at a time: {', '.join(n for n, _ in matched)}")
+    planning = operation == PLAN_CI
+    progress = progress or Progress(sys.stderr if planning else sys.stdout)
+    if not planning:
+        print(f"deploy: {operation} on {len(matched)} stack(s), {args.parallel} at a time: {', '.join(n for n, _ in matched)}")
 
     def read(entry: tuple[str, Path]) -> StackInfo:
         name, path = entry
         info = StackInfo(name, path)
         try:
-            config = api.read_config(name, create=operation in (PREVIEW, UP))
-            info.capillary, info.appids = identities(config, dict(os.environ))
+            # --plan-ci precedes a CI preview/up, which would create a new stack anyway.
+            config = api.read_config(name, create=operation in (PREVIEW, UP, PLAN_CI))
+            describe(info, config, dict(os.environ))
         except Exception as exc:  # noqa: BLE001 - reported in the summary; the others still run
             info.problem = f"reading its config: {failure_reason(exc)}"
         return info
@@ -293,22 +367,60 @@ def main(argv: list[str], api_factory: Callable[[Path], Any] | None = None) -> i
     with ThreadPoolExecutor(max_workers=args.parallel) as pool:
         infos = list(pool.map(read, matched))
     runnable = [info for info in infos if info.problem is None]
+    if planning:
+        for info in infos:
+            if info.problem is not None:
+                print(f"deploy --plan-ci: {info.name}: {info.problem}", file=sys.stderr)
+        # Jobs on separate machines may all overlap: split as if every stack ran at once.
+        print(ci_plan.plan_text(runnable, rate_limits(runnable, parallel=len(runnable) or 1), args.ci_jobs))
+        return 1 if len(runnable) < len(infos) else 0
     limits = rate_limits(runnable, args.parallel)
+    if args.rate_limits:  # a CI job's share: the lower of it and what this process would give
+        for info in runnable:
+            for org in set(info.capillary) & set(args.rate_limits):
+                current = limits.get(info.name, {}).get(org, args.rate_limits[org])
+                limits.setdefault(info.name, {})[org] = min(current, args.rate_limits[org])
+    events: dict[str, list] = {info.name: [] for info in runnable}
 
     def execute(info: StackInfo) -> Outcome:
         config_text = None
         if info.name in limits:
             config_text, warnings = stack_files.with_rate_limits(stack_files.load(info.file), limits[info.name])
             shares = ", ".join(f"{org} {rpm:g}/min" for org, rpm in sorted(limits[info.name].items()))
-            printer.line(info.name, f"shared Capillary credentials: requestsPerMinute for this run: {shares}")
+            progress.line(info.name, f"shared Capillary credentials: requestsPerMinute for this run: {shares}")
             for warning in warnings:
-                printer.line(info.name, f"warning: {warning}")
-        printer.line(info.name, f"{operation} started")
-        counts = api.run(info.name, operation, config_text=config_text, on_output=lambda line: printer.line(info.name, line))
+                progress.line(info.name, f"warning: {warning}")
+        progress.line(info.name, f"{operation} started")
+        progress.start(info.name, operation, info.declared_count)
+
+        def on_event(event: Any) -> None:
+            events[info.name].append(event)
+            progress.on_event(info.name, event)
+
+        try:
+            counts = api.run(info.name, operation, config_text=config_text,
+                             on_output=lambda line: progress.line(info.name, line), on_event=on_event)
+        except Exception:
+            progress.finish(info.name, "failed")
+            raise
+        progress.finish(info.name, "done")
         return Outcome(info.name, counts=counts)
 
     outcomes = run_all(runnable, args.parallel, execute)
+    progress.close()
+    for outcome in outcomes:
+        outcome.events = events.get(outcome.stack, [])
     outcomes += [Outcome(info.name, error=info.problem) for info in infos if info.problem is not None]
+    report = drift_report(operation, infos, outcomes, list_orgs=not args.no_unmanaged, client_for=client_for)
     print()
-    print(summary_table(outcomes, operation, args.expect_no_changes))
-    return exit_code(outcomes, args.expect_no_changes)
+    print(report_formats.terminal(report))
+    print()
+    print(summary_table(outcomes, operation, args.expect_no_changes))  # last: the one-glance verdict
+    if args.report is not None:
+        stack_files.write_atomic(args.report, report_formats.markdown(report))
+    if args.json_file is not None:
+        stack_files.write_atomic(args.json_file, report_formats.json_text(report))
+    code = exit_code(outcomes, args.expect_no_changes)
+    if code == 0 and args.expect_no_unmanaged and any(org.unmanaged for org in report.orgs):
+        code = 2
+    return code

@@ -1,4 +1,4 @@
-"""``python -m pulumi_groups export --org KEY [--stack-file FILE] [--stack NAME] [--dry-run]``
+"""``python -m pulumi_groups export --org KEY [--stack-file FILE] [--stack NAME] [--dry-run] [--only-unmanaged [--report DRIFT.json]]``
 
 Bootstraps a stack from a live org: lists every badge group and reward group of the org (all
 pages, 100 a page) and merges them into the stack file's declarations with ``adopt: true``, so
@@ -14,6 +14,9 @@ the first ``pulumi up`` takes them over instead of failing on "name must be uniq
   added later); inactive reward groups get ``active: false``. Existing entries without ``org:``
   count for the stack's default org (its only org, or the one ``pulumi-groups:defaultOrg``
   names), as in the stack program.
+- ``--only-unmanaged`` adds only the groups no stack manages: those a ``deploy --json`` report
+  lists as unmanaged (``--report``, matched by id), else those whose name no other stack file of
+  the same org declares (see ``unmanaged_only``).
 - The file keeps its comments, order, ``encryptionsalt`` and secure values, and is replaced in
   one atomic rename.
 """
@@ -57,7 +60,13 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--stack", help="stack name (default: from --stack-file, else the org key)")
     parser.add_argument("--stack-file", type=Path, help="stack file (default: stacks/Pulumi.<stack>.yaml)")
     parser.add_argument("--dry-run", action="store_true", help="print what would be added; write nothing")
+    parser.add_argument("--only-unmanaged", action="store_true",
+                        help="add only groups no stack of the project declares (see --report)")
+    parser.add_argument("--report", type=Path, metavar="DRIFT.json",
+                        help="with --only-unmanaged: the unmanaged groups of a `deploy --json` report (matched by id)")
     args = parser.parse_args(argv)
+    if args.report is not None and not args.only_unmanaged:
+        parser.error("--report goes with --only-unmanaged")
     if args.stack is None:
         name = args.stack_file.name if args.stack_file else ""
         args.stack = name[len("Pulumi."):-len(".yaml")] if name.startswith("Pulumi.") and name.endswith(".yaml") else args.org
@@ -165,6 +174,55 @@ def reward_entry(group: dict) -> dict:
     return entry
 
 
+def _org_identity(org) -> tuple[str, str]:
+    """Host and user (or client key): plaintext in every stack file, unlike the secret, and
+    enough to tell orgs apart (Capillary gives one org per credential)."""
+    return (org.base_url.rstrip("/"), org.client_key or org.username or "")
+
+
+def declared_elsewhere(org, stack_file: Path) -> dict[str, set[str]]:
+    """``{kind: names}`` declared for this org by every stack file beside ``stack_file``."""
+    from .org_listings import declared_names
+
+    found: dict[str, set[str]] = {"badge": set(), "reward": set()}
+    for path in sorted(stack_file.resolve().parent.glob("Pulumi.*.yaml")):
+        if path == stack_file.resolve():
+            continue  # its own entries are merged by (org, name) anyway
+        config = stack_files.plaintext_config(stack_files.load(path)).values
+        orgs = capillary_settings.load(config, {}).orgs
+        keys = [key for key, other in orgs.items() if _org_identity(other) == _org_identity(org)]
+        for (kind, key), names in declared_names(config, sorted(orgs)).items():
+            if key in keys:
+                found[kind] |= names
+    return found
+
+
+def unmanaged_only(org, args: argparse.Namespace, badges: list[dict], rewards: list[dict]) -> tuple[list[dict], list[dict]]:
+    """The listed groups that are unmanaged.
+
+    With ``--report`` (a ``deploy --json`` file): exactly the groups it lists as unmanaged in
+    this org, by id — a group renamed in the console is matched to its stack by id there, so it
+    is never declared twice. Without: the groups whose name no stack file beside this one
+    declares for the same org (a renamed managed group would look unmanaged: prefer --report).
+    """
+    import json
+
+    if args.report is not None:
+        data = json.loads(args.report.read_text(encoding="utf-8"))
+        if data.get("schema") != "pulumi-groups/drift-report" or data.get("version") != 1:
+            raise ValueError(f"{args.report} is not a pulumi-groups drift report of version 1 (deploy --json)")
+        wanted = {(u["kind"], str(u["id"])) for o in data["orgs"] if args.org in o["orgKeys"] for u in o["unmanaged"]}
+        if not any(args.org in o["orgKeys"] for o in data["orgs"]):
+            raise ValueError(f"{args.report} has no org keyed {args.org!r}: run deploy on a stack using it")
+        return ([g for g in badges if ("badge", str(g.get("id"))) in wanted],
+                [g for g in rewards if ("reward", str(g.get("id"))) in wanted])
+    elsewhere = declared_elsewhere(org, args.stack_file)
+    print(f"--only-unmanaged: leaving out {len(elsewhere['badge'])} badge and {len(elsewhere['reward'])} reward "
+          "group names declared by the other stack files of this org (give --report DRIFT.json to match by id)")
+    return ([g for g in badges if g.get("name") not in elsewhere["badge"]],
+            [g for g in rewards if g.get("name") not in elsewhere["reward"]])
+
+
 def _describe(kind: str, merged: Merged) -> str:
     text = f"{merged.listed} {kind}s listed, {len(merged.added)} added, {len(merged.kept)} already declared (left as they are)"
     if merged.inactive:
@@ -202,6 +260,13 @@ def main(argv: list[str]) -> int:
     except GroupsError as exc:
         print(f"export: {exc}", file=sys.stderr)
         return 1
+
+    if args.only_unmanaged:
+        try:
+            badges, rewards = unmanaged_only(org, args, badges, rewards)
+        except (OSError, ValueError) as exc:
+            print(f"export: {exc}", file=sys.stderr)
+            return 1
 
     # Entries without `org:` belong to the stack's default org, as in the stack program.
     default_org = capillary.default_key()

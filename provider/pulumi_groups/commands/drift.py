@@ -1,0 +1,254 @@
+"""What a deploy run found, group by group: the model behind the drift report.
+
+Where each part comes from (so that the report costs no request per group):
+
+- **Changed and gone groups** come from the engine's own events, which the Automation API hands
+  to ``on_event`` (``pulumi.automation.events.EngineEvent``). A refresh step's ``ResOutputsEvent``
+  carries the state before (``old``: declared inputs and outputs) and the live group the
+  provider's ``read`` returned (``new``), with ``op`` ``update`` (drift), ``delete`` (gone) or
+  ``same``; a preview's ``ResourcePreEvent`` carries the state (``old``) and the declared inputs
+  (``new``). The provider answered those reads from its one listing per org and kind.
+- **Unmanaged groups** need the org's whole listing, which stays inside each stack's provider
+  process. ``org_listings`` therefore lists every org once per kind in the deploy process,
+  shared by every selected stack of that org (one listing per org and kind, whatever the number
+  of stacks or groups), and this module keeps the groups whose id no selected stack holds in its
+  state and whose name no selected stack declares.
+
+The same functions read events recorded from a run (tests) and events from the live CLI.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+# Resource type tokens -> (kind, scope input). Type tokens are permanent (in users' state).
+GROUP_TYPES = {
+    "pulumi-python:dynamic/capillary:BadgeGroup": ("badge", "org"),
+    "pulumi-python:dynamic/capillary:RewardGroup": ("reward", "org"),
+    "pulumi-python:dynamic/wesurvey:ContactGroup": ("contact", "account"),
+}
+GROUP_TYPES_BY_KIND = {kind: scope for kind, scope in GROUP_TYPES.values()}
+# The fields a group's declaration sets and a person can change in the vendor's console.
+OWNED_FIELDS = {
+    "badge": ("name", "rank"),
+    "reward": ("name", "rank", "active"),
+    "contact": ("name", "parent_id", "order", "remote_id", "team_id"),
+}
+# Ops as the engine spells them (OpType values).
+REFRESH_RESULT_OPS = {"update", "refresh"}  # ``refresh``: engines that report the step itself
+PREVIEW_CHANGE_OPS = {"update": "update", "create": "create", "delete": "delete", "replace": "replace",
+                      "create-replacement": "replace"}
+# A replacement comes as create-replacement, replace and delete-replaced steps of one URN: the
+# group's row is the replace; the steps around it say nothing more.
+REPLACEMENT_STEPS = {"delete-replaced", "discard-replaced", "remove-pending-replace"}
+
+CHANGED, GONE = "changed", "gone"  # a refresh's findings
+UPDATE, CREATE, DELETE, REPLACE = "update", "create", "delete", "replace"  # a preview's plan
+
+
+@dataclass
+class Change:
+    """One row: a group and, for ``changed``/``update``, one field."""
+
+    stack: str
+    kind: str  # badge | reward | contact
+    scope: str  # org key (or WeSurvey account)
+    name: str
+    id: str | None
+    change: str  # changed | gone | update | create | delete | replace
+    field: str | None = None
+    declared: Any = None
+    live: Any = None
+
+
+@dataclass
+class Unmanaged:
+    kind: str
+    name: str
+    id: str
+    rank: int | None
+    active: bool | None
+    last_updated_by: Any
+    last_updated_on: str | None
+
+
+@dataclass
+class OrgFindings:
+    """One Capillary org (one credential) as listed once for every selected stack using it."""
+
+    org_keys: list[str]  # its key in each stack that uses it (usually one)
+    org_id: int | None
+    stacks: list[str]
+    unmanaged: list[Unmanaged] = field(default_factory=list)
+    listed: dict[str, int] = field(default_factory=dict)  # kind -> groups listed
+    problem: str | None = None  # why the unmanaged groups are not known (listing failed, stack failed)
+
+
+@dataclass
+class StackFindings:
+    stack: str
+    changes: list[Change] = field(default_factory=list)
+    groups: int = 0  # groups the engine reported on (managed by this stack)
+    error: str | None = None
+
+
+@dataclass
+class Report:
+    operation: str
+    stacks: list[StackFindings] = field(default_factory=list)
+    orgs: list[OrgFindings] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for stack in self.stacks:
+            for key in {(c.kind, c.scope, c.name, c.id, c.change) for c in stack.changes}:
+                counts[key[-1]] = counts.get(key[-1], 0) + 1
+        counts["unmanaged"] = sum(len(org.unmanaged) for org in self.orgs)
+        return counts
+
+    @property
+    def clean(self) -> bool:
+        return not any(s.changes for s in self.stacks) and not any(o.unmanaged for o in self.orgs)
+
+
+# -- engine events -> changes ---------------------------------------------------------------------
+
+
+def _value(event_part: Any, name: str) -> Any:
+    return getattr(event_part, name, None)
+
+
+def _op(metadata: Any) -> str:
+    op = _value(metadata, "op")
+    return str(getattr(op, "value", op) or "")
+
+
+def _group_of(metadata: Any) -> tuple[str, str] | None:
+    return GROUP_TYPES.get(_value(metadata, "type") or "")
+
+
+@dataclass
+class GroupSeen:
+    """A group resource the engine reported on: what state says and what it became."""
+
+    urn: str
+    kind: str
+    scope: str
+    id: str | None
+    name: str | None
+    op: str
+    old_inputs: dict
+    old_outputs: dict
+    new_inputs: dict
+    new_outputs: dict
+    has_new: bool
+
+
+def _seen(metadata: Any) -> GroupSeen | None:
+    found = _group_of(metadata)
+    if found is None:
+        return None
+    kind, scope_field = found
+    old, new = _value(metadata, "old"), _value(metadata, "new")
+    old_in, old_out = dict(_value(old, "inputs") or {}), dict(_value(old, "outputs") or {})
+    new_in, new_out = dict(_value(new, "inputs") or {}), dict(_value(new, "outputs") or {})
+    scope = next((d.get(scope_field) for d in (old_out, old_in, new_out, new_in) if d.get(scope_field)), "default")
+    name = next((d.get("name") for d in (old_in, old_out, new_in, new_out) if d.get("name")), None)
+    group_id = _value(old, "id") or _value(new, "id") or None
+    return GroupSeen(_value(metadata, "urn") or "", kind, str(scope), group_id, name, _op(metadata),
+                     old_in, old_out, new_in, new_out, new is not None)
+
+
+def groups_seen(events: Iterable[Any]) -> dict[str, GroupSeen]:
+    """The last word of the engine on every group resource, by URN.
+
+    A refresh's result op only arrives with the outputs event (its pre event says ``refresh`` and
+    has no ``new`` yet), so a pre event never overrides what an outputs event said.
+    """
+    seen: dict[str, GroupSeen] = {}
+    from_outputs: set[str] = set()
+    for event in events:
+        outputs_event = _value(event, "res_outputs_event")
+        pre_event = _value(event, "resource_pre_event")
+        part = outputs_event or pre_event
+        if part is None:
+            continue
+        group = _seen(_value(part, "metadata"))
+        if group is None:
+            continue
+        if group.op in REPLACEMENT_STEPS or (group.op == "create-replacement" and group.urn in seen):
+            continue
+        if outputs_event is not None:
+            from_outputs.add(group.urn)
+        elif group.urn in from_outputs or group.op == "refresh":
+            continue
+        seen[group.urn] = group
+    return seen
+
+
+def changes_from_events(stack: str, events: Iterable[Any], operation: str) -> StackFindings:
+    """Rows for one stack's run. ``operation``: a refresh reports drift (declared = state, live =
+    what the vendor answered); a preview reports the plan (declared = stack file, live = state)."""
+    findings = StackFindings(stack)
+    refresh = operation.startswith("refresh")
+    for group in groups_seen(events).values():
+        findings.groups += 1
+        base = dict(stack=stack, kind=group.kind, scope=group.scope, name=group.name or "?", id=group.id)
+        # The org (account) too: changing it replaces the group.
+        fields = OWNED_FIELDS[group.kind] + (GROUP_TYPES_BY_KIND[group.kind],)
+        if refresh:
+            if group.op == "delete" or (group.op in REFRESH_RESULT_OPS and not group.has_new):
+                findings.changes.append(Change(**base, change=GONE, declared=group.old_inputs.get("name", group.name)))
+                continue
+            if group.op not in REFRESH_RESULT_OPS:
+                continue
+            declared = {**group.old_outputs, **group.old_inputs}
+            for name in fields:
+                if name in group.new_outputs and group.old_outputs.get(name) != group.new_outputs.get(name):
+                    findings.changes.append(Change(**base, change=CHANGED, field=name,
+                                                   declared=declared.get(name), live=group.new_outputs.get(name)))
+            continue
+        change = PREVIEW_CHANGE_OPS.get(group.op)
+        if change is None:
+            continue
+        if change in (CREATE, DELETE):
+            findings.changes.append(Change(**base, change=change,
+                                           declared=group.new_inputs.get("name") if change == CREATE else None,
+                                           live=group.old_outputs.get("name") if change == DELETE else None))
+            continue
+        recorded = {**group.old_inputs, **group.old_outputs}
+        rows = [Change(**base, change=change, field=name, declared=group.new_inputs.get(name), live=recorded.get(name))
+                for name in fields
+                if name in group.new_inputs and recorded.get(name) != group.new_inputs.get(name)]
+        # No field to show (a value unknown until apply): the group still gets its row.
+        findings.changes += rows or [Change(**base, change=change)]
+    findings.changes.sort(key=lambda c: (c.scope, c.kind, c.name, c.change, c.field or ""))
+    return findings
+
+
+def managed_ids(events: Iterable[Any]) -> set[tuple[str, str, str]]:
+    """``(kind, scope, id)`` of every group a stack's state holds (gone ones included: their id
+    is no longer listed anyway)."""
+    return {(g.kind, g.scope, str(g.id)) for g in groups_seen(events).values() if g.id}
+
+
+# -- listings -> unmanaged groups ------------------------------------------------------------------
+
+
+def unmanaged_groups(
+    kind: str,
+    listed: list[dict],
+    managed: set[str],
+    declared_names: set[str],
+) -> list[Unmanaged]:
+    """Listed groups (already flattened to the provider's output shape, with ``id``) that no
+    stack holds by id nor declares by name."""
+    found = []
+    for group in listed:
+        group_id = str(group.get("id"))
+        if group_id in managed or group.get("name") in declared_names:
+            continue
+        found.append(Unmanaged(kind, str(group.get("name")), group_id, group.get("rank"),
+                               group.get("is_active"), group.get("last_updated_by"), group.get("last_updated_on")))
+    return sorted(found, key=lambda u: (u.kind, u.name, u.id))

@@ -1,0 +1,207 @@
+"""The drift report in three forms: a terminal table, Markdown for CI summaries, versioned JSON.
+
+All three are drawn from one ``drift.Report`` and hold the same rows. The JSON follows
+``drift_report.schema.json`` beside this module (``SCHEMA_ID``, version ``SCHEMA_VERSION``): a new
+optional field keeps the version, anything that changes or removes a field bumps it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from .drift import CHANGED, CREATE, DELETE, GONE, REPLACE, UPDATE, Change, OrgFindings, Report, StackFindings
+
+SCHEMA_ID = "pulumi-groups/drift-report"
+SCHEMA_VERSION = 1
+SCHEMA_FILE = Path(__file__).with_name("drift_report.schema.json")
+TERMINAL_WIDTH = 120
+FOLD_AFTER = 10  # Markdown tables longer than this are folded under <details>
+
+CHANGE_COLUMNS = ("org", "kind", "group", "id", "change", "field", "declared", "live")
+UNMANAGED_COLUMNS = ("kind", "name", "id", "rank", "active", "last changed by", "last changed on")
+ORDER = (CHANGED, GONE, UPDATE, REPLACE, CREATE, DELETE)
+TITLES = {"refresh-preview": "drift check", "refresh": "refresh", "preview": "preview", "up": "up"}
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _change_row(change: Change) -> list[str]:
+    return [change.scope, change.kind, change.name, _text(change.id), change.change, _text(change.field),
+            _text(change.declared), _text(change.live)]
+
+
+def _unmanaged_rows(org: OrgFindings) -> list[list[str]]:
+    return [[u.kind, u.name, u.id, _text(u.rank), _text(u.active), _text(u.last_updated_by), _text(u.last_updated_on)]
+            for u in org.unmanaged]
+
+
+def _stack_summary(stack: StackFindings) -> str:
+    if stack.error is not None:
+        return f"failed: {stack.error}"
+    groups = {}
+    for change in stack.changes:
+        groups.setdefault(change.change, set()).add((change.kind, change.scope, change.name, change.id))
+    parts = [f"{len(groups[c])} {c}" for c in ORDER if c in groups]
+    return ", ".join(parts) if parts else "no changes"
+
+
+def _org_title(org: OrgFindings) -> str:
+    keys = "/".join(org.org_keys)
+    return f"{keys} (org id {org.org_id})" if org.org_id is not None else keys
+
+
+def headline(report: Report) -> str:
+    counts = report.counts()
+    failed = sum(1 for s in report.stacks if s.error is not None)
+    parts = [f"{counts[c]} {c}" for c in ORDER if counts.get(c)]
+    parts.append(f"{counts['unmanaged']} unmanaged")
+    if failed:
+        parts.append(f"{failed} stack(s) failed")
+    verdict = "no drift" if report.clean and not failed else ("drift" if report.operation.startswith("refresh") else "changes")
+    title = TITLES.get(report.operation, report.operation)
+    return f"pulumi-groups {title}: {verdict} — " + ", ".join(parts) + f" ({len(report.stacks)} stack(s))"
+
+
+# -- terminal ---------------------------------------------------------------------------------------
+
+
+def _fit(rows: list[list[str]], width: int) -> list[list[str]]:
+    """Cut the widest columns (with an ellipsis) until the table fits ``width``."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    room = width - 2 * (len(widths) - 1)
+    while sum(widths) > room and max(widths) > 6:
+        widest = widths.index(max(widths))
+        widths[widest] -= 1
+    return [[cell if len(cell) <= w else cell[: w - 1] + "…" for cell, w in zip(row, widths)] for row in rows]
+
+
+def _table(header: tuple[str, ...], rows: list[list[str]], width: int) -> list[str]:
+    fitted = _fit([[h.upper() for h in header], *rows], width)
+    widths = [max(len(row[i]) for row in fitted) for i in range(len(header))]
+    return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in fitted]
+
+
+def terminal(report: Report, width: int = TERMINAL_WIDTH) -> str:
+    lines = [headline(report)]
+    for stack in report.stacks:
+        lines += ["", f"{stack.stack}: {_stack_summary(stack)}"]
+        if stack.changes:
+            lines += ["  " + line for line in _table(CHANGE_COLUMNS, [_change_row(c) for c in stack.changes], width - 2)]
+    for org in report.orgs:
+        title = f"unmanaged groups in org {_org_title(org)} (stacks: {', '.join(org.stacks)})"
+        if org.problem:
+            lines += ["", f"{title}: {org.problem}"]
+            continue
+        lines += ["", f"{title}: {len(org.unmanaged)}"]
+        if org.unmanaged:
+            lines += ["  " + line for line in _table(UNMANAGED_COLUMNS, _unmanaged_rows(org), width - 2)]
+    return "\n".join(lines)
+
+
+# -- Markdown ---------------------------------------------------------------------------------------
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("<", "&lt;").replace("`", "\\`")
+
+
+def _md_table(header: tuple[str, ...], rows: list[list[str]], summary: str) -> list[str]:
+    table = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    table += ["| " + " | ".join(_md_cell(cell) for cell in row) + " |" for row in rows]
+    if len(rows) <= FOLD_AFTER:
+        return table
+    # GitHub renders Markdown inside <details> only with blank lines around it.
+    return ["<details>", f"<summary>{_md_cell(summary)}</summary>", "", *table, "", "</details>"]
+
+
+def markdown(report: Report) -> str:
+    lines = [f"## {_md_cell(headline(report))}", ""]
+    quiet = [s.stack for s in report.stacks if not s.changes and s.error is None]
+    for stack in report.stacks:
+        if stack.stack in quiet:
+            continue  # dozens of unchanged stacks get one line below, not a heading each
+        lines += [f"### Stack `{stack.stack}`: {_md_cell(_stack_summary(stack))}", ""]
+        if stack.changes:
+            lines += _md_table(CHANGE_COLUMNS, [_change_row(c) for c in stack.changes],
+                               f"{len(stack.changes)} rows") + [""]
+    if quiet:
+        lines += [f"No changes in {len(quiet)} stack(s): " + ", ".join(f"`{name}`" for name in quiet) + ".", ""]
+    for org in report.orgs:
+        title = f"### Unmanaged groups in org `{'/'.join(org.org_keys)}`"
+        title += f" (org id {org.org_id})" if org.org_id is not None else ""
+        if org.problem:
+            lines += [f"{title}: unknown", "", _md_cell(org.problem), ""]
+            continue
+        lines += [f"{title}: {len(org.unmanaged)}", "", f"Stacks of this org: {', '.join(org.stacks)}.", ""]
+        if org.unmanaged:
+            lines += _md_table(UNMANAGED_COLUMNS, _unmanaged_rows(org), f"{len(org.unmanaged)} unmanaged groups") + [""]
+            lines += ["Declare them with `python -m pulumi_groups export --only-unmanaged "
+                      f"--org {org.org_keys[0]} --report <the deploy --json file>`.", ""]
+    return "\n".join(lines)
+
+
+# -- JSON -------------------------------------------------------------------------------------------
+
+
+def _json_value(value: Any) -> Any:
+    return value if value is None or isinstance(value, (bool, int, float, str)) else str(value)
+
+
+def as_json(report: Report) -> dict:
+    counts = report.counts()
+    return {
+        "schema": SCHEMA_ID,
+        "version": SCHEMA_VERSION,
+        "operation": report.operation,
+        "clean": report.clean and not any(s.error for s in report.stacks),
+        "summary": {
+            "stacks": len(report.stacks),
+            "failed": sum(1 for s in report.stacks if s.error is not None),
+            **{c: counts.get(c, 0) for c in ORDER},
+            "unmanaged": counts["unmanaged"],
+        },
+        "stacks": [
+            {
+                "stack": s.stack,
+                "error": s.error,
+                "groups": s.groups,
+                "changes": [
+                    {"kind": c.kind, "org": c.scope, "name": c.name, "id": c.id, "change": c.change,
+                     "field": c.field, "declared": _json_value(c.declared), "live": _json_value(c.live)}
+                    for c in s.changes
+                ],
+            }
+            for s in report.stacks
+        ],
+        "orgs": [
+            {
+                "orgKeys": o.org_keys,
+                "orgId": o.org_id,
+                "stacks": o.stacks,
+                "listed": o.listed,
+                "problem": o.problem,
+                "unmanaged": [
+                    {"kind": u.kind, "name": u.name, "id": u.id, "rank": u.rank, "active": u.active,
+                     "lastUpdatedBy": _json_value(u.last_updated_by), "lastUpdatedOn": u.last_updated_on}
+                    for u in o.unmanaged
+                ],
+            }
+            for o in report.orgs
+        ],
+    }
+
+
+def json_text(report: Report) -> str:
+    return json.dumps(as_json(report), indent=2, sort_keys=False) + "\n"
+
+
+def load_schema() -> dict:
+    return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
