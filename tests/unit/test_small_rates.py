@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 
 from pulumi_groups.ratelimit import RateLimiter
-from tests.unit.test_ratelimit_timestamps_paging import FakeClock
+from tests.support.clocks import ControlledClock
 
 
 def send_times(rpm: float, count: int) -> list[float]:
-    clock = FakeClock()
+    clock = ControlledClock()
     limiter = RateLimiter(rpm, clock=clock, sleep=clock.sleep)
     times = []
     for _ in range(count):

@@ -100,8 +100,9 @@ def describe(info: StackInfo, config: dict[str, str], environ: dict[str, str]) -
     import json
 
     info.capillary, info.appids = identities(config, environ)
-    info.orgs = dict(capillary_settings.load(config, environ).orgs)
-    info.declared = org_listings.declared_names(config, sorted(info.capillary))
+    capillary = capillary_settings.load(config, environ)
+    info.orgs = dict(capillary.orgs)
+    info.declared = org_listings.declared_names(config, capillary.default_key())
     for key in LIST_KEYS:
         try:
             entries = json.loads(config.get(f"{NAMESPACE}:{key}") or "[]")

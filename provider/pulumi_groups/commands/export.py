@@ -189,9 +189,9 @@ def declared_elsewhere(org, stack_file: Path) -> dict[str, set[str]]:
         if path == stack_file.resolve():
             continue  # its own entries are merged by (org, name) anyway
         config = stack_files.plaintext_config(stack_files.load(path)).values
-        orgs = capillary_settings.load(config, {}).orgs
-        keys = [key for key, other in orgs.items() if _org_identity(other) == _org_identity(org)]
-        for (kind, key), names in declared_names(config, sorted(orgs)).items():
+        settings = capillary_settings.load(config, {})
+        keys = [key for key, other in settings.orgs.items() if _org_identity(other) == _org_identity(org)]
+        for (kind, key), names in declared_names(config, settings.default_key()).items():
             if key in keys:
                 found[kind] |= names
     return found

@@ -18,7 +18,6 @@ from typing import Any, Callable, Hashable, Iterable
 
 from ..capillary import badge_group, reward_group
 from ..capillary.settings import OrgSettings
-from ..declarations import default_scope
 from ..errors import GroupsError
 from .drift import OrgFindings, unmanaged_groups
 
@@ -40,15 +39,15 @@ class StackOrgs:
     complete: bool = True  # False when its run failed: its state is not fully known
 
 
-def declared_names(config: dict[str, str], org_keys: list[str]) -> dict[tuple[str, str], set[str]]:
-    """``{(kind, org key): names}`` of a stack's declaration lists (config values as JSON text).
+def declared_names(config: dict[str, str], default: str | None) -> dict[tuple[str, str], set[str]]:
+    """``{(kind, org key): names}`` of a stack's declaration lists (config values as JSON text);
+    ``default``: the org of entries without ``org`` (the settings' ``default_key()``).
 
     Lenient on purpose: a malformed list is the stack program's to report; here it only means
     fewer names, so more groups may be listed as unmanaged, never fewer.
     """
     import json
 
-    default = default_scope(org_keys)
     found: dict[tuple[str, str], set[str]] = {}
     for kind, (config_key, _, _) in KINDS.items():
         raw = config.get(config_key)

@@ -78,16 +78,34 @@ def load_state(pulumi: Pulumi, project: str) -> dict:
     return json.loads(exported.stdout)
 
 
-def matching_entries(entries: list, inputs: dict) -> list:
-    """Declarations of the group a pending create was making: same name (or contact ``key``),
-    and the org/account it was resolved to when the entry names one."""
+# The stack's default org/account, as the stack program picks it (README, "Default org").
+SCOPES = {
+    "pulumi-groups:badgeGroups": ("capillary:orgs", "pulumi-groups:defaultOrg"),
+    "pulumi-groups:rewardGroups": ("capillary:orgs", "pulumi-groups:defaultOrg"),
+    "pulumi-groups:contactGroups": ("wesurvey:accounts", "pulumi-groups:defaultAccount"),
+}
+
+
+def default_scope(config, list_key: str) -> str | None:
+    entries_key, choice_key = SCOPES[list_key]
+    if config.get(choice_key):
+        return str(config[choice_key])
+    keys = list(config.get(entries_key) or {})
+    if not keys:
+        return "default"  # shorthand keys or the environment supply the key `default`
+    return keys[0] if len(keys) == 1 else None
+
+
+def matching_entries(entries: list, inputs: dict, default: str | None) -> list:
+    """Declarations of the group a pending create was making: same name, and the org/account it
+    was resolved to (an entry without one targets the stack's default)."""
     scope = inputs.get("org") or inputs.get("account")
     found = []
     for entry in entries or []:
         if not isinstance(entry, dict) or entry.get("name") != inputs.get("name"):
             continue
         named = entry.get("org", entry.get("account"))
-        if named is not None and named != scope:
+        if (named if named is not None else default) != scope:
             continue
         if "team_id" in inputs and entry.get("team_id") not in (None, inputs["team_id"]):
             continue
@@ -109,7 +127,7 @@ def plan(state: dict, config) -> tuple[list[tuple[str, dict]], list[str]]:
             refused.append(f"{urn_name}: a contact group without remote_id (names are not unique in WeSurvey): "
                            "look in the team for it; delete a duplicate or set adopt: true yourself")
             continue
-        entries = matching_entries(config.get(key), inputs)
+        entries = matching_entries(config.get(key), inputs, default_scope(config, key))
         if len(entries) != 1:
             refused.append(f"{urn_name}: {len(entries)} declarations in {key} match it; set adopt: true on the right one")
             continue
