@@ -8,7 +8,6 @@ so whole floats become ints here, once, and every later step sees ints.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from typing import Any, Iterable
 
@@ -113,6 +112,8 @@ def coerce(field: Field, value: Any) -> tuple[Any, str | None]:
 
 
 def _invisible_characters(text: str) -> list[str]:
+    import unicodedata  # here, not at the top: the provider process imports no more than it needs
+
     found = dict.fromkeys(c for c in text if unicodedata.category(c) in _INVISIBLE_CATEGORIES)
     return [f"U+{ord(c):04X} ({unicodedata.name(c, 'control')})" for c in found]
 

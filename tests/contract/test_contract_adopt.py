@@ -44,7 +44,7 @@ def test_a_create_is_sent_six_times_at_most(emulator, badges):
 def test_the_attempts_back_off_as_the_transport_does(emulator, monkeypatch):
     from tests.reliability.scenarios import recorded_sleeps
 
-    monkeypatch.setattr("pulumi_groups.transport.random.random", lambda: 0.0)
+    monkeypatch.setattr("pulumi_groups.http_policy.random.random", lambda: 0.0)
     provider = configured(BadgeGroupProvider, capillary_config(emulator, **{**TUNED, "retryBackoffSeconds": "0.01"}))
     emulator.set_faults([{"method": "POST", "path": BADGES, "action": "status", "status": 500, "count": 3}])
     with recorded_sleeps([]) as slept:
@@ -52,17 +52,19 @@ def test_the_attempts_back_off_as_the_transport_does(emulator, monkeypatch):
     assert slept == pytest.approx([0.0, 0.02, 0.04])
 
 
-def test_a_wesurvey_create_without_a_remote_id_answered_500_is_sent_again(emulator):
-    """A 500 is an answer, not a timeout: the vendor is not still at work on it, so once the
-    lookup finds nothing the create is sent again, remote id or not."""
+def test_a_wesurvey_create_without_a_remote_id_answered_500_is_never_sent_again(emulator):
+    """A 500 may come from a proxy after the vendor acted (issue #12, point 2): with no unique key
+    the create is not sent again; the error says to rerun with adopt, and nothing is doubled."""
     from pulumi_groups.wesurvey import ContactGroupProvider
     from tests.wesurvey.conftest import TEAM, create, wesurvey_config
 
     provider = configured(ContactGroupProvider, wesurvey_config(emulator, **TUNED))
     emulator.set_faults([{"method": "POST", "path": rf"^/api/contacts/teams/{TEAM}/groups$", "action": "status",
                           "status": 500, "count": 1}])
-    group_id, _, _ = create(provider, name="Panel")
-    assert [str(g["id"]) for g in emulator.contact_groups(TEAM) if g["name"] == "Panel"] == [group_id]
+    with pytest.raises(GroupsError, match="adopt: true"):
+        create(provider, name="Panel")
+    assert emulator.counters()["by_endpoint"].get("POST /api/contacts/teams/{team_id}/groups") == 1
+    assert [g for g in emulator.contact_groups(TEAM) if g["name"] == "Panel"] == []
 
 
 @pytest.mark.parametrize("adopt", [False, True])

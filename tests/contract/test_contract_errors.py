@@ -40,7 +40,6 @@ def test_a_request_failure_names_every_part_and_leaves_out_the_rest():
         "while listing. Run it again"
     )
     refused = RequestFailed(CONTEXT, "connection refused", False)
-    assert refused.in_flight is False  # only a read timeout says the vendor may still be at work
     bare = str(refused)
     assert bare.endswith("failed: connection refused")
     for absent in ("HTTP", "request id", "needed to", "while", "None", ". "):

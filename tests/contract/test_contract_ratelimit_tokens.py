@@ -31,9 +31,11 @@ def test_a_limit_of_one_a_minute_waits_a_minute():
     assert bucket.acquire() == pytest.approx(60.0)
 
 
-def test_a_limit_below_one_a_minute_still_refills_at_one_a_minute():
+def test_a_limit_below_one_a_minute_is_honoured_exactly():
+    """Issue #12, point 11: 0.5 a minute (deploy's split can give it) is one request every 120 s
+    after a burst of one, not one a minute."""
     bucket, _ = limiter(0.5)
-    assert (bucket.capacity, bucket.acquire(), bucket.acquire()) == (1.0, 0.0, pytest.approx(60.0))
+    assert (bucket.capacity, bucket.acquire(), bucket.acquire()) == (1.0, 0.0, pytest.approx(120.0))
 
 
 @pytest.mark.parametrize("rate", [0, -1])

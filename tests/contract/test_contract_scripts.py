@@ -22,6 +22,6 @@ def test_the_reliability_report_runs_on_a_few_faults():
 
 
 def test_the_refresh_benchmark_runs_on_a_tiny_org():
-    done = run_script("benchmarks/refresh_benchmark.py", "--sizes", "5", "--latency-ms", "0", "--import-runs", "1")
+    done = run_script("benchmarks/refresh_benchmark.py", "--sizes", "5", "--latency-ms", "0")
     assert done.returncode == 0, done.stderr[-2000:]
     assert "refresh, read snapshot" in done.stdout and "| 5 |" in done.stdout

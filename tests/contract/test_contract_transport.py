@@ -31,7 +31,7 @@ def test_the_documented_defaults():
 
 @pytest.mark.parametrize("retry,expected", [(0, 0.0), (1, 0.0), (2, 1.0 + 0.25), (3, 2.0 + 0.25), (4, 4.0 + 0.25), (7, 20.0)])
 def test_backoff_doubles_from_the_second_retry_with_jitter_and_a_cap(monkeypatch, retry, expected):
-    monkeypatch.setattr("pulumi_groups.transport.random.random", lambda: 0.5)
+    monkeypatch.setattr("pulumi_groups.http_policy.random.random", lambda: 0.5)
     assert RetryPolicy(backoff_factor=0.5).backoff(retry) == pytest.approx(expected)
 
 

@@ -359,8 +359,8 @@ def test_a_short_lived_token_is_renewed_before_it_expires(monkeypatch):
         # renewed ahead of time: no request was refused for an expired token
         assert counters["token_fetches"] == {"demo-appid": 2}
         # the create's look for same-named groups first (names are not unique), its read-back,
-        # and the read: none answered "token expired"
-        assert counters["by_endpoint"]["GET /api/contacts/teams/{team_id}/groups"] == 3
+        # and the two reads: none answered "token expired"
+        assert counters["by_endpoint"]["GET /api/contacts/teams/{team_id}/groups"] == 4
     registry.clear()
 
 
