@@ -143,6 +143,13 @@ class Project:
         self.env.pop("PULUMI_CONFIG_PASSPHRASE_FILE", None)
         self.outputs: list[str] = []  # everything any command printed, for the secrets sweep
 
+    @classmethod
+    def attach(cls, root: Path, env: dict[str, str]) -> "Project":
+        """An existing project folder (e.g. the demo's), run with ``env`` as it is."""
+        project = cls.__new__(cls)
+        project.root, project.env, project.outputs = root, env, []
+        return project
+
     def stack_file(self, stack: str = STACK) -> Path:
         return self.root / "stacks" / f"Pulumi.{stack}.yaml"
 

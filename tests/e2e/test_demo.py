@@ -42,9 +42,8 @@ def test_demo_twice_creates_the_groups_then_changes_nothing(tmp_path, pulumi_cli
         with urllib.request.urlopen(f"{url}/__admin/state", timeout=5) as answer:
             held = json.load(answer)
         assert stack_file.read_text() == before  # no salt or anything else written into it
-        demo = Project.__new__(Project)
-        demo.root, demo.env, demo.outputs = root, {**env, "PULUMI_BACKEND_URL": f"file://{root / '.pulumi'}",
-                                                   "PULUMI_CONFIG_PASSPHRASE": "demo-only-passphrase"}, []
+        demo = Project.attach(root, {**env, "PULUMI_BACKEND_URL": f"file://{root / '.pulumi'}",
+                                     "PULUMI_CONFIG_PASSPHRASE": "demo-only-passphrase"})
         state = {name: r["id"] for name, r in demo.resources(stack="demo").items()}
         assert len(state) == 10
         held_ids = {str(g["id"]) for org in held["capillary"].values() for kind in ("badgeGroups", "rewardGroups")
