@@ -17,7 +17,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pulumi_groups.commands.cli_support import LOCAL_CLI_DIR, cli_env
+from pulumi_groups.commands.cli_support import cli_env, find_pulumi
 
 REPO = Path(__file__).resolve().parents[2]
 STACK = "e2e"
@@ -26,14 +26,11 @@ COMMAND_TIMEOUT = 900
 
 
 def find_cli() -> tuple[str | None, str]:
-    """The CLI (PATH first, then the one scripts/pulumi-cli.sh built) and, when there is none,
-    why: the only reason the suite may skip."""
-    on_path = shutil.which("pulumi")
-    if on_path:
-        return on_path, ""
-    built = REPO / LOCAL_CLI_DIR / "bin" / "pulumi"
-    if built.exists():
-        return str(built), ""
+    """The CLI the commands use (PATH first, then the one scripts/pulumi-cli.sh built) and, when
+    there is none, why: the only reason the suite may skip."""
+    cli = find_pulumi(REPO)
+    if cli is not None:
+        return cli, ""
     if shutil.which("go") is None:
         return None, "no pulumi CLI on PATH or in .pulumi-cli/bin, and no `go` to build it (scripts/pulumi-cli.sh)"
     return None, "the pulumi CLI is not built yet: run `make cli` (scripts/pulumi-cli.sh) first"
