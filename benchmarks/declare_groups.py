@@ -41,7 +41,7 @@ from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.stack import run_pulumi_func
 
-import pulumi_groups.resource as group_resource
+import pulumi_groups.lifecycle.resource as group_resource
 
 REPO = Path(__file__).resolve().parents[1]
 PROGRAM = REPO / "stacks" / "__main__.py"
@@ -172,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         del os.environ[name]  # the stack config alone says which orgs exist
 
     import pulumi_groups.capillary  # noqa: F401 - loaded before the clock starts, as the program's imports
-    import pulumi_groups.stack_program  # noqa: F401
+    import pulumi_groups.program.stack_program  # noqa: F401
     import pulumi_groups.wesurvey  # noqa: F401
 
     loop = asyncio.new_event_loop()  # the language host's loop: set before the runtime is

@@ -34,7 +34,7 @@ STATEMENTS = {
     "`import pulumi_groups.wesurvey`": "pulumi_groups.wesurvey",
     "both provider packages": PROVIDER_MODULES,
     # What the provider modules cost while they imported requests/urllib3 up front (before #11).
-    "both, with requests + urllib3 loaded up front": PROVIDER_MODULES + ", pulumi_groups.transport",
+    "both, with requests + urllib3 loaded up front": PROVIDER_MODULES + ", pulumi_groups.http.transport",
 }
 
 

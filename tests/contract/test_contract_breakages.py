@@ -16,7 +16,7 @@ from pulumi_groups.capillary import BadgeGroupProvider, RewardGroupProvider
 from pulumi_groups.capillary import client as capillary_client
 from pulumi_groups.emulator.guesses import CONSOLE_USER_ID
 from pulumi_groups.errors import GroupsError, RequestFailed
-from pulumi_groups.ratelimit import RateLimiter
+from pulumi_groups.http.ratelimit import RateLimiter
 from pulumi_groups.wesurvey import ContactGroupProvider
 from pulumi_groups.wesurvey import client as wesurvey_client
 from pulumi_groups.wesurvey.guesses import PAGE_SIZE as WESURVEY_PAGE_SIZE

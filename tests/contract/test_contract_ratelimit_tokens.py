@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pulumi_groups.ratelimit import RateLimiter
-from pulumi_groups.tokens import TokenAuth, lifetime
+from pulumi_groups.http.ratelimit import RateLimiter
+from pulumi_groups.http.tokens import TokenAuth, lifetime
 from tests.support.clocks import ControlledClock as Clock
 
 

@@ -13,7 +13,7 @@ import requests
 
 from pulumi_groups.capillary import BadgeGroupProvider
 from pulumi_groups.errors import ApiError
-from pulumi_groups.transport import BudgetedRetry, RetryPolicy, Timeouts, _retry_after
+from pulumi_groups.http.transport import BudgetedRetry, RetryPolicy, Timeouts, _retry_after
 from tests.conftest import DEMO_OAUTH, DEMO_ORG_ID, capillary_config, configured
 
 BADGES = r"^/api_gateway/v1/badges/group$"
@@ -31,7 +31,7 @@ def test_the_documented_defaults():
 
 @pytest.mark.parametrize("retry,expected", [(0, 0.0), (1, 0.0), (2, 1.0 + 0.25), (3, 2.0 + 0.25), (4, 4.0 + 0.25), (7, 20.0)])
 def test_backoff_doubles_from_the_second_retry_with_jitter_and_a_cap(monkeypatch, retry, expected):
-    monkeypatch.setattr("pulumi_groups.http_policy.random.random", lambda: 0.5)
+    monkeypatch.setattr("pulumi_groups.http.policy.random.random", lambda: 0.5)
     assert RetryPolicy(backoff_factor=0.5).backoff(retry) == pytest.approx(expected)
 
 
@@ -163,7 +163,7 @@ def test_urllib3_logs_no_retried_url(emulator, caplog):
 
 
 def test_every_resend_waits_for_the_rate_limiter():
-    from pulumi_groups.ratelimit import RateLimiter
+    from pulumi_groups.http.ratelimit import RateLimiter
     from tests.support.clocks import ControlledClock
 
     clock = ControlledClock()

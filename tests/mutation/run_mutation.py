@@ -56,6 +56,18 @@ MODULES = {  # in the order a full run takes them: small modules first
     ],
 }
 
+# Where each module lives under provider/pulumi_groups/ (the layer folders).
+PATHS = {
+    "ratelimit": "http/ratelimit.py",
+    "tokens": "http/tokens.py",
+    "errors": "errors.py",
+    "settings": "http/settings.py",
+    "provider": "lifecycle/provider.py",
+    "snapshot_reads": "lifecycle/snapshot_reads.py",
+    "adopt_or_create": "lifecycle/adopt_or_create.py",
+    "transport": "http/transport.py",
+}
+
 # The scripts' smoke runs cover none of these modules that the tests above do not, and take seconds.
 IGNORED = "--ignore=tests/contract/test_contract_scripts.py"
 
@@ -92,7 +104,7 @@ def config(module: str, work: Path) -> Path:
     excluded = ", ".join(json.dumps(pattern) for pattern in EXCLUDED_OPERATORS)
     path.write_text(
         "[cosmic-ray]\n"
-        f'module-path = "provider/pulumi_groups/{module}.py"\n'
+        f'module-path = "provider/pulumi_groups/{PATHS[module]}"\n'
         "timeout = 120.0\n"
         "excluded-modules = []\n"
         f'test-command = "{test_command(module, work)}"\n'

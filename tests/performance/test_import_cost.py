@@ -14,7 +14,7 @@ from tests.conftest import DEMO_ORG_ID, capillary_config
 from tests.support.provider_process import REPO, provider_prop
 from tests.wesurvey.conftest import TEAM, wesurvey_config
 
-FORBIDDEN = ("pulumi_groups.emulator", "pulumi_groups.commands", "pulumi_groups.stack_program", "ruamel")
+FORBIDDEN = ("pulumi_groups.emulator", "pulumi_groups.commands", "pulumi_groups.program.stack_program", "ruamel")
 HTTP = ("requests", "urllib3")
 PROVIDER_MODULES = (
     "pulumi_groups.capillary",
@@ -37,7 +37,7 @@ def modules_after(statement: str) -> list[str]:
 
 def test_the_provider_imports_nothing_the_emulator_cli_or_tests_need():
     loaded = modules_after("import pulumi_groups.capillary")
-    assert "pulumi_groups.capillary.badge_group" in loaded and "pulumi_groups.snapshot" in loaded
+    assert "pulumi_groups.capillary.badge_group" in loaded and "pulumi_groups.lifecycle.snapshot" in loaded
     assert [m for m in loaded if m.startswith(FORBIDDEN)] == []
     assert not [m for m in loaded if m.startswith(("pytest", "tests"))]
 
@@ -58,7 +58,7 @@ def test_beyond_pulumi_the_provider_modules_add_only_their_own():
 
 
 def test_the_snapshot_knows_nothing_of_pulumi_or_http():
-    loaded = modules_after("import pulumi_groups.snapshot")
+    loaded = modules_after("import pulumi_groups.lifecycle.snapshot")
     assert not [m for m in loaded if m.split(".")[0] in ("pulumi", "requests", "urllib3", "grpc")]
 
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from pulumi_groups import snapshot
+from pulumi_groups.lifecycle import snapshot
 from pulumi_groups.wesurvey import ContactGroupProvider
 from pulumi_groups.wesurvey.contact_group import flatten
 from tests.conftest import configured

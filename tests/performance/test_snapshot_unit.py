@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from pulumi_groups.snapshot import DEFAULT_TTL_SECONDS, Setting, Snapshot, read_setting
+from pulumi_groups.lifecycle.snapshot import DEFAULT_TTL_SECONDS, Setting, Snapshot, read_setting
 
 
 def groups(*ids):

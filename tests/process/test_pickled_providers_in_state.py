@@ -14,7 +14,7 @@ import pickle
 import pytest
 
 from pulumi_groups.capillary import BadgeGroupProvider, RewardGroupProvider
-from pulumi_groups.resource import pickled_provider
+from pulumi_groups.lifecycle.resource import pickled_provider
 from pulumi_groups.wesurvey import ContactGroupProvider
 from tests.conftest import DEMO_BASIC, DEMO_ORG_ID, FAST
 from tests.support.provider_process import ProviderProcess, secret

@@ -18,10 +18,10 @@ from google.protobuf import json_format
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
 
-import pulumi_groups.resource as group_resource
+import pulumi_groups.lifecycle.resource as group_resource
 from pulumi_groups.capillary import BadgeGroup, RewardGroup
 from pulumi_groups.capillary.badge_group import BadgeGroupProvider
-from pulumi_groups.resource import GroupResource
+from pulumi_groups.lifecycle.resource import GroupResource
 from pulumi_groups.wesurvey import ContactGroup
 from tests.program.program_runs import declare_groups
 from tests.support.mocks import RecordingMocks

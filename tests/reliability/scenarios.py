@@ -30,7 +30,7 @@ from typing import Any
 
 from pulumi.dynamic import Config, ConfigureRequest
 
-from pulumi_groups import registry
+from pulumi_groups.http import registry
 from pulumi_groups.capillary import BadgeGroupProvider, RewardGroupProvider
 from pulumi_groups.errors import GroupsError
 from tests.support.secrets import exception_text, leaks

@@ -13,8 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pulumi_groups import registry
-
+from pulumi_groups.http import registry
 from .scenarios import (
     PERSISTENT,
     RETRY_BACKOFF_SECONDS,

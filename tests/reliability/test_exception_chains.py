@@ -10,7 +10,7 @@ import socket
 
 import pytest
 
-from pulumi_groups import registry
+from pulumi_groups.http import registry
 from pulumi_groups.capillary import BadgeGroupProvider, RewardGroupProvider
 from pulumi_groups.errors import GroupsError
 from pulumi_groups.wesurvey import ContactGroupProvider

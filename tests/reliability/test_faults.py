@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-from pulumi_groups import registry
+from pulumi_groups.http import registry
 from pulumi_groups.emulator import Emulator
 from pulumi_groups.errors import NameTaken, RequestFailed
 
@@ -259,7 +259,7 @@ def test_retry_knobs_reach_each_orgs_transport(emu):
 
 
 def test_an_unreadable_retry_after_means_back_off_not_fail():
-    from pulumi_groups.transport import BudgetedRetry
+    from pulumi_groups.http.transport import BudgetedRetry
 
     retry = BudgetedRetry(total=3, budget_seconds=5)
     assert retry.parse_retry_after("soon, maybe") == 0.0

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from pulumi_groups import registry
+from pulumi_groups.http import registry
 from pulumi_groups.emulator import Emulator
 from pulumi_groups.errors import GroupsError
 from pulumi_groups.wesurvey import ContactGroupProvider

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from pulumi_groups import registry
+from pulumi_groups.http import registry
 from pulumi_groups.capillary import BadgeGroupProvider
 from pulumi_groups.capillary import client as capillary_client
 from pulumi_groups.capillary.auth import OAuthAuth

@@ -8,7 +8,7 @@ import pulumi
 import pytest
 from ruamel.yaml import YAML
 
-from pulumi_groups import stack_program
+from pulumi_groups.program import stack_program
 from pulumi_groups.commands import stack_files
 from pulumi_groups.emulator import DEFAULT_CAPILLARY_ORGS, DEFAULT_WESURVEY_APPS
 from tests.support.mocks import RecordingMocks

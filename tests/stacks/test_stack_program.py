@@ -7,8 +7,8 @@ import json
 import pulumi
 import pytest
 
-from pulumi_groups import stack_program
-from pulumi_groups.declarations import DeclarationError
+from pulumi_groups.program import stack_program
+from pulumi_groups.program.declarations import DeclarationError
 from tests.support.mocks import RecordingMocks
 
 STACK = "brand-eu"

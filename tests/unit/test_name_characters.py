@@ -65,9 +65,9 @@ def test_outer_blanks_are_accepted_with_a_warning_naming_the_field(emulator, bad
 
 
 def test_the_stack_program_refuses_them_too():
-    from pulumi_groups import declarations
-    from pulumi_groups.declarations import DeclarationError, Scopes
-    from pulumi_groups.stack_program import BADGE
+    from pulumi_groups.program import declarations
+    from pulumi_groups.program.declarations import DeclarationError, Scopes
+    from pulumi_groups.program.stack_program import BADGE
 
     scopes = Scopes("org", ("eu",), lambda key: None, "", default_key="eu")
     with pytest.raises(DeclarationError) as raised:

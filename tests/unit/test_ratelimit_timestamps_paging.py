@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pulumi_groups import timestamps
-from pulumi_groups.paging import fetch_all, pages_for
-from pulumi_groups.ratelimit import RateLimiter
+from pulumi_groups.lifecycle import timestamps
+from pulumi_groups.http.paging import fetch_all, pages_for
+from pulumi_groups.http.ratelimit import RateLimiter
 from tests.support.clocks import ControlledClock
 
 

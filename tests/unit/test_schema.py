@@ -7,7 +7,7 @@ from pulumi.output import Unknown
 
 from pulumi_groups.capillary.badge_group import BadgeGroupProvider
 from pulumi_groups.capillary.reward_group import RewardGroupProvider
-from pulumi_groups.schema import changed, check_inputs
+from pulumi_groups.lifecycle.schema import changed, check_inputs
 
 BADGE = BadgeGroupProvider.fields
 REWARD = RewardGroupProvider.fields

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from pulumi_groups.ratelimit import RateLimiter
+from pulumi_groups.http.ratelimit import RateLimiter
 from tests.support.clocks import ControlledClock
 
 

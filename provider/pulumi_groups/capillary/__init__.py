@@ -4,7 +4,7 @@ This is what the provider process imports: keep it free of the emulator, the CLI
 anything only they need (YAML, tables).
 """
 
-from .badge_group import BadgeGroup, BadgeGroupProvider
-from .reward_group import RewardGroup, RewardGroupProvider
+from pulumi_groups.capillary.badge_group import BadgeGroup, BadgeGroupProvider
+from pulumi_groups.capillary.reward_group import RewardGroup, RewardGroupProvider
 
 __all__ = ["BadgeGroup", "BadgeGroupProvider", "RewardGroup", "RewardGroupProvider"]

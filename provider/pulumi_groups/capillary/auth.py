@@ -8,13 +8,13 @@ import json
 import time
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ApiError
-from ..records import as_int
-from ..tokens import Credentials, TokenAuth, lifetime
-from . import guesses
+from pulumi_groups.errors import ApiError
+from pulumi_groups.http.records import as_int
+from pulumi_groups.http.tokens import Credentials, TokenAuth, lifetime
+from pulumi_groups.capillary import guesses
 
 if TYPE_CHECKING:
-    from ..transport import Transport
+    from pulumi_groups.http.transport import Transport
 
 TOKEN_PATH = "/v3/oauth/token/generate"
 

@@ -13,11 +13,11 @@ from typing import Any, Optional
 
 import pulumi
 
-from .. import timestamps
-from ..notices import warn
-from ..records import as_int, find_by_id
-from ..resource import GroupResource
-from .common import ADOPT, NAME, ORG, OUTPUTS, CapillaryGroupProvider, rank_field
+from pulumi_groups.lifecycle import timestamps
+from pulumi_groups.lifecycle.notices import warn
+from pulumi_groups.http.records import as_int, find_by_id
+from pulumi_groups.lifecycle.resource import GroupResource
+from pulumi_groups.capillary.common import ADOPT, NAME, ORG, OUTPUTS, CapillaryGroupProvider, rank_field
 
 
 def expand(inputs: dict) -> dict:

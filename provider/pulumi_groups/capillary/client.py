@@ -11,18 +11,18 @@ import threading
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from .. import registry
-from ..errors import ApiError, NameTaken, NotFound
-from ..paging import fetch_all
-from ..records import as_int
-from ..ratelimit import RateLimiter
-from ..http_policy import Timeouts
-from . import guesses
-from .auth import BasicAuth, OAuthAuth
-from .settings import OrgSettings
+from pulumi_groups.http import registry
+from pulumi_groups.errors import ApiError, NameTaken, NotFound
+from pulumi_groups.http.paging import fetch_all
+from pulumi_groups.http.records import as_int
+from pulumi_groups.http.ratelimit import RateLimiter
+from pulumi_groups.http.policy import Timeouts
+from pulumi_groups.capillary import guesses
+from pulumi_groups.capillary.auth import BasicAuth, OAuthAuth
+from pulumi_groups.capillary.settings import OrgSettings
 
 if TYPE_CHECKING:
-    from ..transport import Transport
+    from pulumi_groups.http.transport import Transport
 
 BADGE_GROUPS_PATH = "/api_gateway/v1/badges/group"
 REQUEST_ID_HEADER = "X-Cap-Requestid"
@@ -236,7 +236,7 @@ def client_for(org: OrgSettings) -> CapillaryClient:
 
     def build() -> CapillaryClient:
         # requests/urllib3 load with the first client: a no-change preview never builds one.
-        from ..transport import Transport
+        from pulumi_groups.http.transport import Transport
 
         transport = Transport(
             vendor="capillary",

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import ApiError, ConfigError, RequestFailed, WrongOrg
-from ..provider import GroupProvider
-from ..records import as_int
-from ..schema import INT32_MAX, Field, Output
-from . import guesses, settings
-from .client import CapillaryClient, client_for
+from pulumi_groups.errors import ApiError, ConfigError, RequestFailed, WrongOrg
+from pulumi_groups.lifecycle.provider import GroupProvider
+from pulumi_groups.http.records import as_int
+from pulumi_groups.lifecycle.schema import INT32_MAX, Field, Output
+from pulumi_groups.capillary import guesses, settings
+from pulumi_groups.capillary.client import CapillaryClient, client_for
 
 ORG = Field(
     "org",

@@ -6,9 +6,18 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from .. import registry
-from ..settings import DEFAULT_KEY, Entries, ScopeConfig, Source, config_getter, read_entries, retry_policy, share_budgets
-from ..http_policy import RetryPolicy
+from pulumi_groups.http import registry
+from pulumi_groups.http.settings import (
+    DEFAULT_KEY,
+    Entries,
+    ScopeConfig,
+    Source,
+    config_getter,
+    read_entries,
+    retry_policy,
+    share_budgets,
+)
+from pulumi_groups.http.policy import RetryPolicy
 
 # Test clusters allow 100 requests per minute per key [doc]; stay under it by default.
 DEFAULT_REQUESTS_PER_MINUTE = 90.0

@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
-from .cli_support import cli_env, pulumi_command
+from pulumi_groups.commands.cli_support import cli_env, pulumi_command
 
 # Operations `run` accepts.
 PREVIEW, UP, REFRESH, REFRESH_PREVIEW = "preview", "up", "refresh", "refresh-preview"
@@ -40,7 +40,7 @@ class AutomationApi:
     def _options(self):
         from pulumi.automation import LocalWorkspaceOptions
 
-        from ..stack_program import run as stack_program
+        from pulumi_groups.program.stack_program import run as stack_program
 
         if self._command is None:
             self._command = pulumi_command(self.pulumi)

@@ -27,8 +27,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-from .cli_support import INSTALL_HELP, cli_env, find_pulumi, install_pulumi, repo_root
-from .inline_cli import run_pulumi
+from pulumi_groups.commands.cli_support import INSTALL_HELP, cli_env, find_pulumi, install_pulumi, repo_root
+from pulumi_groups.commands.inline_cli import run_pulumi
 
 DEMO_PORT = int(os.environ.get("PULUMI_GROUPS_DEMO_PORT", "18080"))
 STACK_FILE_PORT = 18080  # what stacks/Pulumi.demo.yaml points at

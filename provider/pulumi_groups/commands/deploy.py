@@ -46,13 +46,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Hashable, Iterable
 
-from ..capillary import settings as capillary_settings
-from ..declarations import LIST_KEYS, NAMESPACE
-from ..wesurvey import settings as wesurvey_settings
-from . import ci_plan, drift, org_listings, report_formats, stack_files
-from .automation import PREVIEW, REFRESH, REFRESH_PREVIEW, UP, AutomationApi
-from .cli_support import INSTALL_HELP, find_pulumi, repo_root
-from .progress import Progress
+from pulumi_groups.capillary import settings as capillary_settings
+from pulumi_groups.program.declarations import LIST_KEYS, NAMESPACE
+from pulumi_groups.wesurvey import settings as wesurvey_settings
+from pulumi_groups.commands import ci_plan, drift, org_listings, report_formats, stack_files
+from pulumi_groups.commands.automation import PREVIEW, REFRESH, REFRESH_PREVIEW, UP, AutomationApi
+from pulumi_groups.commands.cli_support import INSTALL_HELP, find_pulumi, repo_root
+from pulumi_groups.commands.progress import Progress
 
 DEFAULT_PARALLEL = 4
 TEMPLATE_PREFIX = "example-"  # stacks/Pulumi.example-*.yaml: placeholders to copy, never deployed

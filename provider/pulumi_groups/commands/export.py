@@ -30,11 +30,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..capillary import settings as capillary_settings
-from ..records import as_int
-from ..errors import GroupsError
-from . import stack_files
-from .cli_support import find_pulumi
+from pulumi_groups.capillary import settings as capillary_settings
+from pulumi_groups.http.records import as_int
+from pulumi_groups.errors import GroupsError
+from pulumi_groups.commands import stack_files
+from pulumi_groups.commands.cli_support import find_pulumi
 
 BADGE_LIST = "pulumi-groups:badgeGroups"
 REWARD_LIST = "pulumi-groups:rewardGroups"
@@ -86,7 +86,7 @@ def _project_dir(stack_file: Path) -> Path | None:
 
 def config_from_cli(project: Path, stack: str) -> dict[str, str]:
     """The stack's whole config, secrets decrypted, through the Automation API (needs the CLI)."""
-    from .automation import AutomationApi
+    from pulumi_groups.commands.automation import AutomationApi
 
     pulumi = find_pulumi(project)
     assert pulumi is not None
@@ -182,7 +182,7 @@ def _org_identity(org) -> tuple[str, str]:
 
 def declared_elsewhere(org, stack_file: Path) -> dict[str, set[str]]:
     """``{kind: names}`` declared for this org by every stack file beside ``stack_file``."""
-    from .org_listings import declared_names
+    from pulumi_groups.commands.org_listings import declared_names
 
     found: dict[str, set[str]] = {"badge": set(), "reward": set()}
     for path in sorted(stack_file.resolve().parent.glob("Pulumi.*.yaml")):
@@ -251,7 +251,7 @@ def main(argv: list[str]) -> int:
         print(f"export: {problem}{secret_note}", file=sys.stderr)
         return 1
 
-    from ..capillary.client import client_for
+    from pulumi_groups.capillary.client import client_for
 
     client = client_for(org)
     try:

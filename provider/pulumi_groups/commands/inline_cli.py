@@ -10,7 +10,7 @@ programs use. This module opens that door for the real CLI and any arguments, so
 command (``refresh``, ``destroy``, ``stack export``, ``cancel``...) runs unchanged.
 
 What differs from a run through the language host, and why it does not matter here:
-- the program is :func:`pulumi_groups.stack_program.run` itself, the function
+- the program is :func:`pulumi_groups.program.stack_program.run` itself, the function
   ``stacks/__main__.py`` calls, run in this process (one fresh interpreter per command, as the
   language host would give it);
 - the engine replaces the project's runtime options with the client's address, so the dynamic
@@ -26,7 +26,7 @@ from concurrent import futures
 from pathlib import Path
 from typing import Callable
 
-from .cli_support import cli_env, find_pulumi, repo_root
+from pulumi_groups.commands.cli_support import cli_env, find_pulumi, repo_root
 
 # Commands that run the program. refresh/destroy run it only when asked (--run-program).
 PROGRAM_COMMANDS = ("up", "update", "preview", "pre")
@@ -74,7 +74,7 @@ def run_pulumi(
     if not needs_program(args):
         return subprocess.run([pulumi, *args], cwd=cwd, env=env, **popen)  # type: ignore[call-overload]
     if program is None:
-        from ..stack_program import run as program
+        from pulumi_groups.program.stack_program import run as program
     with ProgramServer(program) as server:
         return subprocess.run([pulumi, *args, *server.client_args()], cwd=cwd, env=env, **popen)  # type: ignore[call-overload]
 

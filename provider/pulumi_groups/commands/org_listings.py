@@ -16,10 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Hashable, Iterable
 
-from ..capillary import badge_group, reward_group
-from ..capillary.settings import OrgSettings
-from ..errors import GroupsError
-from .drift import OrgFindings, unmanaged_groups
+from pulumi_groups.capillary import badge_group, reward_group
+from pulumi_groups.capillary.settings import OrgSettings
+from pulumi_groups.errors import GroupsError
+from pulumi_groups.commands.drift import OrgFindings, unmanaged_groups
 
 KINDS = {
     "badge": ("pulumi-groups:badgeGroups", badge_group.flatten, "list_badge_groups"),
@@ -76,7 +76,7 @@ def list_org(org: OrgSettings, client_for: Callable[[OrgSettings], Any]) -> dict
 def find_unmanaged(stacks: Iterable[StackOrgs], client_for: Callable[[OrgSettings], Any] | None = None) -> list[OrgFindings]:
     """One ``OrgFindings`` per credential used by the stacks, listing each org once."""
     if client_for is None:
-        from ..capillary.client import client_for
+        from pulumi_groups.capillary.client import client_for
     by_credential: dict[Hashable, list[tuple[StackOrgs, str]]] = {}
     for stack in stacks:
         for key, credential in stack.credentials.items():

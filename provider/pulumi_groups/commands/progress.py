@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, TextIO
 
-from .drift import GROUP_TYPES
+from pulumi_groups.commands.drift import GROUP_TYPES
 
 STEPS = 10  # plain mode: a line each time another 1/STEPS of the resources is done
 

@@ -28,8 +28,8 @@ import sys
 from pathlib import Path
 from urllib.parse import urlparse
 
-from . import stack_files
-from .cli_support import cli_env, find_pulumi, repo_root
+from pulumi_groups.commands import stack_files
+from pulumi_groups.commands.cli_support import cli_env, find_pulumi, repo_root
 
 # Resource type -> the stack config list that declares it.
 LISTS = {

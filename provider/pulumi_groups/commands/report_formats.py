@@ -11,7 +11,18 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .drift import CHANGED, CREATE, DELETE, GONE, REPLACE, UPDATE, Change, OrgFindings, Report, StackFindings
+from pulumi_groups.commands.drift import (
+    CHANGED,
+    CREATE,
+    DELETE,
+    GONE,
+    REPLACE,
+    UPDATE,
+    Change,
+    OrgFindings,
+    Report,
+    StackFindings,
+)
 
 SCHEMA_ID = "pulumi-groups/drift-report"
 SCHEMA_VERSION = 1

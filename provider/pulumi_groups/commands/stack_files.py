@@ -345,7 +345,7 @@ def with_rate_limits(stack_file: StackFile, limits: dict[str, float]) -> tuple[s
             config["capillary:requestsPerMinute"] = str(_number(top_level))
             # Orgs written out without a value of their own would follow the lowered top level
             # too: pin them to what they had.
-            from ..capillary.settings import DEFAULT_REQUESTS_PER_MINUTE
+            from pulumi_groups.capillary.settings import DEFAULT_REQUESTS_PER_MINUTE
 
             for org, entry in (orgs.items() if isinstance(orgs, dict) and not is_secure(orgs) else ()):
                 if org not in limits and isinstance(entry, dict) and not is_secure(entry) and "requestsPerMinute" not in entry:

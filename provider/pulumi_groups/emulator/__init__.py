@@ -8,7 +8,7 @@ for tests, the demo and benchmarks (standard library only; loopback only).
 Where the vendor docs are silent, the emulator's choices are in `guesses.py`.
 """
 
-from .credentials import DEFAULT_CAPILLARY_ORGS, DEFAULT_WESURVEY_APPS
-from .server import Emulator
+from pulumi_groups.emulator.credentials import DEFAULT_CAPILLARY_ORGS, DEFAULT_WESURVEY_APPS
+from pulumi_groups.emulator.server import Emulator
 
 __all__ = ["Emulator", "DEFAULT_CAPILLARY_ORGS", "DEFAULT_WESURVEY_APPS"]

@@ -8,8 +8,8 @@ import signal
 import sys
 import threading
 
-from . import guesses
-from .server import Emulator
+from pulumi_groups.emulator import guesses
+from pulumi_groups.emulator.server import Emulator
 
 
 def _fault(text: str) -> dict:

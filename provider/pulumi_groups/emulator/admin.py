@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from .wire import Response
+from pulumi_groups.emulator.wire import Response
 
 if TYPE_CHECKING:
-    from .server import Emulator
+    from pulumi_groups.emulator.server import Emulator
 
 PREFIX = "/__admin/"
 

@@ -12,14 +12,14 @@ import secrets
 import time
 from typing import TYPE_CHECKING
 
-from . import guesses, org_groups
-from .capillary import GATEWAY, OrgPrincipal, authenticate
-from .errors import BadRequest, CapillaryError
-from .routing import Call, Route
-from .wire import EpochSeconds, Response, iso_utc, is_int
+from pulumi_groups.emulator import guesses, org_groups
+from pulumi_groups.emulator.capillary import GATEWAY, OrgPrincipal, authenticate
+from pulumi_groups.emulator.errors import BadRequest, CapillaryError
+from pulumi_groups.emulator.routing import Call, Route
+from pulumi_groups.emulator.wire import EpochSeconds, Response, iso_utc, is_int
 
 if TYPE_CHECKING:
-    from .store import Store
+    from pulumi_groups.emulator.store import Store
 
 BASE = "/api_gateway/v1/badges/group"
 NAME_NOT_UNIQUE = (733, "Group Name should be Unique.")

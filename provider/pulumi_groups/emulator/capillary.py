@@ -16,14 +16,14 @@ from datetime import datetime, timezone
 from http import HTTPStatus
 from typing import TYPE_CHECKING
 
-from . import guesses
-from .errors import BadRequest, CapillaryError, VendorError
-from .routing import AuthOutcome, Call, Route, Style
-from .wire import Request, Response, constant_time_equal, new_request_id
+from pulumi_groups.emulator import guesses
+from pulumi_groups.emulator.errors import BadRequest, CapillaryError, VendorError
+from pulumi_groups.emulator.routing import AuthOutcome, Call, Route, Style
+from pulumi_groups.emulator.wire import Request, Response, constant_time_equal, new_request_id
 
 if TYPE_CHECKING:
-    from .credentials import OAuthClient
-    from .server import Emulator
+    from pulumi_groups.emulator.credentials import OAuthClient
+    from pulumi_groups.emulator.server import Emulator
 
 OAUTH_TOKEN_PATH = "/v3/oauth/token/generate"
 OAUTH_TOKEN_HEADER = "x-cap-api-oauth-token"

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterable
 
-from . import guesses
-from .errors import WeSurveyError
-from .wire import iso_with_offset, is_int, now_micros
+from pulumi_groups.emulator import guesses
+from pulumi_groups.emulator.errors import WeSurveyError
+from pulumi_groups.emulator.wire import iso_with_offset, is_int, now_micros
 
 if TYPE_CHECKING:
-    from .store import Store
+    from pulumi_groups.emulator.store import Store
 
 CONSOLE_FIELDS = {"name", "order", "parent_id", "remote_id", "is_valid"}
 

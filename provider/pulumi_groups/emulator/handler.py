@@ -12,11 +12,11 @@ import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
 
-from . import admin, pipeline
-from .wire import Request, Response
+from pulumi_groups.emulator import admin, pipeline
+from pulumi_groups.emulator.wire import Request, Response
 
 if TYPE_CHECKING:
-    from .server import Emulator
+    from pulumi_groups.emulator.server import Emulator
 
 
 class EmulatorHTTPServer(ThreadingHTTPServer):

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .errors import CapillaryError
-from .wire import now_micros
+from pulumi_groups.emulator.errors import CapillaryError
+from pulumi_groups.emulator.wire import now_micros
 
 if TYPE_CHECKING:
-    from .store import Store
+    from pulumi_groups.emulator.store import Store
 
 
 def insert(store: "Store", collection: dict, group_id, org_id: int, name, rank, active: bool, user_id: int) -> dict:

@@ -15,13 +15,13 @@ import traceback
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from . import badges, capillary, rewards, wesurvey
-from .errors import VendorError
-from .routing import AuthOutcome, Call, Match, Router, Style
-from .wire import Request, Response
+from pulumi_groups.emulator import badges, capillary, rewards, wesurvey
+from pulumi_groups.emulator.errors import VendorError
+from pulumi_groups.emulator.routing import AuthOutcome, Call, Match, Router, Style
+from pulumi_groups.emulator.wire import Request, Response
 
 if TYPE_CHECKING:
-    from .server import Emulator
+    from pulumi_groups.emulator.server import Emulator
 
 
 def _style_for_path(path: str) -> Style:

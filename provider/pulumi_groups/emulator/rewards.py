@@ -11,14 +11,14 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from . import guesses, org_groups
-from .capillary import REWARDS, OrgPrincipal, authenticate
-from .errors import BadRequest, CapillaryError
-from .routing import Call, Route
-from .wire import Response, iso_utc, is_int
+from pulumi_groups.emulator import guesses, org_groups
+from pulumi_groups.emulator.capillary import REWARDS, OrgPrincipal, authenticate
+from pulumi_groups.emulator.errors import BadRequest, CapillaryError
+from pulumi_groups.emulator.routing import Call, Route
+from pulumi_groups.emulator.wire import Response, iso_utc, is_int
 
 if TYPE_CHECKING:
-    from .store import Store
+    from pulumi_groups.emulator.store import Store
 
 BASES = ("/api_gateway/rewards/core/v1/group", "/api_gateway/core/v1/group")
 NAME_MISSING = (400, "Group name must not be null")

@@ -11,11 +11,11 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
-from .errors import VendorError
-from .wire import Request, Response
+from pulumi_groups.emulator.errors import VendorError
+from pulumi_groups.emulator.wire import Request, Response
 
 if TYPE_CHECKING:
-    from .server import Emulator
+    from pulumi_groups.emulator.server import Emulator
 
 
 class Style:

@@ -9,14 +9,14 @@ import ipaddress
 import os
 import threading
 
-from . import badges, capillary, contacts, guesses, rewards, wesurvey
-from .counters import Counters
-from .credentials import DEFAULT_CAPILLARY_ORGS, DEFAULT_WESURVEY_APPS, Credentials
-from .faults import FaultPlan
-from .handler import EmulatorHTTPServer
-from .options import Options
-from .ratelimit import SlidingWindowLimiter
-from .store import Store
+from pulumi_groups.emulator import badges, capillary, contacts, guesses, rewards, wesurvey
+from pulumi_groups.emulator.counters import Counters
+from pulumi_groups.emulator.credentials import DEFAULT_CAPILLARY_ORGS, DEFAULT_WESURVEY_APPS, Credentials
+from pulumi_groups.emulator.faults import FaultPlan
+from pulumi_groups.emulator.handler import EmulatorHTTPServer
+from pulumi_groups.emulator.options import Options
+from pulumi_groups.emulator.ratelimit import SlidingWindowLimiter
+from pulumi_groups.emulator.store import Store
 
 KINDS = ("badge", "reward", "contact")
 

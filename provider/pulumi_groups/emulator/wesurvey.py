@@ -8,14 +8,14 @@ import secrets
 import time
 from typing import TYPE_CHECKING
 
-from . import contacts, guesses
-from .errors import BadRequest, VendorError, WeSurveyError
-from .routing import AuthOutcome, Call, Route, Style
-from .wire import Request, Response, constant_time_equal, is_int, new_request_id
+from pulumi_groups.emulator import contacts, guesses
+from pulumi_groups.emulator.errors import BadRequest, VendorError, WeSurveyError
+from pulumi_groups.emulator.routing import AuthOutcome, Call, Route, Style
+from pulumi_groups.emulator.wire import Request, Response, constant_time_equal, is_int, new_request_id
 
 if TYPE_CHECKING:
-    from .credentials import WeSurveyApp
-    from .server import Emulator
+    from pulumi_groups.emulator.credentials import WeSurveyApp
+    from pulumi_groups.emulator.server import Emulator
 
 TOKEN_PATH = "/api/oauth2/access_token"
 GROUPS = "/api/contacts/teams/{team_id}/groups"

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import parse_qs
 
-from .errors import BadRequest
+from pulumi_groups.emulator.errors import BadRequest
 
 
 @dataclass

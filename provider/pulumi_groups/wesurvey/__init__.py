@@ -4,7 +4,7 @@ This is what the provider process imports: keep it free of the emulator, the CLI
 anything only they need.
 """
 
-from .contact_group import ContactGroup, ContactGroupProvider
-from .lookup import list_contact_groups
+from pulumi_groups.wesurvey.contact_group import ContactGroup, ContactGroupProvider
+from pulumi_groups.wesurvey.lookup import list_contact_groups
 
 __all__ = ["ContactGroup", "ContactGroupProvider", "list_contact_groups"]

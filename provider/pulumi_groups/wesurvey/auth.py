@@ -12,12 +12,12 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any, Callable
 
-from ..errors import ApiError
-from ..tokens import Credentials, TokenAuth, lifetime
-from . import guesses
+from pulumi_groups.errors import ApiError
+from pulumi_groups.http.tokens import Credentials, TokenAuth, lifetime
+from pulumi_groups.wesurvey import guesses
 
 if TYPE_CHECKING:
-    from ..transport import Transport
+    from pulumi_groups.http.transport import Transport
 
 TOKEN_PATH = "/api/oauth2/access_token"
 

@@ -11,18 +11,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Iterable
 
-from .. import registry
-from ..errors import ApiError, AuthRejected, NameTaken, NotFound
-from ..paging import fetch_all
-from ..records import as_int
-from ..ratelimit import RateLimiter
-from ..http_policy import Timeouts
-from . import guesses
-from .auth import AccessTokenAuth, read_envelope
-from .settings import AccountSettings
+from pulumi_groups.http import registry
+from pulumi_groups.errors import ApiError, AuthRejected, NameTaken, NotFound
+from pulumi_groups.http.paging import fetch_all
+from pulumi_groups.http.records import as_int
+from pulumi_groups.http.ratelimit import RateLimiter
+from pulumi_groups.http.policy import Timeouts
+from pulumi_groups.wesurvey import guesses
+from pulumi_groups.wesurvey.auth import AccessTokenAuth, read_envelope
+from pulumi_groups.wesurvey.settings import AccountSettings
 
 if TYPE_CHECKING:
-    from ..transport import Transport
+    from pulumi_groups.http.transport import Transport
 
 REQUEST_ID_FIELD = "request_id"
 TOKEN_OPERATION = "get access token"
@@ -224,7 +224,7 @@ def client_for(account: AccountSettings) -> WeSurveyClient:
 
     def build() -> WeSurveyClient:
         # requests/urllib3 load with the first client: a no-change preview never builds one.
-        from ..transport import Transport
+        from pulumi_groups.http.transport import Transport
 
         return WeSurveyClient(
             Transport(

@@ -15,15 +15,15 @@ from typing import Any, Optional
 import pulumi
 from pulumi.dynamic import DiffResult
 
-from .. import timestamps
-from ..errors import ApiError, ConfigError, GroupsError, NotFound
-from ..notices import warn
-from ..provider import GroupProvider
-from ..records import as_int, find_by_id
-from ..resource import GroupResource
-from ..schema import INT32_MAX, Field, Output, changed, is_unknown, normalized
-from . import guesses, settings
-from .client import WeSurveyClient, client_for
+from pulumi_groups.lifecycle import timestamps
+from pulumi_groups.errors import ApiError, ConfigError, GroupsError, NotFound
+from pulumi_groups.lifecycle.notices import warn
+from pulumi_groups.lifecycle.provider import GroupProvider
+from pulumi_groups.http.records import as_int, find_by_id
+from pulumi_groups.lifecycle.resource import GroupResource
+from pulumi_groups.lifecycle.schema import INT32_MAX, Field, Output, changed, is_unknown, normalized
+from pulumi_groups.wesurvey import guesses, settings
+from pulumi_groups.wesurvey.client import WeSurveyClient, client_for
 
 TEAM_ID = Field(
     "team_id",

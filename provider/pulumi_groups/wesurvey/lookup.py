@@ -13,11 +13,11 @@ from typing import Any
 
 import pulumi
 
-from ..errors import ConfigError
-from ..schema import Field, coerce
-from . import settings
-from .client import client_for
-from .contact_group import PARENT_ID, TEAM_ID, as_record
+from pulumi_groups.errors import ConfigError
+from pulumi_groups.lifecycle.schema import Field, coerce
+from pulumi_groups.wesurvey import settings
+from pulumi_groups.wesurvey.client import client_for
+from pulumi_groups.wesurvey.contact_group import PARENT_ID, TEAM_ID, as_record
 
 _ACCOUNT = Field("account", "string", "WeSurvey account key.")
 

@@ -12,10 +12,19 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from .. import registry
-from ..settings import DEFAULT_KEY, Entries, ScopeConfig, Source, config_getter, read_entries, retry_policy, share_budgets
-from ..http_policy import RetryPolicy
-from . import guesses
+from pulumi_groups.http import registry
+from pulumi_groups.http.settings import (
+    DEFAULT_KEY,
+    Entries,
+    ScopeConfig,
+    Source,
+    config_getter,
+    read_entries,
+    retry_policy,
+    share_budgets,
+)
+from pulumi_groups.http.policy import RetryPolicy
+from pulumi_groups.wesurvey import guesses
 
 DEFAULT_HOST = "https://open.wesurvey.com"
 

@@ -17,9 +17,9 @@ from __future__ import annotations
 import time
 from typing import Any, ClassVar
 
-from .errors import ApiError, GroupsError, NameTaken, RequestFailed, outcome_unknown
-from .notices import notify, warn
-from .schema import changed
+from pulumi_groups.errors import ApiError, GroupsError, NameTaken, RequestFailed, outcome_unknown
+from pulumi_groups.lifecycle.notices import notify, warn
+from pulumi_groups.lifecycle.schema import changed
 
 # How many times a create whose outcome was unknown (and whose group is certainly absent) is sent:
 # the first time and five more, as the transport retries every other call. Between attempts the

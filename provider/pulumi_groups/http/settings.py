@@ -29,7 +29,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar, Hashable, Mapping
 
-from .http_policy import RetryPolicy
+from pulumi_groups.http.policy import RetryPolicy
 
 DEFAULT_KEY = "default"
 TUNING_FIELDS = ("requestsPerMinute", "timeoutSeconds", "retryBudgetSeconds", "retryBackoffSeconds")

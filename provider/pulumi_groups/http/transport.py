@@ -35,9 +35,9 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import InvalidHeader
 from urllib3.util.retry import Retry
 
-from .errors import ApiError, AuthRejected, CallContext, RequestFailed
-from .http_policy import RetryPolicy, Timeouts
-from .ratelimit import RateLimiter
+from pulumi_groups.errors import ApiError, AuthRejected, CallContext, RequestFailed
+from pulumi_groups.http.policy import RetryPolicy, Timeouts
+from pulumi_groups.http.ratelimit import RateLimiter
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 _UNREADABLE = object()
@@ -358,7 +358,7 @@ def _reason_chain(exc: BaseException | None) -> list[BaseException]:
     """The wire exception and what it wraps (urllib3's ``reason``, else cause or context). Stops
     at one of our own errors: a request made while handling one (the lookup after a lost
     create) has it as context, and its ``reason`` is text, not an exception."""
-    from .errors import GroupsError  # here, not in the import block (kept apart for lazy imports)
+    from pulumi_groups.errors import GroupsError
 
     chain: list[BaseException] = []
     seen: set[int] = set()

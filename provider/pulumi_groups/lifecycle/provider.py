@@ -24,11 +24,11 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from .adopt_or_create import AdoptOrCreate
-from .errors import ApiError, GroupsError, NotFound, RequestFailed
-from .notices import notify
-from .schema import Field, Output, changed, check_inputs, coerce, is_unknown
-from .snapshot_reads import SnapshotReads
+from pulumi_groups.lifecycle.adopt_or_create import AdoptOrCreate
+from pulumi_groups.errors import ApiError, GroupsError, NotFound, RequestFailed
+from pulumi_groups.lifecycle.notices import notify
+from pulumi_groups.lifecycle.schema import Field, Output, changed, check_inputs, coerce, is_unknown
+from pulumi_groups.lifecycle.snapshot_reads import SnapshotReads
 
 
 class GroupProvider(AdoptOrCreate, SnapshotReads, ResourceProvider):

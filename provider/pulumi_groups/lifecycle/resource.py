@@ -29,7 +29,7 @@ import pulumi.dynamic
 from pulumi.dynamic.dynamic import PROVIDER_KEY, serialize_provider
 from pulumi.runtime._serialization import _serialize
 
-from .provider import GroupProvider
+from pulumi_groups.lifecycle.provider import GroupProvider
 
 # Where serialize_provider() patches: the pure-Python pickler and the module's Pickler name.
 _PATCHED_BY_THE_SDK = (pickle, pickle._Pickler)  # type: ignore[attr-defined]

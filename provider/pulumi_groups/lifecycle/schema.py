@@ -14,7 +14,7 @@ from typing import Any, Iterable
 from pulumi.dynamic import CheckFailure
 from pulumi.output import Unknown
 
-from .notices import warn
+from pulumi_groups.lifecycle.notices import warn
 
 INT32_MAX = 2_147_483_647
 # Characters a name must not hold: control characters (tab, newline ...), format characters

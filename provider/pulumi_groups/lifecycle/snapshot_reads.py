@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any, Callable, ClassVar, Hashable
 
-from . import registry, snapshot
-from .errors import NotFound
-from .notices import warn
+from pulumi_groups.http import registry
+from pulumi_groups.lifecycle import snapshot
+from pulumi_groups.errors import NotFound
+from pulumi_groups.lifecycle.notices import warn
 
 
 class SnapshotReads:

@@ -8,12 +8,12 @@
 
 Every entry may also say what it was: ``previousNames: [...]`` and ``previousOrg`` (contact
 groups: ``previousAccount``), which become Pulumi aliases; a contact entry may give a ``key``
-(see ``pulumi_groups.declarations``).
+(see ``pulumi_groups.program.declarations``).
 
 Every list is checked first (``declarations.plan``): a bad entry stops the run at preview,
 before any resource is declared, with one message per problem naming stack, list and index.
 Resource names and the default-org rule (``pulumi-groups:defaultOrg`` /
-``pulumi-groups:defaultAccount``) are in ``pulumi_groups.declarations``.
+``pulumi-groups:defaultAccount``) are in ``pulumi_groups.program.declarations``.
 
 Stack outputs, for other stacks to read through stack references:
 ``badgeGroups`` and ``rewardGroups`` ``{org: {name: id}}``, ``contactGroups`` ``{account: {key: id}}``
@@ -30,12 +30,12 @@ from typing import Any
 import pulumi
 from pulumi.runtime import config as runtime_config
 
-from . import declarations
-from .capillary import BadgeGroup, RewardGroup
-from .capillary import settings as capillary_settings
-from .capillary.badge_group import BadgeGroupProvider
-from .capillary.reward_group import RewardGroupProvider
-from .declarations import DeclarationError, Kind, Plan, Scopes
+from pulumi_groups.program import declarations
+from pulumi_groups.capillary import BadgeGroup, RewardGroup
+from pulumi_groups.capillary import settings as capillary_settings
+from pulumi_groups.capillary.badge_group import BadgeGroupProvider
+from pulumi_groups.capillary.reward_group import RewardGroupProvider
+from pulumi_groups.program.declarations import DeclarationError, Kind, Plan, Scopes
 
 BADGE = Kind("badgeGroups", "badge group", "badge", "org", BadgeGroupProvider.fields)
 REWARD = Kind("rewardGroups", "reward group", "reward", "org", RewardGroupProvider.fields)
@@ -44,7 +44,7 @@ CONTACT_LIST = "contactGroups"
 
 def _contact_kind() -> Kind:
     """Built on first use: ``pulumi_groups.wesurvey`` is only needed by stacks declaring contacts."""
-    from .wesurvey.contact_group import ContactGroupProvider
+    from pulumi_groups.wesurvey.contact_group import ContactGroupProvider
 
     return Kind(
         CONTACT_LIST,
@@ -89,7 +89,7 @@ def capillary_scopes() -> Scopes:
 
 
 def wesurvey_scopes() -> Scopes:
-    from .wesurvey import settings as wesurvey_settings
+    from pulumi_groups.wesurvey import settings as wesurvey_settings
 
     return _scopes(
         wesurvey_settings,
@@ -120,7 +120,7 @@ def read_plan(stack: str) -> Plan:
 
 def _resource_class(kind: Kind):
     if kind.list_key == CONTACT_LIST:
-        from .wesurvey import ContactGroup
+        from pulumi_groups.wesurvey import ContactGroup
 
         return ContactGroup
     return {BADGE.list_key: BadgeGroup, REWARD.list_key: RewardGroup}[kind.list_key]

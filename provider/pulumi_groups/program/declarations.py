@@ -36,7 +36,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
-from .schema import Field, coerce
+from pulumi_groups.lifecycle.schema import Field, coerce
 
 NAMESPACE = "pulumi-groups"
 # Every declaration list a stack file may hold (config keys inside the namespace).

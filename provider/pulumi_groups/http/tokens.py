@@ -15,7 +15,7 @@ import time
 from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
-    from .transport import Transport
+    from pulumi_groups.http.transport import Transport
 
 Credentials = tuple[dict[str, str], dict[str, str]]  # headers, query params
 

@@ -45,7 +45,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Hashable, Iterable, Mapping
 
-from . import registry
+from pulumi_groups.http import registry
 
 DEFAULT_TTL_SECONDS = 30.0
 ENV_SWITCH = "PULUMI_GROUPS_READ_SNAPSHOT"
