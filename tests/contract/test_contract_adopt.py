@@ -44,7 +44,7 @@ def test_a_create_is_sent_six_times_at_most(emulator, badges):
 def test_the_attempts_back_off_as_the_transport_does(emulator, monkeypatch):
     from tests.reliability.scenarios import recorded_sleeps
 
-    monkeypatch.setattr("pulumi_groups.http.policy.random.random", lambda: 0.0)
+    monkeypatch.setattr("urllib3.util.retry.random.random", lambda: 0.0)
     provider = configured(BadgeGroupProvider, capillary_config(emulator, **{**TUNED, "retryBackoffSeconds": "0.01"}))
     emulator.set_faults([{"method": "POST", "path": BADGES, "action": "status", "status": 500, "count": 3}])
     with recorded_sleeps([]) as slept:

@@ -13,12 +13,11 @@ import socket
 import pytest
 
 from pulumi_groups.capillary import BadgeGroupProvider, RewardGroupProvider
-from pulumi_groups.capillary import client as capillary_client
 from pulumi_groups.emulator.guesses import CONSOLE_USER_ID
+from pulumi_groups.http import client as shared_vendor_client
 from pulumi_groups.errors import GroupsError, RequestFailed
 from pulumi_groups.http.ratelimit import RateLimiter
 from pulumi_groups.wesurvey import ContactGroupProvider
-from pulumi_groups.wesurvey import client as wesurvey_client
 from pulumi_groups.wesurvey.guesses import PAGE_SIZE as WESURVEY_PAGE_SIZE
 from tests.conftest import DEMO_BASIC, DEMO_OAUTH, DEMO_ORG_ID, SECOND_BASIC, SECOND_ORG_ID, capillary_config, configured
 from tests.support.clocks import ControlledClock
@@ -98,8 +97,7 @@ def limiters(monkeypatch):
         made.append((requests_per_minute, limiter, clock))
         return limiter
 
-    monkeypatch.setattr(capillary_client, "RateLimiter", factory)
-    monkeypatch.setattr(wesurvey_client, "RateLimiter", factory)
+    monkeypatch.setattr(shared_vendor_client, "RateLimiter", factory)  # what both vendors' clients use
     return made
 
 

@@ -79,10 +79,10 @@ def test_a_token_refused_twice_says_who_may_be_replacing_it(emulator, client):
 @pytest.mark.parametrize(
     "call, error_type, error_class, advice",
     [
-        (lambda c: c.create_group(TEAM, "G", remote_id="dup"), "duplicated_remote_id", NameTaken, "set adopt: true"),
-        (lambda c: c.update_group(TEAM, 999999, "G"), "contacts_group_not_found", NotFound, ""),
-        (lambda c: c.create_group(TEAM, "G", parent_id=999999), "parent_group_not_found", ApiError, "check parent_id"),
-        (lambda c: c.create_group(TEAM, ""), "invalid_argument", ApiError, "check name"),
+        (lambda c: c.create_group(TEAM, {"name": "G", "parent_id": 0, "remote_id": "dup"}), "duplicated_remote_id", NameTaken, "set adopt: true"),
+        (lambda c: c.update_group(TEAM, 999999, {"name": "G"}), "contacts_group_not_found", NotFound, ""),
+        (lambda c: c.create_group(TEAM, {"name": "G", "parent_id": 999999}), "parent_group_not_found", ApiError, "check parent_id"),
+        (lambda c: c.create_group(TEAM, {"name": "", "parent_id": 0}), "invalid_argument", ApiError, "check name"),
         (lambda c: c.list_groups(777), "contacts_team_not_found", ApiError, "not the organisation's id"),
         (lambda c: c.list_groups(54), "claim_error", ApiError, "belongs to the team 54"),
         (lambda c: c.delete_groups(TEAM, [6000]), "default_group_be_modified", ApiError, "declare a group of your own"),

@@ -61,15 +61,13 @@ class BadgeGroupProvider(CapillaryGroupProvider):
 
     def api_find_existing(self, client, inputs):
         # Case-sensitive [doc]: 'Gold' and 'gold' are different groups.
-        return self.find_listed(client, inputs, lambda g: g.get("name") == inputs["name"], client.list_badge_groups)
+        return self.reads.find_listed(client, inputs, lambda g: g.get("name") == inputs["name"], client.list_badge_groups)
 
     def api_create(self, client, inputs):
-        body = expand(inputs)
-        return client.create_badge_group(body["name"], body["rank"])
+        return client.create_badge_group(expand(inputs))
 
     def api_update(self, client, group_id, olds, inputs):
-        body = expand(inputs)
-        return client.update_badge_group(group_id, body["name"], body["rank"])
+        return client.update_badge_group(group_id, expand(inputs))
 
     def api_delete(self, client, group_id, outputs):
         warn(

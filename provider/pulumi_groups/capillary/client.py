@@ -8,18 +8,17 @@ with the bare object (lists with ``groupRoList``/``pagingDto``, errors with ``st
 from __future__ import annotations
 
 import threading
+from collections.abc import Hashable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from pulumi_groups.http import registry
-from pulumi_groups.errors import ApiError, NameTaken, NotFound
-from pulumi_groups.http.paging import fetch_all
-from pulumi_groups.http.records import as_int
-from pulumi_groups.http.ratelimit import RateLimiter
-from pulumi_groups.http.policy import Timeouts
 from pulumi_groups.capillary import guesses
 from pulumi_groups.capillary.auth import BasicAuth, OAuthAuth
 from pulumi_groups.capillary.settings import OrgSettings
+from pulumi_groups.errors import ApiError, NameTaken, NotFound
+from pulumi_groups.http.client import VendorClient, WireFormat, shared_client
+from pulumi_groups.http.paging import fetch_all
+from pulumi_groups.http.records import as_int
 
 if TYPE_CHECKING:
     from pulumi_groups.http.transport import Transport
@@ -56,14 +55,15 @@ def classify(status: int, code: Any, message: str) -> type[ApiError]:
     return ApiError
 
 
-class CapillaryClient:
+WIRE = WireFormat("capillary", decode_error, classify, request_id_header=REQUEST_ID_HEADER)
+
+
+class CapillaryClient(VendorClient):
     def __init__(
-        self, transport: Transport, reward_path: str = guesses.REWARD_GROUPS_PATH, *, credential: Any = None
+        self, transport: Transport, reward_path: str = guesses.REWARD_GROUPS_PATH, *, credential: Hashable | None = None
     ) -> None:
-        self.transport = transport
+        super().__init__(transport, credential=credential)
         self.reward_path = reward_path
-        # registry.credential_key of the org (set by client_for): what read snapshots are keyed by.
-        self.credential = credential
         # The org these credentials reach, from the `orgId` of any group answered through them.
         self._org_id: int | None = None
         self._learning = threading.Lock()
@@ -123,26 +123,28 @@ class CapillaryClient:
             ).body
         )
 
-    def create_badge_group(self, name: str, rank: int) -> dict:
-        body = self.transport.request(
+    def create_badge_group(self, body: dict) -> dict:
+        """``body``: ``{"name", "rank"}`` [doc]."""
+        answer = self.transport.request(
             "POST",
             BADGE_GROUPS_PATH,
             operation="create badge group",
-            group=name,
-            json_body={"name": name, "rank": rank},
+            group=body.get("name"),
+            json_body=body,
             idempotent=False,
         ).body
-        return self._badge_data(body)
+        return self._badge_data(answer)
 
-    def update_badge_group(self, group_id: str, name: str, rank: int) -> dict:
-        body = self.transport.request(
+    def update_badge_group(self, group_id: str, body: dict) -> dict:
+        """``body``: ``{"name", "rank"}``, both always [doc]."""
+        answer = self.transport.request(
             guesses.BADGE_UPDATE_METHOD,
             f"{BADGE_GROUPS_PATH}/{group_id}",
             operation="update badge group",
-            group=name,
-            json_body={"name": name, "rank": rank},
+            group=body.get("name"),
+            json_body=body,
         ).body
-        return self._badge_data(body)
+        return self._badge_data(answer)
 
     def _badge_data(self, body: Any) -> dict:
         # The update sample shows the bare object, every other answer the envelope: accept both.
@@ -188,23 +190,25 @@ class CapillaryClient:
             "GET", f"{self.reward_path}/{group_id}", operation="read reward group", group=str(group_id)
         ).body)
 
-    def create_reward_group(self, name: str, rank: int | None) -> dict:
+    def create_reward_group(self, body: dict) -> dict:
+        """``body``: ``{"name", "rank"}`` (no isActive [doc])."""
         return self._reward_data(self.transport.request(
             "POST",
             f"{self.reward_path}/create",
             operation="create reward group",
-            group=name,
-            json_body={"name": name, "rank": rank},
+            group=body.get("name"),
+            json_body=body,
             idempotent=False,
         ).body)
 
-    def update_reward_group(self, group_id: str, name: str, rank: int | None, is_active: bool) -> dict:
+    def update_reward_group(self, group_id: str, body: dict) -> dict:
+        """``body``: ``{"name", "rank", "isActive"}``, all three always (see guesses)."""
         return self._reward_data(self.transport.request(
             "PUT",
             f"{self.reward_path}/{group_id}",
             operation="update reward group",
-            group=name,
-            json_body={"name": name, "rank": rank, "isActive": is_active},
+            group=body.get("name"),
+            json_body=body,
         ).body)
 
     def _reward_data(self, body: Any) -> dict:
@@ -222,35 +226,11 @@ def _auth_hint(org: OrgSettings) -> str:
 
 
 def client_for(org: OrgSettings) -> CapillaryClient:
-    """The process-wide client of one org key. The token and the rate budget belong to the
-    credential, so org keys that share one share them; each key has its own client, so errors
-    name the key the resource used and its timeouts and retry tuning apply (``settings`` gives
-    keys of one credential the lowest ``requestsPerMinute`` among them)."""
-    key = org.credential
-    auth = registry.shared(
-        "capillary-auth",
-        key,
+    """The process-wide client of one org key (see ``shared_client``)."""
+    return shared_client(
+        CapillaryClient,
+        org,
+        WIRE,
         lambda: OAuthAuth(org.client_key, org.client_secret) if org.uses_oauth else BasicAuth(org.username, org.password),
+        auth_hint=_auth_hint(org),
     )
-    limiter = registry.shared("capillary-limiter", key, lambda: RateLimiter(org.requests_per_minute))
-
-    def build() -> CapillaryClient:
-        # requests/urllib3 load with the first client: a no-change preview never builds one.
-        from pulumi_groups.http.transport import Transport
-
-        transport = Transport(
-            vendor="capillary",
-            scope=org.key,
-            base_url=org.base_url,
-            auth=auth,
-            decode_error=decode_error,
-            classify=classify,
-            request_id_header=REQUEST_ID_HEADER,
-            limiter=limiter,
-            timeouts=Timeouts(connect=min(5.0, org.timeout_seconds), read=org.timeout_seconds),
-            retry=org.retry,
-            auth_hint=_auth_hint(org),
-        )
-        return CapillaryClient(transport, credential=key)
-
-    return registry.shared("capillary-client", (key, org.key), build)

@@ -58,15 +58,14 @@ OUTPUTS = (
 )
 
 
-class CapillaryGroupProvider(GroupProvider):
+class CapillaryGroupProvider(GroupProvider[CapillaryClient]):
     scope_field = "org"
     snapshot_config_key = "capillary:readSnapshot"
     snapshot_kind: str  # "badge" / "reward": one listing per credential and kind
 
     def snapshot_scope(self, client: CapillaryClient, props: dict) -> Any:
         # Keyed by credential, not org key: two org keys with one credential are one org.
-        credential = getattr(client, "credential", None)
-        return None if credential is None else ("capillary", self.snapshot_kind, credential)
+        return None if client.credential is None else ("capillary", self.snapshot_kind, client.credential)
 
     def check_scope(self, client: CapillaryClient, group_id: str, props: dict, live: dict | None, *, gone: bool = False) -> None:
         """Every group's org_id is in state: the credentials under its org key must reach that
@@ -108,3 +107,9 @@ class CapillaryGroupProvider(GroupProvider):
             raise ConfigError(self.config.problem_for(scope))
         return client_for(org)
 
+    def adopt_hint(self, existing: dict) -> str:
+        return (
+            f"A {self.kind} with this name already exists (id {self.group_id(existing)}), perhaps made by hand or "
+            "kept after a `pulumi destroy` (badge groups cannot be deleted; reward groups are only "
+            "deactivated). Set adopt: true on this declaration to take it over"
+        )

@@ -34,6 +34,13 @@ def expand(inputs: dict) -> dict:
     return {"name": inputs["name"], "rank": inputs.get("rank"), "isActive": bool(inputs.get("active", True))}
 
 
+def expand_create(inputs: dict) -> dict:
+    """Inputs -> the create body: the update body without isActive, which create does not take [doc]."""
+    body = expand(inputs)
+    del body["isActive"]
+    return body
+
+
 def flatten(group: dict, inputs: dict) -> dict:
     is_active = bool(group.get("isActive", True))
     return {
@@ -83,17 +90,17 @@ class RewardGroupProvider(CapillaryGroupProvider):
 
     def api_find_existing(self, client, inputs):
         name = inputs["name"]  # the list's name filter is a guess at exact match: compare again
-        return self.find_listed(client, inputs, lambda g: g.get("name") == name, lambda: client.list_reward_groups(name=name))
+        return self.reads.find_listed(client, inputs, lambda g: g.get("name") == name, lambda: client.list_reward_groups(name=name))
 
     def api_create(self, client, inputs):
-        group = client.create_reward_group(inputs["name"], inputs.get("rank"))
+        group = client.create_reward_group(expand_create(inputs))
         if group.get("id") is None:
             return group  # no id to set `active` on: the shared create finds the group by name
         if bool(group.get("isActive", True)) != bool(inputs.get("active", True)):
             # The create body has no isActive [doc]; one PUT declares it. The group exists now,
             # so a failure here must not lose it: read() completes the outputs later.
             try:
-                group = client.update_reward_group(str(group["id"]), **_update_args(inputs))
+                group = client.update_reward_group(str(group["id"]), expand(inputs))
             except Exception as exc:  # noqa: BLE001 - the id must reach state whatever happens
                 warn(f"{self.label(inputs, str(group.get('id')))} was created but setting active failed: {exc}")
         return group
@@ -101,25 +108,20 @@ class RewardGroupProvider(CapillaryGroupProvider):
     def api_update(self, client, group_id, olds, inputs):
         if changed(NAME, olds.get("name"), inputs.get("name")):
             warn(_rename_warning(self.label(olds, group_id), olds.get("name"), inputs.get("name")))
-        return client.update_reward_group(group_id, **_update_args(inputs))
+        return client.update_reward_group(group_id, expand(inputs))
 
     def api_delete(self, client, group_id, outputs):
         # Deactivate under the LIVE name and rank, read just now: the ones in state may be stale
         # (renamed in the console since the last refresh), and sending them would rename the
         # group back and unlink the rewards attached by its new name.
-        live = self._live_group(client, group_id, outputs, now=True)
+        live = self.reads.live_group(client, group_id, outputs, now=True)
         self.check_scope(client, group_id, outputs, live, gone=live is None)
         if live is None or self.already_deleted(live):
             return  # gone, or inactive already: nothing to send
-        client.update_reward_group(group_id, name=live.get("name"), rank=as_int(live.get("rank")), is_active=False)
+        client.update_reward_group(group_id, expand({**flatten(live, outputs), "active": False}))
 
     def already_deleted(self, group):
         return not group.get("isActive", True)  # deactivating is all a reward group's delete does
-
-
-def _update_args(inputs: dict) -> dict:
-    body = expand(inputs)
-    return {"name": body["name"], "rank": body["rank"], "is_active": body["isActive"]}
 
 
 class RewardGroup(GroupResource, module="capillary", name="RewardGroup"):

@@ -7,24 +7,16 @@ first HTTP call, and a preview with no changes never makes one.
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
 class RetryPolicy:
     retries: int = 5
-    backoff_factor: float = 0.5  # retries wait 0, 2b, 4b, 8b, 16b (+ up to b of jitter)
+    backoff_factor: float = 0.5  # urllib3's: retries wait 0, 2b, 4b, 8b, 16b (+ up to b of jitter)
     backoff_max: float = 20.0
     retry_after_max: int = 30  # one Retry-After answer must not park one of the 4 workers for long
     budget_seconds: float = 90.0  # time spent retrying one request, from its first failure
-
-    def backoff(self, retry: int) -> float:
-        """Seconds to wait before retry number ``retry`` (1, 2, ...): urllib3's formula."""
-        if retry <= 1:
-            return 0.0
-        value = self.backoff_factor * (2 ** (retry - 1)) + random.random() * self.backoff_factor
-        return min(self.backoff_max, value)
 
 
 @dataclass(frozen=True)

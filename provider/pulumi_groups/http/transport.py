@@ -33,13 +33,15 @@ from typing import Any, Callable, Protocol
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import InvalidHeader
-from urllib3.util.retry import Retry
+from urllib3.util.retry import RequestHistory, Retry
 
 from pulumi_groups.errors import ApiError, AuthRejected, CallContext, RequestFailed
 from pulumi_groups.http.policy import RetryPolicy, Timeouts
 from pulumi_groups.http.ratelimit import RateLimiter
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+# One earlier attempt, as urllib3's Retry counts them for its backoff.
+_RESENT = RequestHistory(method=None, url=None, error=None, status=None, redirect_location=None)
 _UNREADABLE = object()
 
 
@@ -78,23 +80,23 @@ class BudgetedRetry(Retry):
         kw.setdefault("first_failure_at", self.first_failure_at or time.monotonic())
         return super().new(**kw)
 
-    def _remaining(self) -> float:
+    def remaining_budget(self) -> float:
         if self.first_failure_at is None:
             return self.budget_seconds
         return self.budget_seconds - (time.monotonic() - self.first_failure_at)
 
     def is_exhausted(self) -> bool:
-        return super().is_exhausted() or self._remaining() <= 0
+        return super().is_exhausted() or self.remaining_budget() <= 0
 
     def get_backoff_time(self) -> float:
-        return min(super().get_backoff_time(), max(self._remaining(), 0.0))
+        return min(super().get_backoff_time(), max(self.remaining_budget(), 0.0))
 
     def parse_retry_after(self, retry_after: str) -> float:
         try:
             seconds = super().parse_retry_after(retry_after)
         except InvalidHeader:
             return 0.0  # an unreadable Retry-After is no Retry-After: back off instead
-        return min(seconds, max(self._remaining(), 0.0))
+        return min(seconds, max(self.remaining_budget(), 0.0))
 
     def sleep(self, response: Any = None) -> None:
         super().sleep(response)
@@ -199,6 +201,7 @@ class Transport:
             True: self._session(_retry(retry, limiter, idempotent=True)),
             False: self._session(_retry(retry, limiter, idempotent=False)),
         }
+        self._pacing = _retry(retry, None, idempotent=True)  # backoff of resends made by hand
 
     @staticmethod
     def _session(retry: Retry) -> requests.Session:
@@ -270,13 +273,27 @@ class Transport:
                 body, request_id = self._parse(response, context)
                 return response, body, request_id
             except RequestFailed:
-                now = time.monotonic()
-                first_failure = first_failure if first_failure is not None else now
-                remaining = self.retry.budget_seconds - (now - first_failure)
-                if not idempotent or response.status_code >= 400 or resent >= self.retry.retries or remaining <= 0:
+                first_failure = first_failure if first_failure is not None else time.monotonic()
+                if not idempotent or response.status_code >= 400:
                     raise
                 resent += 1
-                time.sleep(min(self.retry.backoff(resent), remaining))
+                if not self.wait_to_resend(resent, first_failure):
+                    raise
+
+    def wait_to_resend(self, resends: int, first_failure_at: float, retry_after: float | None = None) -> bool:
+        """Pace a request sent again by hand, not by urllib3 (an unreadable success answer here,
+        a create whose group is certainly absent in adopt-or-create): resend number ``resends``
+        (1, 2, ...) waits what urllib3 would wait before that retry, and at least the vendor's
+        ``Retry-After`` (capped), never past the time budget counted from ``first_failure_at``.
+        False, without waiting, once the policy's retries or its budget are spent."""
+        pacing = self._pacing.new(history=(_RESENT,) * resends, first_failure_at=first_failure_at)
+        if resends > self.retry.retries or pacing.is_exhausted():
+            return False
+        wait = pacing.get_backoff_time()
+        if retry_after:
+            wait = max(wait, min(retry_after, self.retry.retry_after_max, pacing.remaining_budget()))
+        time.sleep(wait)
+        return True
 
     def _send(self, method, path, params, json_body, used, idempotent, context) -> requests.Response:
         headers, auth_params = used

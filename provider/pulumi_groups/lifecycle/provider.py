@@ -1,7 +1,8 @@
 """The lifecycle every group resource shares: check, diff, create (adopt-or-create), read,
-update, delete. A resource module supplies its schema and a handful of hooks that talk to its
-vendor client and translate shapes (``expand``: inputs -> API body, ``flatten``: API answer ->
-outputs); everything else, and every rule about state, lives here once.
+update, delete. What a resource implements is declared in one place, ``hooks.GroupHooks``; this
+class runs the lifecycle around those hooks, with two collaborators: ``AdoptOrCreate`` (the create
+flow) and ``SnapshotReads`` (reads served from one listing per scope). Every rule about state
+lives here once.
 
 Provider instances are pickled by reference into every resource's ``__provider`` in state, so an
 instance holds nothing: configuration is read in ``configure()`` inside the provider process and
@@ -10,8 +11,6 @@ a public API (they are in users' state): never rename or move one without a re-e
 """
 
 from __future__ import annotations
-
-from typing import Any, ClassVar
 
 from pulumi.dynamic import (
     CheckFailure,
@@ -24,27 +23,21 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from pulumi_groups.errors import ApiError, NotFound, RequestFailed
+from pulumi_groups.http.settings import ScopeConfig
 from pulumi_groups.lifecycle.adopt_or_create import AdoptOrCreate
-from pulumi_groups.errors import ApiError, GroupsError, NotFound, RequestFailed
+from pulumi_groups.lifecycle.hooks import ClientT, GroupHooks
 from pulumi_groups.lifecycle.notices import notify
-from pulumi_groups.lifecycle.schema import Field, Output, changed, check_inputs, coerce, is_unknown
-from pulumi_groups.lifecycle.snapshot_reads import SnapshotReads
+from pulumi_groups.lifecycle.schema import changed, check_inputs, is_unknown
+from pulumi_groups.lifecycle.snapshot_reads import SnapshotReads, load_setting
 
 
-class GroupProvider(AdoptOrCreate, SnapshotReads, ResourceProvider):
-    """Base of BadgeGroupProvider, RewardGroupProvider and ContactGroupProvider.
-
-    The create flow is in ``adopt_or_create.AdoptOrCreate``, reads from listings in
-    ``snapshot_reads.SnapshotReads``; this class holds the hooks and the lifecycle around them.
-    """
+class GroupProvider(GroupHooks[ClientT], ResourceProvider):
+    """Base of BadgeGroupProvider, RewardGroupProvider and ContactGroupProvider: the lifecycle
+    around the hooks of ``GroupHooks``, which each of them implements."""
 
     # The instance captures no secret, so its pickle need not be a secret (faster state, #6675).
     serialize_as_secret_always = False
-
-    kind: ClassVar[str]  # "badge group", used in every message
-    scope_field: ClassVar[str]  # "org" or "account"
-    fields: ClassVar[tuple[Field, ...]]
-    outputs: ClassVar[tuple[Output, ...]]
 
     # -- pickling: nothing on the instance ever reaches state -------------------------------------
     def __getstate__(self) -> dict:
@@ -53,74 +46,23 @@ class GroupProvider(AdoptOrCreate, SnapshotReads, ResourceProvider):
     def __setstate__(self, state: dict) -> None:
         pass
 
-    # -- hooks for each resource ------------------------------------------------------------------
-    def load_config(self, config: Any) -> Any:
-        """Parse stack config (or None: environment only) into the vendor's config object."""
-        raise NotImplementedError
-
-    def client(self, scope: str) -> Any:
-        raise NotImplementedError
-
-    def api_get(self, client: Any, group_id: str, props: dict) -> dict:
-        """The live group; raise NotFound when the vendor says it does not exist."""
-        raise NotImplementedError
-
-    def api_list_find_id(self, client: Any, group_id: str, props: dict) -> dict | None:
-        """The group with this id found by listing, to confirm a not-found before 'gone'."""
-        raise NotImplementedError
-
-    def api_create(self, client: Any, inputs: dict) -> dict:
-        raise NotImplementedError
-
-    def api_find_existing(self, client: Any, inputs: dict) -> dict | None:
-        """The group the declaration's unique key (name, remote id) points at, if any."""
-        raise NotImplementedError
-
-    def api_update(self, client: Any, group_id: str, olds: dict, inputs: dict) -> dict:
-        raise NotImplementedError
-
-    def api_delete(self, client: Any, group_id: str, outputs: dict) -> None:
-        raise NotImplementedError
-
-    def group_id(self, group: dict) -> str:
-        return str(group["id"])
-
-    def flatten(self, group: dict, inputs: dict) -> dict:
-        """API answer -> outputs (every input key too, so ``read`` can return live inputs)."""
-        raise NotImplementedError
-
-    def warn_on_change(self, name: str, olds: dict, news: dict) -> None:
-        """Say at preview what a change will do that a person must know before it happens."""
-
-    def check_scope(self, client: Any, group_id: str, props: dict, live: dict | None, *, gone: bool = False) -> None:
-        """Raise when the credential reaches another org (account, ...) than the one the group in
-        state lives in, before anything is changed or dropped. ``live``: the vendor's record of
-        the group, when there is one; ``gone``: the vendor says it does not exist, which is only
-        believed once the credential is known to reach the group's org."""
-
-    def already_deleted(self, group: dict) -> bool:
-        """Whether a live group counts as deleted (a reward group that is inactive)."""
-        return False
-
-    # -- configuration ----------------------------------------------------------------------------
+    # -- configuration, in the provider process only (after unpickling) -----------------------------
     def configure(self, req: ConfigureRequest) -> None:
-        # Runs in the provider process only, after unpickling: never pickled into state.
         self._config = self.load_config(req.config)
-        self._snapshot_setting = self._load_snapshot_setting(req.config)
+        self._reads = SnapshotReads(self, load_setting(self, req.config))
 
     @property
-    def config(self) -> Any:
+    def config(self) -> ScopeConfig:
         if getattr(self, "_config", None) is None:
             self._config = self.load_config(None)  # no configure() (old engine): environment only
         return self._config
 
-    def label(self, props: dict, group_id: str | None = None) -> str:
-        name = props.get("name")
-        scope = props.get(self.scope_field)
-        text = f"{self.kind} {name!r}" if name else f"{self.kind}"
-        if group_id:
-            text += f" (id {group_id})"
-        return f"{text} in {self.scope_field} {scope!r}"
+    @property
+    def reads(self) -> SnapshotReads:
+        """Reads of live groups, from the scope's listing where the resource has snapshots."""
+        if getattr(self, "_reads", None) is None:
+            self._reads = SnapshotReads(self, load_setting(self, None))  # no configure()
+        return self._reads
 
     # -- lifecycle --------------------------------------------------------------------------------
     def check(self, olds: dict, news: dict) -> CheckResult:
@@ -172,17 +114,17 @@ class GroupProvider(AdoptOrCreate, SnapshotReads, ResourceProvider):
         return DiffResult(changes=changes, replaces=replaces, delete_before_replace=bool(replaces))
 
     def create(self, props: dict) -> CreateResult:
-        inputs = self._inputs(props)
+        inputs = self.owned_inputs(props)
         client = self.client(inputs[self.scope_field])
-        group = self._adopt_or_create(client, inputs)
-        self._note_write(client, inputs, self.group_id(group), group)
+        group = AdoptOrCreate(self).run(client, inputs)
+        self.reads.note_write(client, inputs, self.group_id(group), group)
         return CreateResult(self.group_id(group), self.flatten(group, inputs))
 
     def read(self, group_id: str, props: dict) -> ReadResult:
-        inputs = self._inputs(props, strict=False)
+        inputs = self.owned_inputs(props, strict=False)
         client = self.client(inputs[self.scope_field])
         try:
-            group = self._live_group(client, group_id, props)
+            group = self.reads.live_group(client, group_id, props)
         except (ApiError, RequestFailed) as failed:  # a listing names no group: say which read it served
             failed.during = failed.during or f"reading {self.label(inputs, group_id)}"
             raise
@@ -195,7 +137,7 @@ class GroupProvider(AdoptOrCreate, SnapshotReads, ResourceProvider):
         return ReadResult(self.group_id(group), outputs, live_inputs)
 
     def update(self, group_id: str, olds: dict, news: dict) -> UpdateResult:
-        inputs = self._inputs(news)
+        inputs = self.owned_inputs(news)
         if self._same_target_moves(olds, inputs) and not any(
             changed(f, olds.get(f.name), inputs.get(f.name)) for f in self.fields if f.on_change != "none" and f.name != self.scope_field
         ):
@@ -207,7 +149,7 @@ class GroupProvider(AdoptOrCreate, SnapshotReads, ResourceProvider):
         try:
             group = self.api_update(client, group_id, olds, inputs)
         except NotFound as gone:
-            self._note_write(client, olds, group_id)
+            self.reads.note_write(client, olds, group_id)
             self.check_scope(client, group_id, olds, None, gone=True)
             gone.hint = (
                 f"The {self.kind} is gone from the {self.scope_field}: run `pulumi refresh` to drop it "
@@ -215,13 +157,13 @@ class GroupProvider(AdoptOrCreate, SnapshotReads, ResourceProvider):
             )
             raise
         except BaseException:
-            self._note_write(client, olds, group_id)  # the outcome is unknown: forget the entry
+            self.reads.note_write(client, olds, group_id)  # the outcome is unknown: forget the entry
             raise
-        self._note_write(client, inputs, group_id, group, before=olds)
+        self.reads.note_write(client, inputs, group_id, group, before=olds)
         return UpdateResult(self.flatten(group, inputs))
 
     def delete(self, group_id: str, props: dict) -> None:
-        inputs = self._inputs(props, strict=False)
+        inputs = self.owned_inputs(props, strict=False)
         client = self.client(inputs[self.scope_field])
         # The stored outputs come back from the engine with floats for ints (rank 3.0):
         # owned fields normalized, as every other call sends them.
@@ -232,9 +174,9 @@ class GroupProvider(AdoptOrCreate, SnapshotReads, ResourceProvider):
             except NotFound as not_found:
                 self._confirm_deleted(client, group_id, stored, not_found)
         finally:
-            self._note_write(client, props, group_id)
+            self.reads.note_write(client, props, group_id)
 
-    def _confirm_deleted(self, client: Any, group_id: str, stored: dict, not_found: NotFound) -> None:
+    def _confirm_deleted(self, client: ClientT, group_id: str, stored: dict, not_found: NotFound) -> None:
         """A delete answered "not found" succeeds only once the listing agrees (as ``read``
         does): a group still listed (and, for a reward group, still active) makes the delete
         fail, so the engine keeps it in state and the next `pulumi destroy` tries again."""
@@ -247,20 +189,3 @@ class GroupProvider(AdoptOrCreate, SnapshotReads, ResourceProvider):
             "not found: it stays in the stack's state; run `pulumi destroy` again"
         )
         raise not_found
-
-    # -- shared pieces ----------------------------------------------------------------------------
-    def _inputs(self, props: dict, strict: bool = True) -> dict:
-        """Owned inputs, normalized; ``strict`` refuses what check would (defence in depth)."""
-        inputs: dict[str, Any] = {}
-        for field in self.fields:
-            value = props.get(field.name)
-            if value is None:
-                inputs[field.name] = field.default
-                continue
-            kept, reason = coerce(field, value)
-            if reason and strict:
-                raise GroupsError(f"{self.kind}: {reason}")
-            inputs[field.name] = value if reason else kept
-        return inputs
-
-

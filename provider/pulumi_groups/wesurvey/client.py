@@ -9,20 +9,16 @@ lifecycle can act on them.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
-from pulumi_groups.http import registry
 from pulumi_groups.errors import ApiError, AuthRejected, NameTaken, NotFound
+from pulumi_groups.http.client import VendorClient, WireFormat, shared_client
 from pulumi_groups.http.paging import fetch_all
 from pulumi_groups.http.records import as_int
-from pulumi_groups.http.ratelimit import RateLimiter
-from pulumi_groups.http.policy import Timeouts
 from pulumi_groups.wesurvey import guesses
 from pulumi_groups.wesurvey.auth import AccessTokenAuth, read_envelope
 from pulumi_groups.wesurvey.settings import AccountSettings
-
-if TYPE_CHECKING:
-    from pulumi_groups.http.transport import Transport
 
 REQUEST_ID_FIELD = "request_id"
 TOKEN_OPERATION = "get access token"
@@ -108,12 +104,10 @@ def _with_hint(error: ApiError, facts: dict[str, Any]) -> ApiError:
     return error
 
 
-class WeSurveyClient:
-    def __init__(self, transport: Transport, *, credential: Any = None) -> None:
-        self.transport = transport
-        # registry.credential_key of the appid (set by client_for): what read snapshots are keyed by.
-        self.credential = credential
+WIRE = WireFormat("wesurvey", decode_error, classify, request_id_field=REQUEST_ID_FIELD)
 
+
+class WeSurveyClient(VendorClient):
     @staticmethod
     def groups_path(team_id: int) -> str:
         return f"/api/contacts/teams/{team_id}/groups"
@@ -158,46 +152,29 @@ class WeSurveyClient:
             unique.setdefault(group.get("id"), group)  # pages shift while others add groups
         return list(unique.values())
 
-    def create_group(
-        self, team_id: int, name: str, *, parent_id: int = 0, order: int | None = None, remote_id: str | None = None
-    ) -> dict:
-        """``{"group_id", "name"}``: all that create answers [doc]."""
-        body: dict[str, Any] = {"name": name, "parent_id": parent_id}
-        if order is not None:
-            body["order"] = order
-        if remote_id:
-            body["remote_id"] = remote_id
+    def create_group(self, team_id: int, body: dict) -> dict:
+        """``body``: ``{"name", "parent_id", "order"?, "remote_id"?}``. Answers
+        ``{"group_id", "name"}``: all that create answers [doc]."""
         return self._call(
             "POST",
             self.groups_path(team_id),
-            facts={"team_id": team_id, "parent_id": parent_id, "remote_id": remote_id},
+            facts={"team_id": team_id, "parent_id": body.get("parent_id", 0), "remote_id": body.get("remote_id")},
             operation="create contact group",
-            group=name,
+            group=body.get("name"),
             json_body=body,
             idempotent=False,
         )
 
-    def update_group(
-        self,
-        team_id: int,
-        group_id: int | str,
-        name: str,
-        *,
-        order: int | None = None,
-        move: tuple[int, int] | None = None,
-    ) -> None:
-        """Rename / reorder; ``move=(from parent, to parent)`` moves it too."""
-        body: dict[str, Any] = {"name": name}
-        if order is not None:
-            body["order"] = order
-        if move is not None:
-            body["from_id"], body["to_id"] = move
+    def update_group(self, team_id: int, group_id: int | str, body: dict) -> None:
+        """``body``: ``{"name", "order"?}`` renames / reorders; with ``from_id`` and ``to_id``
+        (the parent it is under, the parent it goes to) it moves the group too."""
+        moving = "to_id" in body
         self._call(
             "POST",
             f"{self.groups_path(team_id)}/{group_id}",
-            facts={"team_id": team_id, "parent_id": move[1] if move else "?"},
-            operation="move contact group" if move else "update contact group",
-            group=f"{name} (id {group_id})",
+            facts={"team_id": team_id, "parent_id": body["to_id"] if moving else "?"},
+            operation="move contact group" if moving else "update contact group",
+            group=f"{body.get('name')} (id {group_id})",
             json_body=body,
         )
 
@@ -216,30 +193,6 @@ class WeSurveyClient:
 
 
 def client_for(account: AccountSettings) -> WeSurveyClient:
-    """The process-wide client of one account. The token (and rate budget) belongs to the
-    appid, so accounts that share an appid share them: a second token would void the first."""
-    key = account.credential
-    auth = registry.shared("wesurvey-token", key, lambda: AccessTokenAuth(account.app_id, account.secret))
-    limiter = registry.shared("wesurvey-limiter", key, lambda: RateLimiter(account.requests_per_minute))
-
-    def build() -> WeSurveyClient:
-        # requests/urllib3 load with the first client: a no-change preview never builds one.
-        from pulumi_groups.http.transport import Transport
-
-        return WeSurveyClient(
-            Transport(
-                vendor="wesurvey",
-                scope=account.key,
-                base_url=account.base_url,
-                auth=auth,
-                decode_error=decode_error,
-                classify=classify,
-                request_id_field=REQUEST_ID_FIELD,
-                limiter=limiter,
-                timeouts=Timeouts(connect=min(5.0, account.timeout_seconds), read=account.timeout_seconds),
-                retry=account.retry,
-            ),
-            credential=key,
-        )
-
-    return registry.shared("wesurvey-client", (key, account.key), build)
+    """The process-wide client of one account key (see ``shared_client``). The token belongs to
+    the appid, so accounts that share an appid share it: a second token would void the first."""
+    return shared_client(WeSurveyClient, account, WIRE, lambda: AccessTokenAuth(account.app_id, account.secret))

@@ -105,13 +105,23 @@ def as_record(group: dict) -> dict:
 
 
 def expand(inputs: dict) -> dict:
-    """Inputs -> the create body; update sends name and order, plus from_id/to_id to move."""
-    return {
-        "name": inputs["name"],
-        "parent_id": inputs["parent_id"],
-        "order": inputs["order"],
-        "remote_id": inputs.get("remote_id"),
-    }
+    """Inputs -> the create body (no remote_id key when there is none: "" means none [doc])."""
+    body: dict[str, Any] = {"name": inputs["name"], "parent_id": inputs["parent_id"]}
+    if inputs["order"] is not None:
+        body["order"] = inputs["order"]
+    if inputs.get("remote_id"):
+        body["remote_id"] = inputs["remote_id"]
+    return body
+
+
+def expand_update(inputs: dict, move: tuple[int, int] | None = None) -> dict:
+    """Inputs -> the update body: the create body's name and order (WeSurvey cannot change a
+    remote id; the parent changes by a move); ``move``: (from parent, to parent) as from_id and
+    to_id, which moves the group in the same call."""
+    body = {key: value for key, value in expand(inputs).items() if key in ("name", "order")}
+    if move is not None:
+        body["from_id"], body["to_id"] = move
+    return body
 
 
 def flatten(group: dict, inputs: dict) -> dict:
@@ -131,14 +141,14 @@ def declared(group_id: Any, inputs: dict) -> dict:
     """The wire group as declared: what is known when reading it back failed (``read`` will
     complete the outputs)."""
     body = expand(inputs)
-    return {"id": group_id, "team_id": inputs["team_id"], **body, "remote_id": body["remote_id"] or "", DECLARED_ONLY: True}
+    return {"id": group_id, "team_id": inputs["team_id"], **body, "remote_id": body.get("remote_id", ""), DECLARED_ONLY: True}
 
 
 # Errors that, while listing under a parent, only mean "not under that parent (any more)".
 _MISSING_PARENT_TYPES = frozenset({"parent_group_not_found", "contacts_group_not_found"})
 
 
-class ContactGroupProvider(GroupProvider):
+class ContactGroupProvider(GroupProvider[WeSurveyClient]):
     kind = "contact group"
     scope_field = "account"
     fields = (TEAM_ID, NAME, PARENT_ID, ORDER, REMOTE_ID, ACCOUNT, ADOPT)
@@ -166,14 +176,13 @@ class ContactGroupProvider(GroupProvider):
     snapshot_config_key = "wesurvey:readSnapshot"
 
     def snapshot_scope(self, client: WeSurveyClient, props: dict) -> Any:
-        credential = getattr(client, "credential", None)
-        if credential is None:
+        if client.credential is None:
             return None
-        inputs = self._inputs(props, strict=False)
-        return ("wesurvey", credential, inputs["team_id"], inputs["parent_id"])
+        inputs = self.owned_inputs(props, strict=False)
+        return ("wesurvey", client.credential, inputs["team_id"], inputs["parent_id"])
 
     def api_list_all(self, client: WeSurveyClient, props: dict) -> list[dict]:
-        inputs = self._inputs(props, strict=False)
+        inputs = self.owned_inputs(props, strict=False)
         try:
             return client.list_groups(inputs["team_id"], parent_id=inputs["parent_id"])
         except ApiError as failed:
@@ -245,14 +254,14 @@ class ContactGroupProvider(GroupProvider):
         return found
 
     def api_get(self, client, group_id, props):
-        found = self._locate(client, group_id, self._inputs(props, strict=False))
+        found = self._locate(client, group_id, self.owned_inputs(props, strict=False))
         if found is None:
             # No such answer exists for listing; NotFound makes the base confirm in the whole team.
-            raise NotFound(client.transport.context("read contact group", str(group_id)), None)
+            raise NotFound(client.context("read contact group", str(group_id)), None)
         return found
 
     def api_list_find_id(self, client, group_id, props):
-        return find_by_id(client.list_groups(self._inputs(props, strict=False)["team_id"]), group_id)
+        return find_by_id(client.list_groups(self.owned_inputs(props, strict=False)["team_id"]), group_id)
 
     def api_find_existing(self, client, inputs):
         """By remote id (unique per team [doc]); without one, the oldest by name under the parent."""
@@ -273,7 +282,7 @@ class ContactGroupProvider(GroupProvider):
 
     # -- writing --------------------------------------------------------------------------------
     def api_create(self, client, inputs):
-        created = client.create_group(inputs["team_id"], **expand(inputs))
+        created = client.create_group(inputs["team_id"], expand(inputs))
         group_id = created.get("group_id")
         if group_id is None:
             return {}  # accepted, but which group is it? The shared create looks it up by its key
@@ -284,7 +293,7 @@ class ContactGroupProvider(GroupProvider):
         old_parent = normalized(PARENT_ID, olds.get("parent_id"))
         move = (old_parent, new_parent) if old_parent != new_parent else None
         try:
-            client.update_group(team_id, group_id, inputs["name"], order=inputs["order"], move=move)
+            client.update_group(team_id, group_id, expand_update(inputs, move))
         except ApiError as failed:
             if move is None or isinstance(failed, NotFound):
                 raise
@@ -295,13 +304,13 @@ class ContactGroupProvider(GroupProvider):
                 raise
             live_parent = as_int(live.get("parent_id")) or 0
             retry = None if live_parent == new_parent else (live_parent, new_parent)
-            client.update_group(team_id, group_id, inputs["name"], order=inputs["order"], move=retry)
+            client.update_group(team_id, group_id, expand_update(inputs, retry))
         return self._read_back(client, group_id, inputs)
 
     def api_delete(self, client, group_id, outputs):
-        client.delete_groups(self._inputs(outputs, strict=False)["team_id"], [group_id])
+        client.delete_groups(self.owned_inputs(outputs, strict=False)["team_id"], [group_id])
 
-    def _adopt_hint(self, existing: dict) -> str:
+    def adopt_hint(self, existing: dict) -> str:
         return (
             f"A contact group with this remote_id already exists in team {existing.get('team_id')} "
             f"(id {existing.get('id')}, name {existing.get('name')!r}). Set adopt: true to take it "

@@ -1,0 +1,116 @@
+"""The seam between the provider lifecycle and a vendor: what every vendor client offers besides
+its endpoints, and the one helper that builds a vendor's process-wide client.
+
+The lifecycle talks to a ``VendorClient`` only through the endpoints of its subclass and the few
+members below (request context, retry pacing, timeouts, credential); it never reaches into the
+transport. ``shared_client`` builds each client the same way for both vendors: one token (auth)
+and one rate budget per credential, one client per org (account) key so that errors name the key
+a resource used and its timeouts and retry tuning apply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+from pulumi_groups.errors import ApiError, CallContext
+from pulumi_groups.http import registry
+from pulumi_groups.http.policy import RetryPolicy, Timeouts
+from pulumi_groups.http.ratelimit import RateLimiter
+
+if TYPE_CHECKING:
+    # Only for types: requests and urllib3 load with the first client (a no-change preview
+    # builds none), so this module does not import the transport at run time.
+    from pulumi_groups.http.transport import Auth, ErrorDecoder, Transport
+
+
+class ConnectionSettings(Protocol):
+    """What a vendor's settings for one org (account) key give the client (``OrgSettings``,
+    ``AccountSettings``)."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def base_url(self) -> str: ...
+    @property
+    def requests_per_minute(self) -> float: ...
+    @property
+    def timeout_seconds(self) -> float: ...
+    @property
+    def retry(self) -> RetryPolicy: ...
+    @property
+    def credential(self) -> Hashable: ...
+
+
+@dataclass(frozen=True)
+class WireFormat:
+    """How one vendor's answers carry failures and request ids."""
+
+    vendor: str  # "capillary", "wesurvey": in every message and registry key
+    decode_error: ErrorDecoder
+    classify: Callable[[int, Any, str], type[ApiError]]
+    request_id_header: str | None = None
+    request_id_field: str | None = None
+
+
+class VendorClient:
+    """Base of ``CapillaryClient`` and ``WeSurveyClient``."""
+
+    def __init__(self, transport: Transport, *, credential: Hashable | None = None) -> None:
+        self.transport = transport
+        # registry.credential_key of the org (account): what shared state and read snapshots are
+        # keyed by. It tells credentials apart without holding the secret.
+        self.credential = credential
+
+    @property
+    def timeouts(self) -> Timeouts:
+        return self.transport.timeouts
+
+    def context(self, operation: str, group: str | None = None) -> CallContext:
+        """Names a call in an error raised outside the transport (no answer to name it by)."""
+        return self.transport.context(operation, group)
+
+    def wait_to_resend(self, resends: int, first_failure_at: float, retry_after: float | None = None) -> bool:
+        """Pace a request the caller sends again itself (see ``Transport.wait_to_resend``)."""
+        return self.transport.wait_to_resend(resends, first_failure_at, retry_after)
+
+
+C = TypeVar("C", bound=VendorClient)
+
+
+def shared_client(
+    client_class: type[C],
+    settings: ConnectionSettings,
+    wire: WireFormat,
+    make_auth: Callable[[], Auth],
+    *,
+    auth_hint: str = "",
+) -> C:
+    """The process-wide client of one org (account) key. The token and the rate budget belong to
+    the credential, so keys that share one share them (``settings`` gives such keys the lowest
+    ``requestsPerMinute`` among them)."""
+    key = settings.credential
+    auth = registry.shared(f"{wire.vendor}-auth", key, make_auth)
+    limiter = registry.shared(f"{wire.vendor}-limiter", key, lambda: RateLimiter(settings.requests_per_minute))
+
+    def build() -> C:
+        from pulumi_groups.http.transport import Transport
+
+        transport = Transport(
+            vendor=wire.vendor,
+            scope=settings.key,
+            base_url=settings.base_url,
+            auth=auth,
+            decode_error=wire.decode_error,
+            classify=wire.classify,
+            request_id_header=wire.request_id_header,
+            request_id_field=wire.request_id_field,
+            limiter=limiter,
+            timeouts=Timeouts(connect=min(5.0, settings.timeout_seconds), read=settings.timeout_seconds),
+            retry=settings.retry,
+            auth_hint=auth_hint,
+        )
+        return client_class(transport, credential=key)
+
+    return registry.shared(f"{wire.vendor}-client", (key, settings.key), build)
