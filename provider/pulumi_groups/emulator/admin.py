@@ -4,12 +4,10 @@ under the demo). No auth, not counted, no latency or faults."""
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
 
+from pulumi_groups.emulator import console
+from pulumi_groups.emulator.backend import Backend
 from pulumi_groups.emulator.wire import Response
-
-if TYPE_CHECKING:
-    from pulumi_groups.emulator.server import Emulator
 
 PREFIX = "/__admin/"
 
@@ -21,50 +19,50 @@ def _body(raw: bytes):
         raise ValueError(f"body is not JSON: {exc}") from None
 
 
-def _set_faults(emu: "Emulator", raw: bytes):
+def _set_faults(backend: Backend, raw: bytes):
     plan = _body(raw)
-    emu.set_faults([] if plan is None else plan)
-    return {"faults": emu.pending_faults()}
+    backend.faults.replace([] if plan is None else plan)
+    return {"faults": backend.faults.pending()}
 
 
-def _clear_faults(emu: "Emulator", raw: bytes):
-    emu.clear_faults()
+def _clear_faults(backend: Backend, raw: bytes):
+    backend.faults.clear()
     return {"faults": []}
 
 
-def _reset_counters(emu: "Emulator", raw: bytes):
-    emu.reset_counters()
-    return emu.counters()
+def _reset_counters(backend: Backend, raw: bytes):
+    backend.metrics.reset()
+    return backend.metrics.snapshot()
 
 
-def _expire_tokens(emu: "Emulator", raw: bytes):
-    emu.expire_tokens()
+def _expire_tokens(backend: Backend, raw: bytes):
+    console.expire_tokens(backend)
     return {"expired": True}
 
 
-def _reset(emu: "Emulator", raw: bytes):
-    emu.reset()
+def _reset(backend: Backend, raw: bytes):
+    console.reset(backend)
     return {"reset": True}
 
 
 ENDPOINTS = {
-    ("GET", "counters"): lambda emu, raw: emu.counters(),
+    ("GET", "counters"): lambda backend, raw: backend.metrics.snapshot(),
     ("POST", "counters/reset"): _reset_counters,
-    ("GET", "faults"): lambda emu, raw: {"faults": emu.pending_faults()},
+    ("GET", "faults"): lambda backend, raw: {"faults": backend.faults.pending()},
     ("POST", "faults"): _set_faults,
     ("DELETE", "faults"): _clear_faults,
     ("POST", "tokens/expire"): _expire_tokens,
-    ("GET", "state"): lambda emu, raw: emu.state(),
+    ("GET", "state"): lambda backend, raw: console.state(backend),
     ("POST", "reset"): _reset,
 }
 
 
-def handle(emu: "Emulator", method: str, path: str, raw: bytes) -> Response:
+def handle(backend: Backend, method: str, path: str, raw: bytes) -> Response:
     endpoint = ENDPOINTS.get((method, path[len(PREFIX):].strip("/")))
     if endpoint is None:
         known = ", ".join(f"{m} {PREFIX}{p}" for m, p in ENDPOINTS)
         return Response(404, {"error": f"no admin endpoint {method} {path}; known: {known}"})
     try:
-        return Response(200, endpoint(emu, raw))
+        return Response(200, endpoint(backend, raw))
     except ValueError as exc:
         return Response(400, {"error": str(exc)})

@@ -112,20 +112,20 @@ def groups_of(store: "Store", org_id: int) -> list[dict]:
 
 def _existing(call: Call) -> dict:
     principal: OrgPrincipal = call.principal
-    group = find_group(call.emu.store, principal.org_id, call.params["id"])
+    group = find_group(call.backend.store, principal.org_id, call.params["id"])
     if group is None:
-        raise CapillaryError(call.emu.options.not_found_status, guesses.BADGE_GROUP_NOT_FOUND)
+        raise CapillaryError(call.backend.options.not_found_status, guesses.BADGE_GROUP_NOT_FOUND)
     return group
 
 
 def list_groups(call: Call) -> Response:
     request = call.request
     page = request.int_arg("page", 0, minimum=0)  # 0-based [doc]
-    size = request.int_arg("size", call.emu.options.badge_default_page_size, minimum=1)
+    size = request.int_arg("size", call.backend.options.badge_default_page_size, minimum=1)
     order = (request.arg("order") or guesses.BADGE_DEFAULT_ORDER).upper()
     if order not in ("ASC", "DESC"):
         raise BadRequest("Query parameter 'order' must be ASC or DESC")
-    groups = sorted(groups_of(call.emu.store, call.principal.org_id), key=lambda g: g["created"])
+    groups = sorted(groups_of(call.backend.store, call.principal.org_id), key=lambda g: g["created"])
     if order == "DESC":
         groups.reverse()
     chunk = groups[page * size : (page + 1) * size]
@@ -141,7 +141,7 @@ def list_groups(call: Call) -> Response:
 def create(call: Call) -> Response:
     body = call.request.json_object()
     principal: OrgPrincipal = call.principal
-    group = create_group(call.emu.store, principal.org_id, body.get("name"), body.get("rank"), principal.user_id)
+    group = create_group(call.backend.store, principal.org_id, body.get("name"), body.get("rank"), principal.user_id)
     return _ok(render(group))
 
 
@@ -155,7 +155,7 @@ def update(call: Call) -> Response:
     # Validation comes before the lookup, as body binding does on a Spring-style service.
     _check_name_and_rank(body.get("name"), body.get("rank"))
     changes = {"name": body["name"], "rank": body["rank"]}
-    group = update_group(call.emu.store, _existing(call), changes, call.principal.user_id)
+    group = update_group(call.backend.store, _existing(call), changes, call.principal.user_id)
     # The update page's sample shows a bare object, every other badge answer (and the API notes)
     # the envelope: we answer with the envelope.
     return _ok(render(group))

@@ -17,13 +17,13 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING
 
 from pulumi_groups.emulator import guesses
+from pulumi_groups.emulator.backend import Backend
 from pulumi_groups.emulator.errors import BadRequest, CapillaryError, VendorError
 from pulumi_groups.emulator.routing import AuthOutcome, Call, Route, Style
 from pulumi_groups.emulator.wire import Request, Response, constant_time_equal, new_request_id
 
 if TYPE_CHECKING:
     from pulumi_groups.emulator.credentials import OAuthClient
-    from pulumi_groups.emulator.server import Emulator
 
 OAUTH_TOKEN_PATH = "/v3/oauth/token/generate"
 OAUTH_TOKEN_HEADER = "x-cap-api-oauth-token"
@@ -100,16 +100,16 @@ def _unauthorized() -> CapillaryError:
     return CapillaryError(401, guesses.CAPILLARY_UNAUTHORIZED, gateway=True)
 
 
-def authenticate(emu: "Emulator", request: Request) -> AuthOutcome:
+def authenticate(backend: Backend, request: Request) -> AuthOutcome:
     """Basic (user + md5 hex of the password) or OAuth token; the token wins when both are
     sent (see guesses.py)."""
     token = request.headers.get(OAUTH_TOKEN_HEADER)
     if token is not None:
-        return _authenticate_token(emu, token.strip())
-    return _authenticate_basic(emu, request.headers.get("authorization", ""))
+        return _authenticate_token(backend, token.strip())
+    return _authenticate_basic(backend, request.headers.get("authorization", ""))
 
 
-def _authenticate_basic(emu: "Emulator", header: str) -> AuthOutcome:
+def _authenticate_basic(backend: Backend, header: str) -> AuthOutcome:
     scheme, _, encoded = header.strip().partition(" ")
     if scheme.lower() != "basic":
         return AuthOutcome(error=_unauthorized())
@@ -117,19 +117,19 @@ def _authenticate_basic(emu: "Emulator", header: str) -> AuthOutcome:
         username, sep, password_md5 = base64.b64decode(encoded, validate=True).decode().partition(":")
     except (binascii.Error, UnicodeDecodeError):
         return AuthOutcome(error=_unauthorized())
-    user = emu.credentials.till_users.get(username)
+    user = backend.credentials.till_users.get(username)
     # The docs' worked example sends the lower-case md5 hex; we compare exactly.
     if not sep or user is None or not constant_time_equal(password_md5, user.password_md5):
         return AuthOutcome(error=_unauthorized())
     return AuthOutcome(user.username, OrgPrincipal(user.org_id, user.user_id))
 
 
-def _authenticate_token(emu: "Emulator", token: str) -> AuthOutcome:
-    claims = _verified_claims(emu, token)
-    client = emu.credentials.oauth_clients.get(claims.get("sub", "")) if claims else None
+def _authenticate_token(backend: Backend, token: str) -> AuthOutcome:
+    claims = _verified_claims(backend, token)
+    client = backend.credentials.oauth_clients.get(claims.get("sub", "")) if claims else None
     if client is None or client.org_id != claims.get("org_id"):
         return AuthOutcome(error=_unauthorized())
-    expired_at = _expired_at(emu, claims)
+    expired_at = _expired_at(backend, claims)
     if expired_at is not None:
         when = datetime.fromtimestamp(expired_at, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         item = (guesses.CAPILLARY_TOKEN_EXPIRED_CODE, f"Token expired at {when}")
@@ -153,21 +153,21 @@ def _unb64url(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def _signature(emu: "Emulator", signing_input: str) -> str:
-    key = emu.store.capillary_signing_key.encode()
+def _signature(backend: Backend, signing_input: str) -> str:
+    key = backend.store.capillary_signing_key.encode()
     return _b64url(hmac.new(key, signing_input.encode(), hashlib.sha256).digest())
 
 
-def issue_token(emu: "Emulator", client: "OAuthClient") -> str:
+def issue_token(backend: Backend, client: "OAuthClient") -> str:
     now = time.time()
-    with emu.store.lock:
-        generation = len(emu.store.capillary_generations_expired_at)
+    with backend.store.lock:
+        generation = len(backend.store.capillary_generations_expired_at)
     claims = {
         "sub": client.client_key,
         "org_id": client.org_id,
         "user_id": client.user_id,
         "iat": round(now, 3),
-        "exp": round(now + emu.options.capillary_token_ttl, 3),
+        "exp": round(now + backend.options.capillary_token_ttl, 3),
         "gen": generation,  # tokens of a generation expire together on expire_tokens()
         "jti": secrets.token_hex(8),
     }
@@ -175,14 +175,14 @@ def issue_token(emu: "Emulator", client: "OAuthClient") -> str:
     signing_input = ".".join(
         _b64url(json.dumps(part, separators=(",", ":")).encode()) for part in (header, claims)
     )
-    return f"{signing_input}.{_signature(emu, signing_input)}"
+    return f"{signing_input}.{_signature(backend, signing_input)}"
 
 
-def _verified_claims(emu: "Emulator", token: str) -> dict | None:
+def _verified_claims(backend: Backend, token: str) -> dict | None:
     parts = token.split(".")
     if len(parts) != 3:
         return None
-    if not constant_time_equal(parts[2], _signature(emu, f"{parts[0]}.{parts[1]}")):
+    if not constant_time_equal(parts[2], _signature(backend, f"{parts[0]}.{parts[1]}")):
         return None
     try:
         claims = json.loads(_unb64url(parts[1]))
@@ -191,18 +191,18 @@ def _verified_claims(emu: "Emulator", token: str) -> dict | None:
     return claims if isinstance(claims, dict) else None
 
 
-def _expired_at(emu: "Emulator", claims: dict) -> float | None:
-    with emu.store.lock:
-        forced = emu.store.capillary_generations_expired_at
+def _expired_at(backend: Backend, claims: dict) -> float | None:
+    with backend.store.lock:
+        forced = backend.store.capillary_generations_expired_at
         if claims["gen"] < len(forced):
             return forced[claims["gen"]]
     return claims["exp"] if time.time() >= claims["exp"] else None
 
 
-def expire_all_tokens(emu: "Emulator") -> None:
-    with emu.store.lock:
-        emu.store.capillary_generations_expired_at.append(time.time())
-        emu.store.save()
+def expire_all_tokens(backend: Backend) -> None:
+    with backend.store.lock:
+        backend.store.capillary_generations_expired_at.append(time.time())
+        backend.store.save()
 
 
 # --------------------------------------------------------------------------------------------
@@ -210,14 +210,14 @@ def expire_all_tokens(emu: "Emulator") -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def authenticate_client(emu: "Emulator", request: Request) -> AuthOutcome:
+def authenticate_client(backend: Backend, request: Request) -> AuthOutcome:
     """The token call carries the client's key and secret in its body; a wrong pair is answered
     by the handler (documented body), so no error here."""
     try:
         body = request.json_object()
     except BadRequest:
         return AuthOutcome()
-    client = emu.credentials.oauth_clients.get(body.get("key")) if isinstance(body.get("key"), str) else None
+    client = backend.credentials.oauth_clients.get(body.get("key")) if isinstance(body.get("key"), str) else None
     secret = body.get("secret")
     if client is None or not isinstance(secret, str):
         return AuthOutcome()
@@ -233,9 +233,9 @@ def generate_token(call: Call) -> Response:
         code, message = INVALID_CLIENT
         body = {"data": None, "errors": [{"code": code, "message": message}]}
         return Response(guesses.OAUTH_INVALID_CLIENT_STATUS, body)
-    token = issue_token(call.emu, client)
-    call.emu.metrics.token_fetched(client.client_key)
-    ttl = int(call.emu.options.capillary_token_ttl)
+    token = issue_token(call.backend, client)
+    call.backend.metrics.token_fetched(client.client_key)
+    ttl = int(call.backend.options.capillary_token_ttl)
     return Response(200, {"data": {"accessToken": token, "ttlSeconds": ttl}, "errors": None})
 
 

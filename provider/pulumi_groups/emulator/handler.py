@@ -10,13 +10,10 @@ import sys
 import threading
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING
 
 from pulumi_groups.emulator import admin, pipeline
+from pulumi_groups.emulator.backend import Backend
 from pulumi_groups.emulator.wire import Request, Response
-
-if TYPE_CHECKING:
-    from pulumi_groups.emulator.server import Emulator
 
 
 class EmulatorHTTPServer(ThreadingHTTPServer):
@@ -25,10 +22,10 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
     # connections are closed explicitly instead (close_connections).
     block_on_close = False
 
-    def __init__(self, address: tuple[str, int], emulator: "Emulator", verbose: bool = False):
+    def __init__(self, address: tuple[str, int], backend: Backend, verbose: bool = False):
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
-        self.emulator = emulator
+        self.backend = backend
         self.verbose = verbose
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
@@ -89,14 +86,14 @@ class RequestHandler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         body = self._read_body()
-        emulator = self.server.emulator
+        backend = self.server.backend
         path = self.path.partition("?")[0]
         if path.startswith(admin.PREFIX):
-            self._send(admin.handle(emulator, self.command, path, body))
+            self._send(admin.handle(backend, self.command, path, body))
             return
         request = Request.build(self.command, self.path, dict(self.headers.items()), body)
         try:
-            reply = pipeline.dispatch(emulator, request)
+            reply = pipeline.dispatch(backend, request)
         except Exception:  # an emulator bug outside a handler: answer, and show it
             traceback.print_exc(file=sys.stderr)
             reply = pipeline.Reply(Response(500, {"error": "emulator bug; see its stderr"}))

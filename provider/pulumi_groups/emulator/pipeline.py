@@ -13,15 +13,12 @@ import sys
 import time
 import traceback
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from pulumi_groups.emulator import badges, capillary, rewards, wesurvey
+from pulumi_groups.emulator import badges, capillary, console, rewards, wesurvey
+from pulumi_groups.emulator.backend import Backend
 from pulumi_groups.emulator.errors import VendorError
 from pulumi_groups.emulator.routing import AuthOutcome, Call, Match, Router, Style
 from pulumi_groups.emulator.wire import Request, Response
-
-if TYPE_CHECKING:
-    from pulumi_groups.emulator.server import Emulator
 
 
 def _style_for_path(path: str) -> Style:
@@ -50,20 +47,20 @@ def _retry_after(seconds: float) -> str:
     return str(math.ceil(seconds))
 
 
-def dispatch(emu: "Emulator", request: Request) -> Reply:
+def dispatch(backend: Backend, request: Request) -> Reply:
     match = ROUTER.resolve(request.method, request.path)
-    if emu.options.latency:
-        time.sleep(emu.options.latency)
-    fault = emu.faults.take(request.method, request.path)
+    if backend.options.latency:
+        time.sleep(backend.options.latency)
+    fault = backend.faults.take(request.method, request.path)
     if fault is not None and fault.action == "expire_tokens":
-        emu.expire_tokens()
+        console.expire_tokens(backend)
     # Authentication reads state only, so it is safe (and needed for counting) even for
     # requests a fault will refuse.
-    outcome = match.route.authenticate(emu, request) if match.route else AuthOutcome()
-    emu.metrics.request(f"{request.method} {match.template}", outcome.identity)
+    outcome = match.route.authenticate(backend, request) if match.route else AuthOutcome()
+    backend.metrics.request(f"{request.method} {match.template}", outcome.identity)
     action = fault.action if fault is not None else None
     if fault is not None:
-        emu.metrics.fault_fired()
+        backend.metrics.fault_fired()
 
     if action == "status":
         return Reply(_fault_status(match, fault))
@@ -72,7 +69,7 @@ def dispatch(emu: "Emulator", request: Request) -> Reply:
     if action == "delay":
         time.sleep(fault.seconds)
 
-    response = match.style.finish(_answer(emu, request, match, outcome))
+    response = match.style.finish(_answer(backend, request, match, outcome))
 
     if action == "commit_then_drop":
         return Reply(None, drop="close")
@@ -96,7 +93,7 @@ def _fault_status(match: Match, fault) -> Response:
     return match.style.finish(response)
 
 
-def _answer(emu: "Emulator", request: Request, match: Match, outcome: AuthOutcome) -> Response:
+def _answer(backend: Backend, request: Request, match: Match, outcome: AuthOutcome) -> Response:
     style = match.style
     if match.route is None:
         if not match.allowed:
@@ -107,18 +104,18 @@ def _answer(emu: "Emulator", request: Request, match: Match, outcome: AuthOutcom
     if outcome.error is not None:
         return style.error_response(outcome.error)
     if outcome.identity is not None:
-        wait = emu.limiter.admit(outcome.identity)
+        wait = backend.limiter.admit(outcome.identity)
         if wait is not None:
-            emu.metrics.rate_limited()
+            backend.metrics.rate_limited()
             response = style.status_response(429)
-            if emu.options.rate_limit_retry_after:
+            if backend.options.rate_limit_retry_after:
                 response.headers["Retry-After"] = _retry_after(max(wait, 1.0))
             return response
-    call = Call(emu, request, match.params, outcome.principal)
+    call = Call(backend, request, match.params, outcome.principal)
     try:
         # Handlers are short and never sleep: running each under the store lock makes every
         # request atomic against other requests and the emulator's Python API.
-        with emu.store.lock:
+        with backend.store.lock:
             return match.route.handler(call)
     except VendorError as error:
         return style.error_response(error)

@@ -94,16 +94,16 @@ def groups_of(store: "Store", org_id: int) -> list[dict]:
 
 def _existing(call: Call) -> dict:
     principal: OrgPrincipal = call.principal
-    group = find_group(call.emu.store, principal.org_id, int(call.params["id"]))
+    group = find_group(call.backend.store, principal.org_id, int(call.params["id"]))
     if group is None:
-        raise CapillaryError(call.emu.options.not_found_status, guesses.REWARD_GROUP_NOT_FOUND)
+        raise CapillaryError(call.backend.options.not_found_status, guesses.REWARD_GROUP_NOT_FOUND)
     return group
 
 
 def _active_filter(call: Call) -> bool | None:
     text = call.request.arg("active")
     if text is None or text == "":
-        return call.emu.options.reward_list_default_active
+        return call.backend.options.reward_list_default_active
     if text.lower() not in ("true", "false"):
         raise BadRequest("Query parameter 'active' must be true or false")
     return text.lower() == "true"
@@ -133,7 +133,7 @@ def list_groups(call: Call) -> Response:
 
     groups = [
         group
-        for group in groups_of(call.emu.store, call.principal.org_id)
+        for group in groups_of(call.backend.store, call.principal.org_id)
         if (active is None or group["isActive"] == active) and (name is None or group["name"] == name)
     ]
     groups = _sorted(groups, sort_on, descending=order == "DESC")
@@ -158,7 +158,7 @@ def list_groups(call: Call) -> Response:
 def create(call: Call) -> Response:
     body = call.request.json_object()
     principal: OrgPrincipal = call.principal
-    group = create_group(call.emu.store, principal.org_id, body.get("name"), body.get("rank"), principal.user_id)
+    group = create_group(call.backend.store, principal.org_id, body.get("name"), body.get("rank"), principal.user_id)
     return Response(200, render(group))
 
 
@@ -174,7 +174,7 @@ def update(call: Call) -> Response:
     if body.get("isActive") is not None:  # absent or null keeps the current state
         changes["isActive"] = body["isActive"]
     _check_fields(changes["name"], changes.get("rank"), changes.get("isActive", True))
-    group = update_group(call.emu.store, _existing(call), changes, call.principal.user_id)
+    group = update_group(call.backend.store, _existing(call), changes, call.principal.user_id)
     return Response(200, render(group))
 
 

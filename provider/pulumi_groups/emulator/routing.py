@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
+from pulumi_groups.emulator.backend import Backend
 from pulumi_groups.emulator.errors import VendorError
 from pulumi_groups.emulator.wire import Request, Response
-
-if TYPE_CHECKING:
-    from pulumi_groups.emulator.server import Emulator
 
 
 class Style:
@@ -43,14 +41,14 @@ class AuthOutcome:
 
 @dataclass
 class Call:
-    emu: "Emulator"
+    backend: Backend
     request: Request
     params: dict[str, str]
     principal: Any
 
 
 Handler = Callable[[Call], Response]
-Authenticator = Callable[["Emulator", Request], AuthOutcome]
+Authenticator = Callable[[Backend, Request], AuthOutcome]
 
 
 @dataclass

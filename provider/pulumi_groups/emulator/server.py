@@ -1,6 +1,7 @@
 """`Emulator`: the public face: lifecycle, credentials, inspection and out-of-band changes,
-faults and counters. The HTTP side is in handler.py and pipeline.py, the vendor rules in
-badges.py, rewards.py and contacts.py.
+faults and counters. It builds one `Backend` (backend.py) and hands it to the HTTP side
+(handler.py, pipeline.py), which never sees this class; out-of-band changes are in console.py,
+the vendor rules in badges.py, rewards.py and contacts.py.
 """
 
 from __future__ import annotations
@@ -9,16 +10,11 @@ import ipaddress
 import os
 import threading
 
-from pulumi_groups.emulator import badges, capillary, contacts, guesses, rewards, wesurvey
-from pulumi_groups.emulator.counters import Counters
-from pulumi_groups.emulator.credentials import DEFAULT_CAPILLARY_ORGS, DEFAULT_WESURVEY_APPS, Credentials
-from pulumi_groups.emulator.faults import FaultPlan
+from pulumi_groups.emulator import console, contacts, guesses
+from pulumi_groups.emulator.backend import Backend
+from pulumi_groups.emulator.credentials import DEFAULT_CAPILLARY_ORGS, DEFAULT_WESURVEY_APPS
 from pulumi_groups.emulator.handler import EmulatorHTTPServer
 from pulumi_groups.emulator.options import Options
-from pulumi_groups.emulator.ratelimit import SlidingWindowLimiter
-from pulumi_groups.emulator.store import Store
-
-KINDS = ("badge", "reward", "contact")
 
 
 def _check_loopback(host: str) -> None:
@@ -73,12 +69,14 @@ class Emulator:
             wesurvey_max_depth=wesurvey_max_depth,
             wesurvey_batch_delete_unknown=wesurvey_batch_delete_unknown,
         )
-        self.credentials = Credentials()
-        self.store = Store(state_file)
-        self.metrics = Counters()
-        self.faults = FaultPlan()
+        self.backend = Backend.build(self.options, state_file)
+        # The backend's pieces under the names tests, commands and the CLI have always used.
+        self.credentials = self.backend.credentials
+        self.store = self.backend.store
+        self.metrics = self.backend.metrics
+        self.faults = self.backend.faults
+        self.limiter = self.backend.limiter
         self.faults.replace(list(faults or []))
-        self.limiter = SlidingWindowLimiter(rate_limit_per_minute, rate_limit_window_seconds)
         self._server: EmulatorHTTPServer | None = None
         self._thread: threading.Thread | None = None
         if seed_defaults:
@@ -93,7 +91,7 @@ class Emulator:
 
     def start(self) -> "Emulator":
         if self._server is None:
-            self._server = EmulatorHTTPServer((self.host, self._requested_port), self, self._verbose)
+            self._server = EmulatorHTTPServer((self.host, self._requested_port), self.backend, self._verbose)
             self._thread = threading.Thread(
                 target=self._server.serve_forever,
                 kwargs={"poll_interval": 0.01},  # how fast stop() returns
@@ -144,102 +142,46 @@ class Emulator:
             contacts.ensure_team(self.store, team_id)
 
     # ----------------------------------------------------------------------------------------
-    # Inspection and out-of-band changes (as if made in the vendor's console)
+    # Inspection and out-of-band changes (as if made in the vendor's console): console.py
     # ----------------------------------------------------------------------------------------
 
     def badge_groups(self, org_id: int) -> list[dict]:
-        with self.store.lock:
-            return [badges.render(g) for g in badges.groups_of(self.store, org_id)]
+        return console.badge_groups(self.backend, org_id)
 
     def reward_groups(self, org_id: int) -> list[dict]:
-        with self.store.lock:
-            return [rewards.render(g) for g in rewards.groups_of(self.store, org_id)]
+        return console.reward_groups(self.backend, org_id)
 
     def contact_groups(self, team_id: int) -> list[dict]:
-        with self.store.lock:
-            return [contacts.render(self.store, g) for g in contacts.team_groups(self.store, team_id)]
+        return console.contact_groups(self.backend, team_id)
 
     def create_badge_group(self, org_id: int, name: str, rank: int) -> dict:
-        with self.store.lock:
-            group = badges.create_group(self.store, org_id, name, rank, guesses.CONSOLE_USER_ID)
-            return badges.render(group)
+        return console.create_badge_group(self.backend, org_id, name, rank)
 
     def create_reward_group(self, org_id: int, name: str, rank: int | None = None, active: bool = True) -> dict:
-        with self.store.lock:
-            group = rewards.create_group(self.store, org_id, name, rank, guesses.CONSOLE_USER_ID, active)
-            return rewards.render(group)
+        return console.create_reward_group(self.backend, org_id, name, rank, active)
 
     def create_contact_group(self, team_id: int, name: str, parent_id: int = 0, order: int = 0,
                              remote_id: str = "") -> dict:
-        with self.store.lock:
-            if team_id not in self.store.teams:
-                raise KeyError(f"no WeSurvey team {team_id} (add it with add_wesurvey_app)")
-            group = contacts.create_group(self.store, team_id, name, parent_id, order, remote_id,
-                                          max_depth=self.options.wesurvey_max_depth)
-            return contacts.render(self.store, group)
-
-    def _group(self, kind: str, scope_id: int, group_id) -> dict:
-        finders = {"badge": badges.find_group, "reward": rewards.find_group, "contact": contacts.find_group}
-        if kind not in finders:
-            raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
-        group = finders[kind](self.store, scope_id, group_id)
-        if group is None:
-            raise KeyError(f"no {kind} group {group_id!r} in {scope_id}")
-        return group
+        return console.create_contact_group(self.backend, team_id, name, parent_id, order, remote_id)
 
     def update_group(self, kind: str, scope_id: int, group_id, **wire_fields) -> dict:
         """Change wire fields of a group out of band, under the vendor's rules, e.g.
         update_group("badge", 100737, gid, rank=9). Returns the group's wire form."""
-        allowed = {"badge": badges.CONSOLE_FIELDS, "reward": rewards.CONSOLE_FIELDS,
-                   "contact": contacts.CONSOLE_FIELDS}.get(kind, set())
-        with self.store.lock:
-            group = self._group(kind, scope_id, group_id)
-            if set(wire_fields) - allowed:
-                raise ValueError(f"{kind} groups can change {sorted(allowed)}, not {sorted(set(wire_fields) - allowed)}")
-            if kind == "badge":
-                return badges.render(badges.update_group(self.store, group, wire_fields, guesses.CONSOLE_USER_ID))
-            if kind == "reward":
-                return rewards.render(rewards.update_group(self.store, group, wire_fields, guesses.CONSOLE_USER_ID))
-            contacts.update_group(self.store, group, wire_fields, max_depth=self.options.wesurvey_max_depth)
-            return contacts.render(self.store, group)
+        return console.update_group(self.backend, kind, scope_id, group_id, wire_fields)
 
     def delete_group(self, kind: str, scope_id: int, group_id) -> None:
         """Delete a group out of band (badge groups included, which the API cannot delete).
         A contact group takes its descendants with it."""
-        with self.store.lock:
-            group = self._group(kind, scope_id, group_id)
-            if kind == "contact":
-                contacts.delete_groups(self.store, scope_id, [group["id"]], unknown="error")
-                return
-            del (self.store.badge_groups if kind == "badge" else self.store.reward_groups)[group["id"]]
-            self.store.save()
+        console.delete_group(self.backend, kind, scope_id, group_id)
 
     def state(self) -> dict:
         """Every group, by org / team, in wire form."""
-        with self.store.lock:
-            orgs = sorted(
-                self.credentials.org_ids
-                | {g["orgId"] for g in self.store.badge_groups.values()}
-                | {g["orgId"] for g in self.store.reward_groups.values()}
-            )
-            return {
-                "capillary": {
-                    str(org): {"badgeGroups": self.badge_groups(org), "rewardGroups": self.reward_groups(org)}
-                    for org in orgs
-                },
-                "wesurvey": {
-                    str(team): {"defaultGroupId": default, "groups": self.contact_groups(team)}
-                    for team, default in sorted(self.store.teams.items())
-                },
-            }
+        return console.state(self.backend)
 
     def reset(self) -> None:
         """Forget every group (each team gets a fresh default group); credentials, tokens,
         faults and counters stay."""
-        with self.store.lock:
-            for team_id in self.store.clear_groups():
-                contacts.ensure_team(self.store, team_id)
-            self.store.save()
+        console.reset(self.backend)
 
     # ----------------------------------------------------------------------------------------
     # Faults, counters, tokens
@@ -265,5 +207,4 @@ class Emulator:
 
     def expire_tokens(self) -> None:
         """Every token issued so far, by either vendor, is expired from now on."""
-        capillary.expire_all_tokens(self)
-        wesurvey.expire_all_tokens(self)
+        console.expire_tokens(self.backend)

@@ -9,13 +9,13 @@ import time
 from typing import TYPE_CHECKING
 
 from pulumi_groups.emulator import contacts, guesses
+from pulumi_groups.emulator.backend import Backend
 from pulumi_groups.emulator.errors import BadRequest, VendorError, WeSurveyError
 from pulumi_groups.emulator.routing import AuthOutcome, Call, Route, Style
 from pulumi_groups.emulator.wire import Request, Response, constant_time_equal, is_int, new_request_id
 
 if TYPE_CHECKING:
     from pulumi_groups.emulator.credentials import WeSurveyApp
-    from pulumi_groups.emulator.server import Emulator
 
 TOKEN_PATH = "/api/oauth2/access_token"
 GROUPS = "/api/contacts/teams/{team_id}/groups"
@@ -66,9 +66,9 @@ WESURVEY = WeSurveyStyle()
 # --------------------------------------------------------------------------------------------
 
 
-def authenticate_app(emu: "Emulator", request: Request) -> AuthOutcome:
+def authenticate_app(backend: Backend, request: Request) -> AuthOutcome:
     """The token call: appid + secret in the query. A wrong pair is answered by the handler."""
-    app = emu.credentials.wesurvey_apps.get(request.arg("appid") or "")
+    app = backend.credentials.wesurvey_apps.get(request.arg("appid") or "")
     secret = request.arg("secret") or ""
     if app is None or not constant_time_equal(secret, app.secret):
         return AuthOutcome()
@@ -82,20 +82,20 @@ def access_token(call: Call) -> Response:
     if app is None:
         raise WeSurveyError(guesses.WESURVEY_BAD_APP_SECRET)
     token = secrets.token_hex(16)
-    ttl = call.emu.options.wesurvey_token_ttl
-    with call.emu.store.lock:
+    ttl = call.backend.options.wesurvey_token_ttl
+    with call.backend.store.lock:
         # Replaces (so invalidates) the app's previous token: "only the latest is valid" [doc].
-        call.emu.store.wesurvey_tokens[app.appid] = {"token": token, "expires_at": time.time() + ttl}
-        call.emu.store.save()
-    call.emu.metrics.token_fetched(app.appid)
+        call.backend.store.wesurvey_tokens[app.appid] = {"token": token, "expires_at": time.time() + ttl}
+        call.backend.store.save()
+    call.backend.metrics.token_fetched(app.appid)
     return _ok({"access_token": token, "expires_in": int(ttl)})
 
 
-def authenticate_token(emu: "Emulator", request: Request) -> AuthOutcome:
+def authenticate_token(backend: Backend, request: Request) -> AuthOutcome:
     appid, token = request.arg("appid") or "", request.arg("access_token") or ""
-    app = emu.credentials.wesurvey_apps.get(appid)
-    with emu.store.lock:
-        latest = emu.store.wesurvey_tokens.get(appid)
+    app = backend.credentials.wesurvey_apps.get(appid)
+    with backend.store.lock:
+        latest = backend.store.wesurvey_tokens.get(appid)
     if app is None or latest is None or not token or not constant_time_equal(token, latest["token"]):
         return AuthOutcome(error=WeSurveyError(guesses.WESURVEY_TOKEN_INVALID))
     if time.time() >= latest["expires_at"]:
@@ -103,12 +103,12 @@ def authenticate_token(emu: "Emulator", request: Request) -> AuthOutcome:
     return AuthOutcome(appid, app)
 
 
-def expire_all_tokens(emu: "Emulator") -> None:
+def expire_all_tokens(backend: Backend) -> None:
     now = time.time()
-    with emu.store.lock:
-        for record in emu.store.wesurvey_tokens.values():
+    with backend.store.lock:
+        for record in backend.store.wesurvey_tokens.values():
             record["expires_at"] = min(record["expires_at"], now)
-        emu.store.save()
+        backend.store.save()
 
 
 # --------------------------------------------------------------------------------------------
@@ -120,7 +120,7 @@ def _team(call: Call) -> int:
     team_id = int(call.params["team_id"])
     app: WeSurveyApp = call.principal
     if team_id not in app.team_ids:
-        if team_id in call.emu.store.teams:
+        if team_id in call.backend.store.teams:
             raise WeSurveyError("claim_error", f"app {app.appid} has no access to team {team_id}")
         raise WeSurveyError("contacts_team_not_found", f"team {team_id}")
     return team_id
@@ -138,21 +138,21 @@ def list_groups(call: Call) -> Response:
     per_page = request.int_arg("per_page", guesses.WESURVEY_DEFAULT_PER_PAGE, minimum=1)
     parent_id = request.int_arg("parent_id", -1, minimum=0) if request.arg("parent_id") else None
     remote_ids = set(request.query.get("remote_ids", [])) or None
-    groups = contacts.list_groups(call.emu.store, team_id, parent_id, remote_ids)
+    groups = contacts.list_groups(call.backend.store, team_id, parent_id, remote_ids)
     chunk = groups[(page - 1) * per_page : page * per_page]
-    return _ok({"list": [contacts.render(call.emu.store, g) for g in chunk], "total": len(groups)})
+    return _ok({"list": [contacts.render(call.backend.store, g) for g in chunk], "total": len(groups)})
 
 
 def create(call: Call) -> Response:
     team_id, body = _team(call), call.request.json_object()
     group = contacts.create_group(
-        call.emu.store,
+        call.backend.store,
         team_id,
         body.get("name"),
         _value(body, "parent_id", 0),
         _value(body, "order", 0),
         _value(body, "remote_id", ""),
-        max_depth=call.emu.options.wesurvey_max_depth,
+        max_depth=call.backend.options.wesurvey_max_depth,
     )
     return _ok({"group_id": group["id"], "name": group["name"]})
 
@@ -165,14 +165,14 @@ def update(call: Call) -> Response:
     from_id, to_id = body.get("from_id"), body.get("to_id")
     if (from_id is None) != (to_id is None):
         raise WeSurveyError("invalid_argument", "from_id and to_id go together")
-    group = contacts.find_group(call.emu.store, team_id, int(call.params["group_id"]))
+    group = contacts.find_group(call.backend.store, team_id, int(call.params["group_id"]))
     if group is None:
         raise WeSurveyError("contacts_group_not_found", call.params["group_id"])
     if from_id is not None:
         if from_id != group["parent_id"]:
             raise WeSurveyError("invalid_argument", "from_id is not the group's current parent")
         changes["parent_id"] = to_id
-    contacts.update_group(call.emu.store, group, changes, max_depth=call.emu.options.wesurvey_max_depth)
+    contacts.update_group(call.backend.store, group, changes, max_depth=call.backend.options.wesurvey_max_depth)
     return _ok({})
 
 
@@ -181,8 +181,8 @@ def batch_delete(call: Call) -> Response:
     group_ids = body.get("group_ids")
     if not isinstance(group_ids, list) or not group_ids or not all(is_int(i) for i in group_ids):
         raise WeSurveyError("invalid_argument", "group_ids must be a non-empty list of integers")
-    unknown = call.emu.options.wesurvey_batch_delete_unknown
-    contacts.delete_groups(call.emu.store, team_id, group_ids, unknown=unknown)
+    unknown = call.backend.options.wesurvey_batch_delete_unknown
+    contacts.delete_groups(call.backend.store, team_id, group_ids, unknown=unknown)
     return _ok({})
 
 
