@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from typing import Hashable, Iterable
+from collections.abc import Hashable, Iterable
 
 PLAN_VERSION = 1
 

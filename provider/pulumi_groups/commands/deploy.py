@@ -41,18 +41,19 @@ import fnmatch
 import os
 import sys
 import threading
+from collections.abc import Callable, Hashable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Hashable, Iterable
+from typing import Any
 
 from pulumi_groups.capillary import settings as capillary_settings
-from pulumi_groups.program.declarations import LIST_KEYS, NAMESPACE
-from pulumi_groups.wesurvey import settings as wesurvey_settings
 from pulumi_groups.commands import ci_plan, drift, org_listings, report_formats, stack_files
 from pulumi_groups.commands.automation import PREVIEW, REFRESH, REFRESH_PREVIEW, UP, AutomationApi
 from pulumi_groups.commands.cli_support import INSTALL_HELP, find_pulumi, repo_root
 from pulumi_groups.commands.progress import Progress
+from pulumi_groups.program.declarations import LIST_KEYS, NAMESPACE
+from pulumi_groups.wesurvey import settings as wesurvey_settings
 
 DEFAULT_PARALLEL = 4
 TEMPLATE_PREFIX = "example-"  # stacks/Pulumi.example-*.yaml: placeholders to copy, never deployed

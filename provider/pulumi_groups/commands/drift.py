@@ -19,8 +19,9 @@ The same functions read events recorded from a run (tests) and events from the l
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 # Resource type tokens -> (kind, scope input). Type tokens are permanent (in users' state).
 GROUP_TYPES = {

@@ -31,10 +31,10 @@ from pathlib import Path
 from typing import Any
 
 from pulumi_groups.capillary import settings as capillary_settings
-from pulumi_groups.http.records import as_int
-from pulumi_groups.errors import GroupsError
 from pulumi_groups.commands import stack_files
 from pulumi_groups.commands.cli_support import find_pulumi
+from pulumi_groups.errors import GroupsError
+from pulumi_groups.http.records import as_int
 
 BADGE_LIST = "pulumi-groups:badgeGroups"
 REWARD_LIST = "pulumi-groups:rewardGroups"

@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
 from concurrent import futures
 from pathlib import Path
-from typing import Callable
 
 from pulumi_groups.commands.cli_support import cli_env, find_pulumi, repo_root
 
@@ -50,7 +50,7 @@ class ProgramServer:
         language_pb2_grpc.add_LanguageRuntimeServicer_to_server(LanguageServer(program), self._server)
         self.port = self._server.add_insecure_port("127.0.0.1:0")
 
-    def __enter__(self) -> "ProgramServer":
+    def __enter__(self) -> ProgramServer:
         self._server.start()
         return self
 

@@ -13,13 +13,14 @@ unmanaged section is about Capillary orgs.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Hashable, Iterable
+from typing import Any
 
 from pulumi_groups.capillary import badge_group, reward_group
 from pulumi_groups.capillary.settings import OrgSettings
-from pulumi_groups.errors import GroupsError
 from pulumi_groups.commands.drift import OrgFindings, unmanaged_groups
+from pulumi_groups.errors import GroupsError
 
 KINDS = {
     "badge": ("pulumi-groups:badgeGroups", badge_group.flatten, "list_badge_groups"),

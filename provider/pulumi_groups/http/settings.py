@@ -24,10 +24,11 @@ collection) and reported by ``check`` on the resources that use them, naming key
 
 from __future__ import annotations
 
-import json
 import dataclasses
+import json
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, ClassVar, Hashable, Mapping
+from typing import Any, ClassVar
 
 from pulumi_groups.http.policy import RetryPolicy
 

@@ -27,8 +27,9 @@ import email.utils
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -71,7 +72,7 @@ class BudgetedRetry(Retry):
         self.budget_seconds = budget_seconds
         self.first_failure_at = first_failure_at
 
-    def new(self, **kw: Any) -> "BudgetedRetry":
+    def new(self, **kw: Any) -> BudgetedRetry:
         kw.setdefault("limiter", self.limiter)
         kw.setdefault("budget_seconds", self.budget_seconds)
         # The first copy is made by the first failure: that is when the budget starts running.
@@ -141,7 +142,7 @@ def _retry(policy: RetryPolicy, limiter: RateLimiter | None, *, idempotent: bool
 class Auth(Protocol):
     """How a vendor authenticates a request (Basic header, OAuth header, token query params)."""
 
-    def credentials(self, transport: "Transport") -> tuple[dict[str, str], dict[str, str]]:
+    def credentials(self, transport: Transport) -> tuple[dict[str, str], dict[str, str]]:
         """Headers and query params to send; may fetch a token (once per credential at a time)."""
 
     def rejected(self, response: requests.Response, body: Any) -> bool:

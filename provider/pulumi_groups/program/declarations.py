@@ -33,8 +33,9 @@ an error naming the entry and that key. The provider's check applies the same ru
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from pulumi_groups.lifecycle.schema import Field, coerce
 

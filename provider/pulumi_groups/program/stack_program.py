@@ -30,11 +30,11 @@ from typing import Any
 import pulumi
 from pulumi.runtime import config as runtime_config
 
-from pulumi_groups.program import declarations
 from pulumi_groups.capillary import BadgeGroup, RewardGroup
 from pulumi_groups.capillary import settings as capillary_settings
 from pulumi_groups.capillary.badge_group import BadgeGroupProvider
 from pulumi_groups.capillary.reward_group import RewardGroupProvider
+from pulumi_groups.program import declarations
 from pulumi_groups.program.declarations import DeclarationError, Kind, Plan, Scopes
 
 BADGE = Kind("badgeGroups", "badge group", "badge", "org", BadgeGroupProvider.fields)
