@@ -29,9 +29,10 @@ import json
 import math
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # tests.support.provider_process: the engine-like gRPC driver
@@ -39,11 +40,11 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 
 from pulumi.runtime import rpc  # noqa: E402
 from pulumi.runtime.proto import provider_pb2  # noqa: E402
+from report import duration, machine, parse_sizes  # noqa: E402
 
 from pulumi_groups.capillary import badge_group  # noqa: E402
 from pulumi_groups.capillary.badge_group import BadgeGroupProvider  # noqa: E402
 from pulumi_groups.emulator import Emulator  # noqa: E402
-from report import duration, machine, parse_sizes  # noqa: E402
 from tests.support.provider_process import ProviderProcess, provider_prop, secret, urn  # noqa: E402
 
 BADGE = "pulumi-python:dynamic/capillary:BadgeGroup"

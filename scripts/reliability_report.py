@@ -46,8 +46,8 @@ def run_faults(only: set[str] | None = None) -> list[scenarios.Outcome]:
 
 def run_corpus() -> tuple[int, int, int, list[str]]:
     """(cases, refused properly, requests sent, problems)."""
-    from pulumi_groups.http import registry
     from pulumi_groups.emulator import Emulator
+    from pulumi_groups.http import registry
 
     problems = []
     with Emulator() as emu:
