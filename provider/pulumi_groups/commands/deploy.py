@@ -89,7 +89,7 @@ def discover(stacks_dir: Path, patterns: Iterable[str]) -> list[tuple[str, Path]
 
 def identities(config: dict[str, str], environ: dict[str, str]) -> tuple[dict[str, tuple[Hashable, float]], frozenset]:
     """The Capillary credentials (with their rate) and WeSurvey appids a stack's config uses."""
-    capillary = {}
+    capillary: dict[str, tuple[Hashable, float]] = {}
     for key, org in capillary_settings.load(config, environ).orgs.items():
         capillary[key] = (org.credential, org.requests_per_minute)
     accounts = wesurvey_settings.load(config, environ).accounts.values()
@@ -236,7 +236,8 @@ def summary_table(outcomes: list[Outcome], operation: str, expect_no_changes: bo
     for outcome in sorted(outcomes, key=lambda o: o.stack):
         rows.append([outcome.stack, *_changes_columns(outcome, operation), result_of(outcome, operation, expect_no_changes)])
     widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[-1] for row in rows]
+    # strict=False: the last column (RESULT) is not padded, so it has no width; row[-1] adds it.
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[-1] for row in rows]
     return "\n".join(lines)
 
 
@@ -311,18 +312,18 @@ def drift_report(
         findings.error = outcome.error
         report.stacks.append(findings)
     for info in infos:
-        outcome = by_name.get(info.name)
-        if info.problem is not None or outcome is None:
+        ran = by_name.get(info.name)
+        if info.problem is not None or ran is None:
             continue
         stack_orgs.append(org_listings.StackOrgs(
             stack=info.name,
             orgs=info.orgs,
             credentials={key: credential for key, (credential, _) in info.capillary.items()},
             declared=info.declared,
-            managed=drift.managed_ids(outcome.events),
+            managed=drift.managed_ids(ran.events),
             # Without the engine's events (a failed or silent run) its state is unknown: its
             # orgs are not searched for unmanaged groups rather than reported wrongly.
-            complete=outcome.error is None and bool(outcome.events),
+            complete=ran.error is None and bool(ran.events),
         ))
     if list_orgs:
         report.orgs = org_listings.find_unmanaged(stack_orgs, client_for)

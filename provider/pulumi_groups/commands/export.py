@@ -134,7 +134,7 @@ def merge_list(config: Any, list_key: str, org: str, default_org: str | None, li
         entries = config[list_key] = CommentedSeq()
     if not isinstance(entries, list):
         raise ValueError(f"{list_key} in the stack file is not a list (is it a secret?): cannot merge into it")
-    declared = {}
+    declared: dict[tuple[str | None, Any], Any] = {}
     for entry in entries:
         key = _existing_key(entry, default_org)
         if key is not None:

@@ -25,6 +25,7 @@ import sys
 from collections.abc import Callable
 from concurrent import futures
 from pathlib import Path
+from typing import Any
 
 from pulumi_groups.commands.cli_support import cli_env, find_pulumi, repo_root
 
@@ -68,15 +69,17 @@ def run_pulumi(
     cwd: Path,
     env: dict[str, str],
     program: Callable[[], None] | None = None,
-    **popen: object,
+    **popen: Any,
 ) -> subprocess.CompletedProcess:
     """Run ``pulumi <args>`` in ``cwd``; commands that need the program get it served from here."""
     if not needs_program(args):
-        return subprocess.run([pulumi, *args], cwd=cwd, env=env, **popen)  # type: ignore[call-overload]
+        return subprocess.run([pulumi, *args], cwd=cwd, env=env, **popen)
     if program is None:
-        from pulumi_groups.program.stack_program import run as program
+        from pulumi_groups.program.stack_program import run
+
+        program = run
     with ProgramServer(program) as server:
-        return subprocess.run([pulumi, *args, *server.client_args()], cwd=cwd, env=env, **popen)  # type: ignore[call-overload]
+        return subprocess.run([pulumi, *args, *server.client_args()], cwd=cwd, env=env, **popen)
 
 
 def main(argv: list[str]) -> int:

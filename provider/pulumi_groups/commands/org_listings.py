@@ -77,7 +77,9 @@ def list_org(org: OrgSettings, client_for: Callable[[OrgSettings], Any]) -> dict
 def find_unmanaged(stacks: Iterable[StackOrgs], client_for: Callable[[OrgSettings], Any] | None = None) -> list[OrgFindings]:
     """One ``OrgFindings`` per credential used by the stacks, listing each org once."""
     if client_for is None:
-        from pulumi_groups.capillary.client import client_for
+        from pulumi_groups.capillary.client import client_for as capillary_client_for
+
+        client_for = capillary_client_for
     by_credential: dict[Hashable, list[tuple[StackOrgs, str]]] = {}
     for stack in stacks:
         for key, credential in stack.credentials.items():

@@ -57,7 +57,7 @@ def _unmanaged_rows(org: OrgFindings) -> list[list[str]]:
 def _stack_summary(stack: StackFindings) -> str:
     if stack.error is not None:
         return f"failed: {stack.error}"
-    groups = {}
+    groups: dict[str, set[tuple[str, str, str, str | None]]] = {}
     for change in stack.changes:
         groups.setdefault(change.change, set()).add((change.kind, change.scope, change.name, change.id))
     parts = [f"{len(groups[c])} {c}" for c in ORDER if c in groups]
@@ -91,13 +91,13 @@ def _fit(rows: list[list[str]], width: int) -> list[list[str]]:
     while sum(widths) > room and max(widths) > 6:
         widest = widths.index(max(widths))
         widths[widest] -= 1
-    return [[cell if len(cell) <= w else cell[: w - 1] + "…" for cell, w in zip(row, widths)] for row in rows]
+    return [[cell if len(cell) <= w else cell[: w - 1] + "…" for cell, w in zip(row, widths, strict=True)] for row in rows]
 
 
 def _table(header: tuple[str, ...], rows: list[list[str]], width: int) -> list[str]:
     fitted = _fit([[h.upper() for h in header], *rows], width)
     widths = [max(len(row[i]) for row in fitted) for i in range(len(header))]
-    return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in fitted]
+    return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in fitted]
 
 
 def terminal(report: Report, width: int = TERMINAL_WIDTH) -> str:

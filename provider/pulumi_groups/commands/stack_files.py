@@ -69,6 +69,7 @@ class StackFile:
         the new entries are inserted into the original text instead, leaving every existing
         line as it was; when neither reads back as the document, ``UnsafeWrite`` and the file
         is untouched."""
+        text: str | None
         try:
             text = self.checked_dump()
         except UnsafeWrite as unsafe:
@@ -161,9 +162,12 @@ def _split_key(line: str) -> tuple[str, str]:
 def append_as_text(stack_file: StackFile, appended: dict[str, list]) -> str | None:
     """The original text with the new entries inserted as lines (None: not a layout this can do:
     no ``config`` mapping, or a non-empty one-line ``[...]`` list)."""
+    from ruamel.yaml.comments import CommentedMap
+
     doc, lines = stack_file.doc, stack_file.text.splitlines()
     config = doc.get("config")
-    if not lines or "config" not in doc.lc.data or not isinstance(config, dict) or not config.lc.data:
+    # CommentedMap: the line/column record (``lc``) that says where each key sits in the text.
+    if not lines or "config" not in doc.lc.data or not isinstance(config, CommentedMap) or not config.lc.data:
         return None
     top_keys = [k for k in doc if k in doc.lc.data]
     after_config = top_keys[top_keys.index("config") + 1:]

@@ -31,7 +31,7 @@ def shared(kind: str, key: Hashable, factory: Callable[[], T]) -> T:
         found = _shared.get((kind, key))
         if found is None:
             found = _shared[(kind, key)] = factory()
-        return found  # type: ignore[return-value]
+        return found  # type: ignore[return-value]  # one dict holds every kind; callers pair kind and T
 
 
 def clear() -> None:

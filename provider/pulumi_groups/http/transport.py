@@ -111,7 +111,8 @@ class CreateRetry(BudgetedRetry):
 
 
 def _retry(policy: RetryPolicy, limiter: RateLimiter | None, *, idempotent: bool) -> BudgetedRetry:
-    common = dict(
+    # Any: the values are of several types, each checked by urllib3's Retry when it is built.
+    common: dict[str, Any] = dict(
         total=policy.retries,
         connect=policy.retries,
         status=policy.retries,
@@ -229,7 +230,7 @@ class Transport:
         """Send one logical request and return its decoded answer, or raise a ``GroupsError``."""
         context = self.context(operation, group, method, path)
         for attempt in (1, 2):
-            used = self._credentials(context) if (authenticated and self.auth) else ({}, {})
+            used = self._credentials(self.auth, context) if (authenticated and self.auth) else ({}, {})
             response, body, request_id = self._exchange(method, path, params, json_body, used, idempotent, context)
             if authenticated and self.auth and attempt == 1 and self.auth.rejected(response, body):
                 self.auth.invalidate(used)
@@ -250,10 +251,10 @@ class Transport:
             raise error
         return Response(response.status_code, body, request_id)
 
-    def _credentials(self, context: CallContext) -> tuple[dict[str, str], dict[str, str]]:
+    def _credentials(self, auth: Auth, context: CallContext) -> tuple[dict[str, str], dict[str, str]]:
         """The auth headers/params; a failed token call names the request it was needed for."""
         try:
-            return self.auth.credentials(self)
+            return auth.credentials(self)
         except (ApiError, RequestFailed) as failed:
             if not failed.needed_for:
                 failed.needed_for = context.action()

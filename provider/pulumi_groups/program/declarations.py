@@ -170,7 +170,7 @@ def parse_list(raw: Any, kind: Kind) -> tuple[list[Any], list[str]]:
     if isinstance(raw, str):
         try:
             raw = json.loads(raw)
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             return [], [f"{kind.config_key} is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"]
     if not isinstance(raw, list):
         return [], [f"{kind.config_key} must be a list of {kind.label} entries, got {type(raw).__name__}"]
