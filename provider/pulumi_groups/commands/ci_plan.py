@@ -55,7 +55,8 @@ def _components(stacks: list) -> list[list]:
 
 
 def _identities(stack) -> set:
-    return {("capillary", credential) for credential, _ in stack.capillary.values()} | {("wesurvey", a) for a in stack.appids}
+    capillary = {("capillary", credential) for credential, _ in stack.capillary.values()}
+    return capillary | {("wesurvey", a) for a in stack.appids}
 
 
 def _key(component: list) -> str:

@@ -234,10 +234,12 @@ def summary_table(outcomes: list[Outcome], operation: str, expect_no_changes: bo
         header = ["STACK", "CREATE", "UPDATE", "DELETE", "REPLACE", "RESULT"]
     rows = [header]
     for outcome in sorted(outcomes, key=lambda o: o.stack):
-        rows.append([outcome.stack, *_changes_columns(outcome, operation), result_of(outcome, operation, expect_no_changes)])
+        result = result_of(outcome, operation, expect_no_changes)
+        rows.append([outcome.stack, *_changes_columns(outcome, operation), result])
     widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]
     # strict=False: the last column (RESULT) is not padded, so it has no width; row[-1] adds it.
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[-1] for row in rows]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[-1]
+             for row in rows]
     return "\n".join(lines)
 
 
@@ -269,14 +271,17 @@ def _parse(argv: list[str]) -> argparse.Namespace:
                         help="exit 2 when a preview shows changes or a refresh finds drift (refresh: state left as is)")
     parser.add_argument("--expect-no-unmanaged", action="store_true",
                         help="exit 2 when an org holds groups no selected stack declares")
-    parser.add_argument("--parallel", type=int, default=DEFAULT_PARALLEL, help=f"stacks at once (default {DEFAULT_PARALLEL})")
-    parser.add_argument("--report", type=Path, metavar="FILE.md", help="write the drift report as Markdown (CI job summary)")
+    parser.add_argument("--parallel", type=int, default=DEFAULT_PARALLEL,
+                        help=f"stacks at once (default {DEFAULT_PARALLEL})")
+    parser.add_argument("--report", type=Path, metavar="FILE.md",
+                        help="write the drift report as Markdown (CI job summary)")
     parser.add_argument("--json", dest="json_file", type=Path, metavar="FILE",
                         help="write the drift report as JSON (schema: pulumi_groups/commands/drift_report.schema.json)")
     parser.add_argument("--no-unmanaged", action="store_true",
                         help="do not list the orgs for unmanaged groups (saves one listing per org and kind)")
     parser.add_argument("--rate-limit", action="append", default=[], metavar="ORG=RPM",
-                        help="requestsPerMinute for ORG in this run (a --plan-ci job's share; repeatable, comma-separated)")
+                        help="requestsPerMinute for ORG in this run "
+                             "(a --plan-ci job's share; repeatable, comma-separated)")
     parser.add_argument("--ci-jobs", choices=("stack", "group"), default="stack",
                         help="--plan-ci: one job per stack (default) or one per concurrency key")
     args = parser.parse_args(argv)
@@ -344,7 +349,8 @@ def main(argv: list[str], api_factory: Callable[[Path], Any] | None = None,
     if api_factory is None:
         pulumi = find_pulumi(repo)
         if pulumi is None:
-            print(f"deploy needs the pulumi CLI (it drives it through the Automation API).\n{INSTALL_HELP}", file=sys.stderr)
+            print(f"deploy needs the pulumi CLI (it drives it through the Automation API).\n{INSTALL_HELP}",
+                  file=sys.stderr)
             return 1
         api = AutomationApi(repo, pulumi)
     else:
@@ -354,7 +360,8 @@ def main(argv: list[str], api_factory: Callable[[Path], Any] | None = None,
     planning = operation == PLAN_CI
     progress = progress or Progress(sys.stderr if planning else sys.stdout)
     if not planning:
-        print(f"deploy: {operation} on {len(matched)} stack(s), {args.parallel} at a time: {', '.join(n for n, _ in matched)}")
+        names = ", ".join(n for n, _ in matched)
+        print(f"deploy: {operation} on {len(matched)} stack(s), {args.parallel} at a time: {names}")
 
     def read(entry: tuple[str, Path]) -> StackInfo:
         name, path = entry

@@ -74,7 +74,8 @@ def list_org(org: OrgSettings, client_for: Callable[[OrgSettings], Any]) -> dict
     return listed
 
 
-def find_unmanaged(stacks: Iterable[StackOrgs], client_for: Callable[[OrgSettings], Any] | None = None) -> list[OrgFindings]:
+def find_unmanaged(stacks: Iterable[StackOrgs],
+                   client_for: Callable[[OrgSettings], Any] | None = None) -> list[OrgFindings]:
     """One ``OrgFindings`` per credential used by the stacks, listing each org once."""
     if client_for is None:
         from pulumi_groups.capillary.client import client_for as capillary_client_for

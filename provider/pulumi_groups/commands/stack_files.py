@@ -119,7 +119,9 @@ def mismatch(doc: Any, text: str) -> str | None:
             lost += [f"{key}[{i}] changed" for i, entry in enumerate(value) if i >= len(got) or got[i] != entry]
         elif got != value:
             lost.append(f"{key} changed")
-    return ", ".join(lost[:5]) + (f" and {len(lost) - 5} more" if len(lost) > 5 else "") if lost else "the content differs"
+    if not lost:
+        return "the content differs"
+    return ", ".join(lost[:5]) + (f" and {len(lost) - 5} more" if len(lost) > 5 else "")
 
 
 def _entry_lines(entries: list, dash_column: int) -> list[str]:
@@ -352,8 +354,10 @@ def with_rate_limits(stack_file: StackFile, limits: dict[str, float]) -> tuple[s
             from pulumi_groups.capillary.settings import DEFAULT_REQUESTS_PER_MINUTE
 
             for org, entry in (orgs.items() if isinstance(orgs, dict) and not is_secure(orgs) else ()):
-                if org not in limits and isinstance(entry, dict) and not is_secure(entry) and "requestsPerMinute" not in entry:
-                    entry["requestsPerMinute"] = _number(current if current is not None else DEFAULT_REQUESTS_PER_MINUTE)
+                if (org not in limits and isinstance(entry, dict) and not is_secure(entry)
+                        and "requestsPerMinute" not in entry):
+                    rate = current if current is not None else DEFAULT_REQUESTS_PER_MINUTE
+                    entry["requestsPerMinute"] = _number(rate)
     copy_of = StackFile(stack_file.path, stack_file.yaml, doc)
     try:
         return copy_of.checked_dump(), warnings

@@ -324,7 +324,8 @@ class Transport:
 _UNREADABLE = object()
 
 
-def _request_failure(exc: requests.exceptions.RequestException, context: CallContext, timeouts: Timeouts) -> RequestFailed:
+def _request_failure(exc: requests.exceptions.RequestException, context: CallContext,
+                     timeouts: Timeouts) -> RequestFailed:
     """What went wrong on the wire, and whether the vendor may have acted on the request.
 
     Only a request that certainly never reached the vendor (refused connection, unresolvable
