@@ -37,7 +37,8 @@ def run_size(cli: str, n: int) -> list[tuple]:
     with Emulator() as emu, tempfile.TemporaryDirectory(prefix="cli-bench-") as folder:
         project = Project(Path(folder), cli)
         project.init()
-        project.write_stack(stack_config(emu.url, badge="".join(f"\n    - {{name: G{i:05d}, rank: {i % 100}}}" for i in range(n))))
+        badges = "".join(f"\n    - {{name: G{i:05d}, rank: {i % 100}}}" for i in range(n))
+        project.write_stack(stack_config(emu.url, badge=badges))
         for label, args, bound in (
             ("up (create)", ("up", "--yes", "--skip-preview"), n),
             ("preview, no change", ("preview", "--expect-no-changes"), 0),
@@ -66,8 +67,8 @@ def main(argv: list[str]) -> int:
     print("|---:|---|---:|---:|---:|---:|---|")
     for n in (int(s) for s in args.sizes.split(",")):
         for size, label, requests, bound, seconds, per_group_ms, note in run_size(cli, n):
-            print(f"| {size:,} | {label} | {requests:,} | {bound:,} | {seconds:.1f} s | {per_group_ms:.1f} ms | {note} |",
-                  flush=True)
+            print(f"| {size:,} | {label} | {requests:,} | {bound:,} | {seconds:.1f} s | {per_group_ms:.1f} ms "
+                  f"| {note} |", flush=True)
     print(f"\nMachine: {machine()}")
     return 0
 

@@ -206,7 +206,8 @@ def main(argv: list[str] | None = None) -> int:
                 "provider_pickles": {name: n for name, n in pickles.items() if name != "seconds"},
                 "pickle_seconds": pickles["seconds"],
                 "distinct_providers": {typ: sorted(values) for typ, values in recorder.providers.items()},
-                "pickle_patched": sorted(k for k in set(pickler_before) | set(pickler_after) if pickler_before.get(k) is not pickler_after.get(k)),
+                "pickle_patched": sorted(k for k in set(pickler_before) | set(pickler_after)
+                                         if pickler_before.get(k) is not pickler_after.get(k)),
                 "seconds": seconds,
                 "peak_rss_growth_kib": peak_rss_kib() - rss_before,
                 "error": error,

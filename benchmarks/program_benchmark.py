@@ -80,7 +80,8 @@ def row(r: dict[str, Any], naive: dict[str, Any] | None) -> str:
 
 def table(results: list[dict[str, Any]]) -> str:
     rows = [
-        "| groups | path | registered | provider pickles | time | per group | of it pickling | peak RSS growth | per group | now / before |",
+        "| groups | path | registered | provider pickles | time | per group | of it pickling "
+        "| peak RSS growth | per group | now / before |",
         "|---:|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     naive = {r["groups"]: r for r in results if r["path"] == "sdk"}

@@ -29,9 +29,10 @@ import json
 import math
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # tests.support.provider_process: the engine-like gRPC driver
@@ -39,11 +40,11 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 
 from pulumi.runtime import rpc  # noqa: E402
 from pulumi.runtime.proto import provider_pb2  # noqa: E402
+from report import duration, machine, parse_sizes  # noqa: E402
 
 from pulumi_groups.capillary import badge_group  # noqa: E402
 from pulumi_groups.capillary.badge_group import BadgeGroupProvider  # noqa: E402
 from pulumi_groups.emulator import Emulator  # noqa: E402
-from report import duration, machine, parse_sizes  # noqa: E402
 from tests.support.provider_process import ProviderProcess, provider_prop, secret, urn  # noqa: E402
 
 BADGE = "pulumi-python:dynamic/capillary:BadgeGroup"
@@ -80,13 +81,12 @@ def start_provider(emu: Emulator, snapshot: bool) -> ProviderProcess:
     return proc
 
 
-def run_calls(calls: list[Callable[[], Any]]) -> float:
-    """Run every call with WORKERS in flight; the wall time in seconds."""
+def run_calls(call: Callable[[Any], Any], requests: list) -> tuple[float, list]:
+    """``call`` on every request with WORKERS in flight; the wall time in seconds and the answers."""
     started = time.perf_counter()
     with ThreadPoolExecutor(WORKERS) as pool:
-        for future in [pool.submit(call) for call in calls]:
-            future.result()
-    return time.perf_counter() - started
+        answers = list(pool.map(call, requests))
+    return time.perf_counter() - started, answers
 
 
 def peak_rss_mib(pid: int) -> float | None:
@@ -116,13 +116,14 @@ def measure(size: int, latency: float, create: bool) -> dict[str, Any]:
                 requests = [
                     provider_pb2.CreateRequest(
                         urn=urn(BADGE, f"c{i}"),
-                        properties=struct({"__provider": provider, "name": f"C{i:05d}", "rank": i % 7, "org": "default", "adopt": False}),
+                        properties=struct({"__provider": provider, "name": f"C{i:05d}", "rank": i % 7,
+                                           "org": "default", "adopt": False}),
                     )
                     for i in range(size)
                 ]
                 emu.reset_counters()
                 log(f"{size}: creating {size} groups through the provider")
-                wall = run_calls([lambda r=r: proc.stub.Create(r) for r in requests])
+                wall, _ = run_calls(proc.stub.Create, requests)
                 result["create"] = (emu.counters()["total"], wall)
             finally:
                 proc.close()
@@ -134,11 +135,11 @@ def measure(size: int, latency: float, create: bool) -> dict[str, Any]:
         inputs = [{k: s[k] for k in ("__provider", "name", "rank", "org", "adopt")} for s in states]
         diffs = [
             provider_pb2.DiffRequest(id=g["id"], urn=urn(BADGE, g["name"]), olds=struct(s), news=struct(i))
-            for g, s, i in zip(groups, states, inputs)
+            for g, s, i in zip(groups, states, inputs, strict=True)
         ]
         reads = [
             provider_pb2.ReadRequest(id=g["id"], urn=urn(BADGE, g["name"]), properties=struct(s))
-            for g, s in zip(groups, states)
+            for g, s in zip(groups, states, strict=True)
         ]
 
         for mode, snapshot in (("refresh", True), ("naive", False)):
@@ -147,14 +148,13 @@ def measure(size: int, latency: float, create: bool) -> dict[str, Any]:
                 if mode == "refresh":
                     emu.reset_counters()
                     log(f"{size}: {size} no-change diffs")
-                    answers: list = []
-                    wall = run_calls([lambda r=r: answers.append(proc.stub.Diff(r)) for r in diffs])
+                    wall, answers = run_calls(proc.stub.Diff, diffs)
                     assert all(a.changes == provider_pb2.DiffResponse.DIFF_NONE for a in answers)
                     result["diff"] = (emu.counters()["total"], wall)
                 emu.reset_counters()
                 log(f"{size}: {mode}: {size} reads, snapshot {'on' if snapshot else 'off'}")
-                read_ids: list = []
-                wall = run_calls([lambda r=r: read_ids.append(proc.stub.Read(r).id) for r in reads])
+                wall, read = run_calls(proc.stub.Read, reads)
+                read_ids = [answer.id for answer in read]
                 assert sorted(read_ids) == sorted(g["id"] for g in groups), "a read lost a group"
                 result[mode] = (emu.counters()["total"], wall)
                 result[f"{mode}_rss"] = peak_rss_mib(proc.proc.pid)
@@ -176,7 +176,8 @@ def table(results: list[dict], latency: float) -> str:
         pages = math.ceil(n / PAGE_SIZE)
         at_four = math.ceil(n / WORKERS) * latency
         if "create" in r:
-            rows.append(f"| {n:,} | create (provider, {WORKERS} in flight) | {r['create'][0]:,} | {n:,} | {duration(r['create'][1])} | {duration(at_four)} | |")
+            rows.append(f"| {n:,} | create (provider, {WORKERS} in flight) | {r['create'][0]:,} | {n:,} "
+                        f"| {duration(r['create'][1])} | {duration(at_four)} | |")
         rows.append(f"| {n:,} | no-change diff | {r['diff'][0]:,} | 0 | {duration(r['diff'][1])} | 0 ms | |")
         req_ratio = r["refresh"][0] / r["naive"][0] if r["naive"][0] else float("nan")
         time_ratio = r["refresh"][1] / r["naive"][1] if r["naive"][1] else float("nan")
@@ -184,7 +185,8 @@ def table(results: list[dict], latency: float) -> str:
             f"| {n:,} | refresh, read snapshot | {r['refresh'][0]:,} | {pages:,} | {duration(r['refresh'][1])} | "
             f"{duration(pages * latency)} | requests {req_ratio:.3f}, time {time_ratio:.3f} |"
         )
-        rows.append(f"| {n:,} | refresh, naive (GET per group) | {r['naive'][0]:,} | {n:,} | {duration(r['naive'][1])} | {duration(at_four)} | |")
+        rows.append(f"| {n:,} | refresh, naive (GET per group) | {r['naive'][0]:,} | {n:,} "
+                    f"| {duration(r['naive'][1])} | {duration(at_four)} | |")
     return "\n".join(rows)
 
 
@@ -208,9 +210,8 @@ def main(argv: list[str] | None = None) -> int:
     print(table(results, latency))
     print()
     for r in results:
-        rss = ", ".join(
-            f"{label} {r[key]:.0f} MiB" for label, key in (("snapshot", "refresh_rss"), ("naive", "naive_rss")) if r.get(key)
-        )
+        rss = ", ".join(f"{label} {r[key]:.0f} MiB"
+                        for label, key in (("snapshot", "refresh_rss"), ("naive", "naive_rss")) if r.get(key))
         print(f"Peak RSS (VmHWM) of the provider process refreshing {r['size']:,} groups: {rss}.")
     print()
     print(f"Machine: {machine()}.")

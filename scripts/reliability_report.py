@@ -40,14 +40,15 @@ def run_faults(only: set[str] | None = None) -> list[scenarios.Outcome]:
         for case in scenarios.TRANSIENT[:7]
         if wanted(case)
     ]
-    outcomes += [scenarios_wesurvey.run_case(op, case, rid) for op, case, rid in scenarios_wesurvey.matrix() if wanted(case)]
+    outcomes += [scenarios_wesurvey.run_case(op, case, rid)
+                 for op, case, rid in scenarios_wesurvey.matrix() if wanted(case)]
     return outcomes
 
 
 def run_corpus() -> tuple[int, int, int, list[str]]:
     """(cases, refused properly, requests sent, problems)."""
-    from pulumi_groups.http import registry
     from pulumi_groups.emulator import Emulator
+    from pulumi_groups.http import registry
 
     problems = []
     with Emulator() as emu:
@@ -100,7 +101,8 @@ def summary_table(outcomes, corpus_result, load_run) -> str:
     kinds = sorted({o.kind for o in outcomes})
     cases, refused, corpus_requests, _ = corpus_result
     rows = [
-        ("Fault scenarios run (resource kind x operation x fault x credential)", f"{len(outcomes)} ({', '.join(kinds)})"),
+        ("Fault scenarios run (resource kind x operation x fault x credential)",
+         f"{len(outcomes)} ({', '.join(kinds)})"),
         ("... where the provider kept every promise", f"{len(passed)} / {len(outcomes)}"),
         ("... of which the operation succeeded despite the fault", str(len(survived))),
         ("... of which it failed, as it should, with a clear message", str(len(clean_failures))),
@@ -120,7 +122,8 @@ def summary_table(outcomes, corpus_result, load_run) -> str:
         fetches = sorted(set(counters["token_fetches"].values()))
         rows += [
             (
-                f"Load run: {len(load_run.created)} creates + {len(load_run.updated)} updates, {len(load_run.live)} OAuth orgs, "
+                f"Load run: {len(load_run.created)} creates + {len(load_run.updated)} updates, "
+                f"{len(load_run.live)} OAuth orgs, "
                 f"4 concurrent calls, {load.VENDOR_LIMIT} requests per {load.WINDOW_SECONDS:g} s per org",
                 f"{ok} / {ok} succeeded in {load_run.seconds:.1f} s",
             ),
@@ -195,7 +198,8 @@ def main(argv: list[str]) -> int:
     broken = [o for o in outcomes if not o.passed]
     problems = corpus_result[3]
     if load_run is not None:
-        if load_run.counters["total"] != 4 + len(load_run.created) + len(load_run.updated) + load_run.counters["rate_limited"]:
+        sent = 4 + len(load_run.created) + len(load_run.updated) + load_run.counters["rate_limited"]
+        if load_run.counters["total"] != sent:
             problems.append("load run: requests sent beyond the 429 re-sends")
     for outcome in broken:
         print(f"\nBROKEN: {outcome.describe()}", file=sys.stderr)

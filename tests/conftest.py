@@ -9,6 +9,7 @@ import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 
 from pulumi_groups.http import registry
+
 # The emulator's built-in demo credentials (see pulumi_groups.emulator).
 DEMO_ORG_ID = 100737
 DEMO_BASIC = {"username": "demo.till", "password": "demo-password"}

@@ -15,15 +15,16 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from pulumi.automation.events import EngineEvent
 
 from pulumi_groups.capillary.badge_group import BadgeGroupProvider
 from pulumi_groups.capillary.reward_group import RewardGroupProvider
 from pulumi_groups.commands import stack_files
-from pulumi_groups.commands.automation import PREVIEW, REFRESH, REFRESH_PREVIEW, UP
+from pulumi_groups.commands.automation import REFRESH, REFRESH_PREVIEW, UP
 from tests.conftest import configured
 
 PROJECT = "pulumi-groups"

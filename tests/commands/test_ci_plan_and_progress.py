@@ -6,9 +6,9 @@ from __future__ import annotations
 import io
 import json
 
+from pulumi.automation.events import EngineEvent
 from ruamel.yaml import YAML
 
-from pulumi.automation.events import EngineEvent
 from pulumi_groups.commands import deploy
 from pulumi_groups.commands.progress import Progress
 from tests.commands.test_deploy import STACKS, FakeApi, repo  # noqa: F401 - the repo fixture

@@ -3,8 +3,8 @@ with the Automation API seam (``AutomationApi``) replaced by a fake."""
 
 from __future__ import annotations
 
-import os
 import itertools
+import os
 import threading
 import time
 from pathlib import Path

@@ -19,7 +19,15 @@ from pulumi_groups.errors import GroupsError, RequestFailed
 from pulumi_groups.http.ratelimit import RateLimiter
 from pulumi_groups.wesurvey import ContactGroupProvider
 from pulumi_groups.wesurvey.guesses import PAGE_SIZE as WESURVEY_PAGE_SIZE
-from tests.conftest import DEMO_BASIC, DEMO_OAUTH, DEMO_ORG_ID, SECOND_BASIC, SECOND_ORG_ID, capillary_config, configured
+from tests.conftest import (
+    DEMO_BASIC,
+    DEMO_OAUTH,
+    DEMO_ORG_ID,
+    SECOND_BASIC,
+    SECOND_ORG_ID,
+    capillary_config,
+    configured,
+)
 from tests.support.clocks import ControlledClock
 from tests.support.secrets import exception_text, leaks
 from tests.wesurvey.conftest import DEMO_APP, TEAM, create, wesurvey_config

@@ -141,7 +141,7 @@ class Project:
         self.outputs: list[str] = []  # everything any command printed, for the secrets sweep
 
     @classmethod
-    def attach(cls, root: Path, env: dict[str, str]) -> "Project":
+    def attach(cls, root: Path, env: dict[str, str]) -> Project:
         """An existing project folder (e.g. the demo's), run with ``env`` as it is."""
         project = cls.__new__(cls)
         project.root, project.env, project.outputs = root, env, []

@@ -11,7 +11,6 @@ import signal
 import subprocess
 import sys
 import urllib.request
-from pathlib import Path
 
 from tests.commands.test_demo import free_port
 from tests.e2e.harness import REPO, Project

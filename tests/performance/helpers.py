@@ -6,8 +6,8 @@ from __future__ import annotations
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
-from pulumi_groups.http import registry
 from pulumi_groups.capillary import badge_group, reward_group
+from pulumi_groups.http import registry
 
 BADGE_LIST = "GET /api_gateway/v1/badges/group"
 BADGE_GET = "GET /api_gateway/v1/badges/group/{id}"

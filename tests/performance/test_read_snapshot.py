@@ -10,10 +10,18 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from pulumi_groups.lifecycle import snapshot
 from pulumi_groups.capillary.badge_group import BadgeGroupProvider
 from pulumi_groups.capillary.reward_group import RewardGroupProvider
-from tests.conftest import DEMO_BASIC, DEMO_OAUTH, DEMO_ORG_ID, SECOND_BASIC, SECOND_ORG_ID, capillary_config, configured
+from pulumi_groups.lifecycle import snapshot
+from tests.conftest import (
+    DEMO_BASIC,
+    DEMO_OAUTH,
+    DEMO_ORG_ID,
+    SECOND_BASIC,
+    SECOND_ORG_ID,
+    capillary_config,
+    configured,
+)
 
 from .helpers import (
     BADGE_GET,
@@ -26,8 +34,8 @@ from .helpers import (
     endpoints,
     pages,
     reward_state,
-    wire_mismatches,
     seed_badges,
+    wire_mismatches,
 )
 
 

@@ -15,7 +15,7 @@ import pytest
 from pulumi_groups.capillary.badge_group import BadgeGroupProvider
 from pulumi_groups.capillary.reward_group import RewardGroupProvider
 from pulumi_groups.wesurvey import ContactGroupProvider
-from tests.conftest import DEMO_BASIC, DEMO_OAUTH, DEMO_ORG_ID, FAST, SECOND_BASIC, SECOND_ORG_ID
+from tests.conftest import DEMO_BASIC, DEMO_ORG_ID, FAST, SECOND_BASIC, SECOND_ORG_ID
 from tests.support.provider_process import ProviderProcess, provider_prop, secret
 from tests.wesurvey.conftest import CONTACT_GROUP, DEMO_APP, TEAM
 

@@ -30,9 +30,9 @@ from typing import Any
 
 from pulumi.dynamic import Config, ConfigureRequest
 
-from pulumi_groups.http import registry
 from pulumi_groups.capillary import BadgeGroupProvider, RewardGroupProvider
 from pulumi_groups.errors import GroupsError
+from pulumi_groups.http import registry
 from tests.support.secrets import exception_text, leaks
 
 # --------------------------------------------------------------------------------------------
@@ -352,7 +352,7 @@ def _run(emu, kind, op, case, auth, read_snapshot, outcome: Outcome) -> None:
     problems += _judge_state(emu, kind, op, name, group_id, outs, news, answer, outcome.result)
 
 
-def prepare(provider, news: dict, op: str, case: "FaultCase") -> tuple[dict, str | None, dict | None]:
+def prepare(provider, news: dict, op: str, case: FaultCase) -> tuple[dict, str | None, dict | None]:
     """Checked inputs and, unless the operation is a create, a group made without faults (its
     id and its outputs as the engine hands them back)."""
     checked = provider.check({}, news)
@@ -367,7 +367,7 @@ def prepare(provider, news: dict, op: str, case: "FaultCase") -> tuple[dict, str
     return inputs, group_id, outs
 
 
-def retry_after_problems(case: FaultCase, outcome: "Outcome") -> list[str]:
+def retry_after_problems(case: FaultCase, outcome: Outcome) -> list[str]:
     """Judged from the waits the operation asked for (not from how long it took): one of them
     honours Retry-After, and none exceeds the retry budget."""
     wanted = min(case.spec["retry_after"], RETRY_BUDGET_SECONDS)
@@ -398,7 +398,7 @@ def recorded_sleeps(into: list[float]):
         time.sleep = real_sleep
 
 
-def run_operation(emu, provider, op, case, plan, inputs, group_id, outs, news, outcome: "Outcome") -> Any:
+def run_operation(emu, provider, op, case, plan, inputs, group_id, outs, news, outcome: Outcome) -> Any:
     """Run one operation under a fault plan; record its result and what it cost in ``outcome``."""
     emu.set_faults(plan)
     before = emu.counters()

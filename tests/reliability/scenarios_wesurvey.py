@@ -14,6 +14,7 @@ import json
 from typing import Any
 
 from pulumi_groups.http import registry
+
 from .scenarios import (
     PERSISTENT,
     RETRY_BACKOFF_SECONDS,

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from pulumi_groups.http import registry
 from pulumi_groups.capillary import BadgeGroupProvider, RewardGroupProvider
 from pulumi_groups.emulator import Emulator
+from pulumi_groups.http import registry
 from tests.support.provider_process import ProviderProcess, provider_prop, secret
 
 from . import corpus

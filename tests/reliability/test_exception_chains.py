@@ -10,9 +10,9 @@ import socket
 
 import pytest
 
-from pulumi_groups.http import registry
 from pulumi_groups.capillary import BadgeGroupProvider, RewardGroupProvider
 from pulumi_groups.errors import GroupsError
+from pulumi_groups.http import registry
 from pulumi_groups.wesurvey import ContactGroupProvider
 from tests.conftest import DEMO_BASIC, DEMO_OAUTH, capillary_config, configured
 from tests.wesurvey.conftest import TEAM, wesurvey_config

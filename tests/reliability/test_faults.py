@@ -13,9 +13,9 @@ import json
 
 import pytest
 
-from pulumi_groups.http import registry
 from pulumi_groups.emulator import Emulator
 from pulumi_groups.errors import NameTaken, RequestFailed
+from pulumi_groups.http import registry
 
 from . import scenarios
 from .scenarios import ORG_ID, ORG_KEY, configured, declaration, stack_config

@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from pulumi_groups.http import registry
 from pulumi_groups.emulator import Emulator
 from pulumi_groups.errors import GroupsError
+from pulumi_groups.http import registry
 from pulumi_groups.wesurvey import ContactGroupProvider
 
 from . import scenarios_wesurvey as ws

@@ -8,11 +8,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from pulumi_groups.http import registry
 from pulumi_groups.capillary import BadgeGroupProvider
 from pulumi_groups.capillary import client as capillary_client
 from pulumi_groups.capillary.auth import OAuthAuth
 from pulumi_groups.emulator import Emulator
+from pulumi_groups.http import registry
 from tests.support.clocks import ControlledClock
 
 from . import load

@@ -8,8 +8,8 @@ import json
 import pulumi
 import pytest
 
-from pulumi_groups.program import stack_program
 from pulumi_groups.capillary.badge_group import BadgeGroupProvider
+from pulumi_groups.program import stack_program
 from pulumi_groups.program.declarations import DeclarationError
 from pulumi_groups.wesurvey.contact_group import ContactGroupProvider
 from tests.conftest import configured

@@ -8,9 +8,9 @@ import pulumi
 import pytest
 from ruamel.yaml import YAML
 
-from pulumi_groups.program import stack_program
 from pulumi_groups.commands import stack_files
 from pulumi_groups.emulator import DEFAULT_CAPILLARY_ORGS, DEFAULT_WESURVEY_APPS
+from pulumi_groups.program import stack_program
 from tests.support.mocks import RecordingMocks
 
 REPO = Path(__file__).resolve().parents[2]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pulumi_groups.lifecycle import timestamps
 from pulumi_groups.http.paging import fetch_all, pages_for
 from pulumi_groups.http.ratelimit import RateLimiter
+from pulumi_groups.lifecycle import timestamps
 from tests.support.clocks import ControlledClock
 
 

@@ -7,9 +7,9 @@ import re
 import pytest
 from pulumi.output import Unknown
 
-from pulumi_groups.http import registry
 from pulumi_groups.emulator import Emulator
 from pulumi_groups.errors import ApiError, NameTaken
+from pulumi_groups.http import registry
 from pulumi_groups.wesurvey import ContactGroupProvider
 from tests.conftest import configured
 from tests.wesurvey.conftest import TEAM, create, declare, live, wesurvey_config

@@ -8,8 +8,9 @@ shares, the summary, exit codes) is tested without the CLI.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from pulumi_groups.commands.cli_support import cli_env, pulumi_command
 

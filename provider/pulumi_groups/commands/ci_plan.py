@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from typing import Hashable, Iterable
+from collections.abc import Hashable, Iterable
 
 PLAN_VERSION = 1
 
@@ -55,7 +55,8 @@ def _components(stacks: list) -> list[list]:
 
 
 def _identities(stack) -> set:
-    return {("capillary", credential) for credential, _ in stack.capillary.values()} | {("wesurvey", a) for a in stack.appids}
+    capillary = {("capillary", credential) for credential, _ in stack.capillary.values()}
+    return capillary | {("wesurvey", a) for a in stack.appids}
 
 
 def _key(component: list) -> str:

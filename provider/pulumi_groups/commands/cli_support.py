@@ -25,8 +25,9 @@ INSTALL_HELP = (
     "    scripts/pulumi-cli.sh                         # build it from its Go modules (needs Go 1.26+)\n"
     "    curl -fsSL https://get.pulumi.com | sh        # Linux/macOS; then add ~/.pulumi/bin to PATH\n"
     "    brew install pulumi/tap/pulumi                # or, with Homebrew\n"
-    "    .venv/bin/python -c 'from pulumi.automation import PulumiCommand; PulumiCommand.install(root=\".pulumi-cli\")'\n"
-    "                                                  # or into this repo (.pulumi-cli/), where the commands look too\n"
+    "    # or into this repo (.pulumi-cli/), where the commands look too:\n"
+    "    .venv/bin/python -c \\\n"
+    "      'from pulumi.automation import PulumiCommand; PulumiCommand.install(root=\".pulumi-cli\")'\n"
     "See https://www.pulumi.com/docs/install/ for other systems."
 )
 
@@ -63,7 +64,8 @@ def install_pulumi(repo: Path) -> str | None:
         PulumiCommand.install(root=str(repo / LOCAL_CLI_DIR))
         return find_pulumi(repo)
     except Exception as exc:  # noqa: BLE001 - any failure means: try the next way
-        print(f"  could not install it here ({type(exc).__name__}: {str(exc).splitlines()[0][:120] if str(exc) else ''})")
+        first_line = str(exc).splitlines()[0][:120] if str(exc) else ""
+        print(f"  could not install it here ({type(exc).__name__}: {first_line})")
     return build_pulumi(repo)
 
 

@@ -86,7 +86,8 @@ def demo_env(repo: Path, pulumi: str) -> dict[str, str]:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m pulumi_groups demo", description=__doc__.split("\n")[0])
-    parser.add_argument("--port", type=int, default=DEMO_PORT, help=f"emulator port (the demo stack expects {STACK_FILE_PORT})")
+    parser.add_argument("--port", type=int, default=DEMO_PORT,
+                        help=f"emulator port (the demo stack expects {STACK_FILE_PORT})")
     parser.add_argument("--stack", default="demo")
     args = parser.parse_args(argv)
 
@@ -114,8 +115,10 @@ def main(argv: list[str]) -> int:
     with urllib.request.urlopen(f"{url}/__admin/state", timeout=5) as answer:
         print("the emulator now holds:\n" + json.dumps(json.load(answer), indent=2)[:4000])
     print("next, with the same backend and demo passphrase:\n"
-          f"    export PULUMI_BACKEND_URL={env['PULUMI_BACKEND_URL']} PULUMI_CONFIG_PASSPHRASE={env['PULUMI_CONFIG_PASSPHRASE']}\n"
+          f"    export PULUMI_BACKEND_URL={env['PULUMI_BACKEND_URL']}"
+          f" PULUMI_CONFIG_PASSPHRASE={env['PULUMI_CONFIG_PASSPHRASE']}\n"
           f"    {pulumi} refresh -s {args.stack}      # or destroy\n"
-          f"    .venv/bin/python -m pulumi_groups pulumi preview -s {args.stack}      # up/preview without a language host\n"
+          "    # up/preview without a language host:\n"
+          f"    .venv/bin/python -m pulumi_groups pulumi preview -s {args.stack}\n"
           f"    .venv/bin/python -m pulumi_groups deploy --stacks {args.stack} --refresh --expect-no-changes")
     return 0

@@ -41,18 +41,19 @@ import fnmatch
 import os
 import sys
 import threading
+from collections.abc import Callable, Hashable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Hashable, Iterable
+from typing import Any
 
 from pulumi_groups.capillary import settings as capillary_settings
-from pulumi_groups.program.declarations import LIST_KEYS, NAMESPACE
-from pulumi_groups.wesurvey import settings as wesurvey_settings
 from pulumi_groups.commands import ci_plan, drift, org_listings, report_formats, stack_files
 from pulumi_groups.commands.automation import PREVIEW, REFRESH, REFRESH_PREVIEW, UP, AutomationApi
 from pulumi_groups.commands.cli_support import INSTALL_HELP, find_pulumi, repo_root
 from pulumi_groups.commands.progress import Progress
+from pulumi_groups.program.declarations import LIST_KEYS, NAMESPACE
+from pulumi_groups.wesurvey import settings as wesurvey_settings
 
 DEFAULT_PARALLEL = 4
 TEMPLATE_PREFIX = "example-"  # stacks/Pulumi.example-*.yaml: placeholders to copy, never deployed
@@ -88,7 +89,7 @@ def discover(stacks_dir: Path, patterns: Iterable[str]) -> list[tuple[str, Path]
 
 def identities(config: dict[str, str], environ: dict[str, str]) -> tuple[dict[str, tuple[Hashable, float]], frozenset]:
     """The Capillary credentials (with their rate) and WeSurvey appids a stack's config uses."""
-    capillary = {}
+    capillary: dict[str, tuple[Hashable, float]] = {}
     for key, org in capillary_settings.load(config, environ).orgs.items():
         capillary[key] = (org.credential, org.requests_per_minute)
     accounts = wesurvey_settings.load(config, environ).accounts.values()
@@ -233,9 +234,12 @@ def summary_table(outcomes: list[Outcome], operation: str, expect_no_changes: bo
         header = ["STACK", "CREATE", "UPDATE", "DELETE", "REPLACE", "RESULT"]
     rows = [header]
     for outcome in sorted(outcomes, key=lambda o: o.stack):
-        rows.append([outcome.stack, *_changes_columns(outcome, operation), result_of(outcome, operation, expect_no_changes)])
+        result = result_of(outcome, operation, expect_no_changes)
+        rows.append([outcome.stack, *_changes_columns(outcome, operation), result])
     widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[-1] for row in rows]
+    # strict=False: the last column (RESULT) is not padded, so it has no width; row[-1] adds it.
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[-1]
+             for row in rows]
     return "\n".join(lines)
 
 
@@ -267,14 +271,17 @@ def _parse(argv: list[str]) -> argparse.Namespace:
                         help="exit 2 when a preview shows changes or a refresh finds drift (refresh: state left as is)")
     parser.add_argument("--expect-no-unmanaged", action="store_true",
                         help="exit 2 when an org holds groups no selected stack declares")
-    parser.add_argument("--parallel", type=int, default=DEFAULT_PARALLEL, help=f"stacks at once (default {DEFAULT_PARALLEL})")
-    parser.add_argument("--report", type=Path, metavar="FILE.md", help="write the drift report as Markdown (CI job summary)")
+    parser.add_argument("--parallel", type=int, default=DEFAULT_PARALLEL,
+                        help=f"stacks at once (default {DEFAULT_PARALLEL})")
+    parser.add_argument("--report", type=Path, metavar="FILE.md",
+                        help="write the drift report as Markdown (CI job summary)")
     parser.add_argument("--json", dest="json_file", type=Path, metavar="FILE",
                         help="write the drift report as JSON (schema: pulumi_groups/commands/drift_report.schema.json)")
     parser.add_argument("--no-unmanaged", action="store_true",
                         help="do not list the orgs for unmanaged groups (saves one listing per org and kind)")
     parser.add_argument("--rate-limit", action="append", default=[], metavar="ORG=RPM",
-                        help="requestsPerMinute for ORG in this run (a --plan-ci job's share; repeatable, comma-separated)")
+                        help="requestsPerMinute for ORG in this run "
+                             "(a --plan-ci job's share; repeatable, comma-separated)")
     parser.add_argument("--ci-jobs", choices=("stack", "group"), default="stack",
                         help="--plan-ci: one job per stack (default) or one per concurrency key")
     args = parser.parse_args(argv)
@@ -310,18 +317,18 @@ def drift_report(
         findings.error = outcome.error
         report.stacks.append(findings)
     for info in infos:
-        outcome = by_name.get(info.name)
-        if info.problem is not None or outcome is None:
+        ran = by_name.get(info.name)
+        if info.problem is not None or ran is None:
             continue
         stack_orgs.append(org_listings.StackOrgs(
             stack=info.name,
             orgs=info.orgs,
             credentials={key: credential for key, (credential, _) in info.capillary.items()},
             declared=info.declared,
-            managed=drift.managed_ids(outcome.events),
+            managed=drift.managed_ids(ran.events),
             # Without the engine's events (a failed or silent run) its state is unknown: its
             # orgs are not searched for unmanaged groups rather than reported wrongly.
-            complete=outcome.error is None and bool(outcome.events),
+            complete=ran.error is None and bool(ran.events),
         ))
     if list_orgs:
         report.orgs = org_listings.find_unmanaged(stack_orgs, client_for)
@@ -342,7 +349,8 @@ def main(argv: list[str], api_factory: Callable[[Path], Any] | None = None,
     if api_factory is None:
         pulumi = find_pulumi(repo)
         if pulumi is None:
-            print(f"deploy needs the pulumi CLI (it drives it through the Automation API).\n{INSTALL_HELP}", file=sys.stderr)
+            print(f"deploy needs the pulumi CLI (it drives it through the Automation API).\n{INSTALL_HELP}",
+                  file=sys.stderr)
             return 1
         api = AutomationApi(repo, pulumi)
     else:
@@ -352,7 +360,8 @@ def main(argv: list[str], api_factory: Callable[[Path], Any] | None = None,
     planning = operation == PLAN_CI
     progress = progress or Progress(sys.stderr if planning else sys.stdout)
     if not planning:
-        print(f"deploy: {operation} on {len(matched)} stack(s), {args.parallel} at a time: {', '.join(n for n, _ in matched)}")
+        names = ", ".join(n for n, _ in matched)
+        print(f"deploy: {operation} on {len(matched)} stack(s), {args.parallel} at a time: {names}")
 
     def read(entry: tuple[str, Path]) -> StackInfo:
         name, path = entry

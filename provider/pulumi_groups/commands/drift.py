@@ -19,8 +19,10 @@ The same functions read events recorded from a run (tests) and events from the l
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from functools import partial
+from typing import Any
 
 # Resource type tokens -> (kind, scope input). Type tokens are permanent (in users' state).
 GROUP_TYPES = {
@@ -194,35 +196,35 @@ def changes_from_events(stack: str, events: Iterable[Any], operation: str) -> St
     refresh = operation.startswith("refresh")
     for group in groups_seen(events).values():
         findings.groups += 1
-        base = dict(stack=stack, kind=group.kind, scope=group.scope, name=group.name or "?", id=group.id)
+        row = partial(Change, stack=stack, kind=group.kind, scope=group.scope, name=group.name or "?", id=group.id)
         # The org (account) too: changing it replaces the group.
         fields = OWNED_FIELDS[group.kind] + (GROUP_TYPES_BY_KIND[group.kind],)
         if refresh:
             if group.op == "delete" or (group.op in REFRESH_RESULT_OPS and not group.has_new):
-                findings.changes.append(Change(**base, change=GONE, declared=group.old_inputs.get("name", group.name)))
+                findings.changes.append(row(change=GONE, declared=group.old_inputs.get("name", group.name)))
                 continue
             if group.op not in REFRESH_RESULT_OPS:
                 continue
             declared = {**group.old_outputs, **group.old_inputs}
             for name in fields:
                 if name in group.new_outputs and group.old_outputs.get(name) != group.new_outputs.get(name):
-                    findings.changes.append(Change(**base, change=CHANGED, field=name,
-                                                   declared=declared.get(name), live=group.new_outputs.get(name)))
+                    findings.changes.append(row(change=CHANGED, field=name,
+                                                declared=declared.get(name), live=group.new_outputs.get(name)))
             continue
         change = PREVIEW_CHANGE_OPS.get(group.op)
         if change is None:
             continue
         if change in (CREATE, DELETE):
-            findings.changes.append(Change(**base, change=change,
-                                           declared=group.new_inputs.get("name") if change == CREATE else None,
-                                           live=group.old_outputs.get("name") if change == DELETE else None))
+            findings.changes.append(row(change=change,
+                                        declared=group.new_inputs.get("name") if change == CREATE else None,
+                                        live=group.old_outputs.get("name") if change == DELETE else None))
             continue
         recorded = {**group.old_inputs, **group.old_outputs}
-        rows = [Change(**base, change=change, field=name, declared=group.new_inputs.get(name), live=recorded.get(name))
+        rows = [row(change=change, field=name, declared=group.new_inputs.get(name), live=recorded.get(name))
                 for name in fields
                 if name in group.new_inputs and recorded.get(name) != group.new_inputs.get(name)]
         # No field to show (a value unknown until apply): the group still gets its row.
-        findings.changes += rows or [Change(**base, change=change)]
+        findings.changes += rows or [row(change=change)]
     findings.changes.sort(key=lambda c: (c.scope, c.kind, c.name, c.change, c.field or ""))
     return findings
 

@@ -1,4 +1,5 @@
-"""``python -m pulumi_groups export --org KEY [--stack-file FILE] [--stack NAME] [--dry-run] [--only-unmanaged [--report DRIFT.json]]``
+"""``python -m pulumi_groups export --org KEY [--stack-file FILE] [--stack NAME] [--dry-run]
+[--only-unmanaged [--report DRIFT.json]]``
 
 Bootstraps a stack from a live org: lists every badge group and reward group of the org (all
 pages, 100 a page) and merges them into the stack file's declarations with ``adopt: true``, so
@@ -31,10 +32,10 @@ from pathlib import Path
 from typing import Any
 
 from pulumi_groups.capillary import settings as capillary_settings
-from pulumi_groups.http.records import as_int
-from pulumi_groups.errors import GroupsError
 from pulumi_groups.commands import stack_files
 from pulumi_groups.commands.cli_support import find_pulumi
+from pulumi_groups.errors import GroupsError
+from pulumi_groups.http.records import as_int
 
 BADGE_LIST = "pulumi-groups:badgeGroups"
 REWARD_LIST = "pulumi-groups:rewardGroups"
@@ -54,7 +55,8 @@ class Merged:
 def _parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m pulumi_groups export",
-        description="Write an org's existing badge and reward groups into a stack file as declarations with adopt: true.",
+        description="Write an org's existing badge and reward groups into a stack file "
+                    "as declarations with adopt: true.",
     )
     parser.add_argument("--org", required=True, help="org key in capillary:orgs (or 'default')")
     parser.add_argument("--stack", help="stack name (default: from --stack-file, else the org key)")
@@ -69,7 +71,8 @@ def _parse(argv: list[str]) -> argparse.Namespace:
         parser.error("--report goes with --only-unmanaged")
     if args.stack is None:
         name = args.stack_file.name if args.stack_file else ""
-        args.stack = name[len("Pulumi."):-len(".yaml")] if name.startswith("Pulumi.") and name.endswith(".yaml") else args.org
+        named = name.startswith("Pulumi.") and name.endswith(".yaml")
+        args.stack = name[len("Pulumi."):-len(".yaml")] if named else args.org
     if args.stack_file is None:
         args.stack_file = Path("stacks") / f"Pulumi.{args.stack}.yaml"
     return args
@@ -134,7 +137,7 @@ def merge_list(config: Any, list_key: str, org: str, default_org: str | None, li
         entries = config[list_key] = CommentedSeq()
     if not isinstance(entries, list):
         raise ValueError(f"{list_key} in the stack file is not a list (is it a secret?): cannot merge into it")
-    declared = {}
+    declared: dict[tuple[str | None, Any], Any] = {}
     for entry in entries:
         key = _existing_key(entry, default_org)
         if key is not None:
@@ -148,9 +151,11 @@ def merge_list(config: Any, list_key: str, org: str, default_org: str | None, li
         if (org, name) in declared:
             merged.kept.append(name)
             existing = declared[(org, name)]
-            different = [k for k in ("rank", "active") if k in entry and existing.get(k, True if k == "active" else None) != entry[k]]
+            different = [k for k in ("rank", "active")
+                         if k in entry and existing.get(k, True if k == "active" else None) != entry[k]]
             if different:
-                merged.differs.append(f"{name!r} (" + ", ".join(f"{k}: declared {existing.get(k)}, live {entry[k]}" for k in different) + ")")
+                fields = ", ".join(f"{k}: declared {existing.get(k)}, live {entry[k]}" for k in different)
+                merged.differs.append(f"{name!r} ({fields})")
             continue
         if name in merged.added:
             continue  # a vendor listing a name twice: one declaration is enough
@@ -197,7 +202,8 @@ def declared_elsewhere(org, stack_file: Path) -> dict[str, set[str]]:
     return found
 
 
-def unmanaged_only(org, args: argparse.Namespace, badges: list[dict], rewards: list[dict]) -> tuple[list[dict], list[dict]]:
+def unmanaged_only(org, args: argparse.Namespace, badges: list[dict],
+                   rewards: list[dict]) -> tuple[list[dict], list[dict]]:
     """The listed groups that are unmanaged.
 
     With ``--report`` (a ``deploy --json`` file): exactly the groups it lists as unmanaged in
@@ -224,7 +230,8 @@ def unmanaged_only(org, args: argparse.Namespace, badges: list[dict], rewards: l
 
 
 def _describe(kind: str, merged: Merged) -> str:
-    text = f"{merged.listed} {kind}s listed, {len(merged.added)} added, {len(merged.kept)} already declared (left as they are)"
+    text = (f"{merged.listed} {kind}s listed, {len(merged.added)} added, "
+            f"{len(merged.kept)} already declared (left as they are)")
     if merged.inactive:
         text += f", {merged.inactive} added as inactive"
     return text

@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
 from concurrent import futures
 from pathlib import Path
-from typing import Callable
+from typing import Any
 
 from pulumi_groups.commands.cli_support import cli_env, find_pulumi, repo_root
 
@@ -50,7 +51,7 @@ class ProgramServer:
         language_pb2_grpc.add_LanguageRuntimeServicer_to_server(LanguageServer(program), self._server)
         self.port = self._server.add_insecure_port("127.0.0.1:0")
 
-    def __enter__(self) -> "ProgramServer":
+    def __enter__(self) -> ProgramServer:
         self._server.start()
         return self
 
@@ -68,15 +69,17 @@ def run_pulumi(
     cwd: Path,
     env: dict[str, str],
     program: Callable[[], None] | None = None,
-    **popen: object,
+    **popen: Any,
 ) -> subprocess.CompletedProcess:
     """Run ``pulumi <args>`` in ``cwd``; commands that need the program get it served from here."""
     if not needs_program(args):
-        return subprocess.run([pulumi, *args], cwd=cwd, env=env, **popen)  # type: ignore[call-overload]
+        return subprocess.run([pulumi, *args], cwd=cwd, env=env, **popen)
     if program is None:
-        from pulumi_groups.program.stack_program import run as program
+        from pulumi_groups.program.stack_program import run
+
+        program = run
     with ProgramServer(program) as server:
-        return subprocess.run([pulumi, *args, *server.client_args()], cwd=cwd, env=env, **popen)  # type: ignore[call-overload]
+        return subprocess.run([pulumi, *args, *server.client_args()], cwd=cwd, env=env, **popen)
 
 
 def main(argv: list[str]) -> int:

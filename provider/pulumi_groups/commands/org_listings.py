@@ -13,13 +13,14 @@ unmanaged section is about Capillary orgs.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Hashable, Iterable
+from typing import Any
 
 from pulumi_groups.capillary import badge_group, reward_group
 from pulumi_groups.capillary.settings import OrgSettings
-from pulumi_groups.errors import GroupsError
 from pulumi_groups.commands.drift import OrgFindings, unmanaged_groups
+from pulumi_groups.errors import GroupsError
 
 KINDS = {
     "badge": ("pulumi-groups:badgeGroups", badge_group.flatten, "list_badge_groups"),
@@ -73,10 +74,13 @@ def list_org(org: OrgSettings, client_for: Callable[[OrgSettings], Any]) -> dict
     return listed
 
 
-def find_unmanaged(stacks: Iterable[StackOrgs], client_for: Callable[[OrgSettings], Any] | None = None) -> list[OrgFindings]:
+def find_unmanaged(stacks: Iterable[StackOrgs],
+                   client_for: Callable[[OrgSettings], Any] | None = None) -> list[OrgFindings]:
     """One ``OrgFindings`` per credential used by the stacks, listing each org once."""
     if client_for is None:
-        from pulumi_groups.capillary.client import client_for
+        from pulumi_groups.capillary.client import client_for as capillary_client_for
+
+        client_for = capillary_client_for
     by_credential: dict[Hashable, list[tuple[StackOrgs, str]]] = {}
     for stack in stacks:
         for key, credential in stack.credentials.items():

@@ -129,7 +129,8 @@ def plan(state: dict, config) -> tuple[list[tuple[str, dict]], list[str]]:
             continue
         entries = matching_entries(config.get(key), inputs, default_scope(config, key))
         if len(entries) != 1:
-            refused.append(f"{urn_name}: {len(entries)} declarations in {key} match it; set adopt: true on the right one")
+            refused.append(f"{urn_name}: {len(entries)} declarations in {key} match it; "
+                           "set adopt: true on the right one")
             continue
         marks.append((key, entries[0]))
     return marks, refused

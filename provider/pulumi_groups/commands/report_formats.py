@@ -57,7 +57,7 @@ def _unmanaged_rows(org: OrgFindings) -> list[list[str]]:
 def _stack_summary(stack: StackFindings) -> str:
     if stack.error is not None:
         return f"failed: {stack.error}"
-    groups = {}
+    groups: dict[str, set[tuple[str, str, str, str | None]]] = {}
     for change in stack.changes:
         groups.setdefault(change.change, set()).add((change.kind, change.scope, change.name, change.id))
     parts = [f"{len(groups[c])} {c}" for c in ORDER if c in groups]
@@ -76,7 +76,10 @@ def headline(report: Report) -> str:
     parts.append(f"{counts['unmanaged']} unmanaged")
     if failed:
         parts.append(f"{failed} stack(s) failed")
-    verdict = "no drift" if report.clean and not failed else ("drift" if report.operation.startswith("refresh") else "changes")
+    if report.clean and not failed:
+        verdict = "no drift"
+    else:
+        verdict = "drift" if report.operation.startswith("refresh") else "changes"
     title = TITLES.get(report.operation, report.operation)
     return f"pulumi-groups {title}: {verdict} — " + ", ".join(parts) + f" ({len(report.stacks)} stack(s))"
 
@@ -91,13 +94,14 @@ def _fit(rows: list[list[str]], width: int) -> list[list[str]]:
     while sum(widths) > room and max(widths) > 6:
         widest = widths.index(max(widths))
         widths[widest] -= 1
-    return [[cell if len(cell) <= w else cell[: w - 1] + "…" for cell, w in zip(row, widths)] for row in rows]
+    return [[cell if len(cell) <= w else cell[: w - 1] + "…" for cell, w in zip(row, widths, strict=True)]
+            for row in rows]
 
 
 def _table(header: tuple[str, ...], rows: list[list[str]], width: int) -> list[str]:
     fitted = _fit([[h.upper() for h in header], *rows], width)
     widths = [max(len(row[i]) for row in fitted) for i in range(len(header))]
-    return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in fitted]
+    return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in fitted]
 
 
 def terminal(report: Report, width: int = TERMINAL_WIDTH) -> str:
@@ -105,7 +109,8 @@ def terminal(report: Report, width: int = TERMINAL_WIDTH) -> str:
     for stack in report.stacks:
         lines += ["", f"{stack.stack}: {_stack_summary(stack)}"]
         if stack.changes:
-            lines += ["  " + line for line in _table(CHANGE_COLUMNS, [_change_row(c) for c in stack.changes], width - 2)]
+            table = _table(CHANGE_COLUMNS, [_change_row(c) for c in stack.changes], width - 2)
+            lines += ["  " + line for line in table]
     for org in report.orgs:
         title = f"unmanaged groups in org {_org_title(org)} (stacks: {', '.join(org.stacks)})"
         if org.problem:

@@ -69,6 +69,7 @@ class StackFile:
         the new entries are inserted into the original text instead, leaving every existing
         line as it was; when neither reads back as the document, ``UnsafeWrite`` and the file
         is untouched."""
+        text: str | None
         try:
             text = self.checked_dump()
         except UnsafeWrite as unsafe:
@@ -118,7 +119,9 @@ def mismatch(doc: Any, text: str) -> str | None:
             lost += [f"{key}[{i}] changed" for i, entry in enumerate(value) if i >= len(got) or got[i] != entry]
         elif got != value:
             lost.append(f"{key} changed")
-    return ", ".join(lost[:5]) + (f" and {len(lost) - 5} more" if len(lost) > 5 else "") if lost else "the content differs"
+    if not lost:
+        return "the content differs"
+    return ", ".join(lost[:5]) + (f" and {len(lost) - 5} more" if len(lost) > 5 else "")
 
 
 def _entry_lines(entries: list, dash_column: int) -> list[str]:
@@ -161,9 +164,12 @@ def _split_key(line: str) -> tuple[str, str]:
 def append_as_text(stack_file: StackFile, appended: dict[str, list]) -> str | None:
     """The original text with the new entries inserted as lines (None: not a layout this can do:
     no ``config`` mapping, or a non-empty one-line ``[...]`` list)."""
+    from ruamel.yaml.comments import CommentedMap
+
     doc, lines = stack_file.doc, stack_file.text.splitlines()
     config = doc.get("config")
-    if not lines or "config" not in doc.lc.data or not isinstance(config, dict) or not config.lc.data:
+    # CommentedMap: the line/column record (``lc``) that says where each key sits in the text.
+    if not lines or "config" not in doc.lc.data or not isinstance(config, CommentedMap) or not config.lc.data:
         return None
     top_keys = [k for k in doc if k in doc.lc.data]
     after_config = top_keys[top_keys.index("config") + 1:]
@@ -348,8 +354,10 @@ def with_rate_limits(stack_file: StackFile, limits: dict[str, float]) -> tuple[s
             from pulumi_groups.capillary.settings import DEFAULT_REQUESTS_PER_MINUTE
 
             for org, entry in (orgs.items() if isinstance(orgs, dict) and not is_secure(orgs) else ()):
-                if org not in limits and isinstance(entry, dict) and not is_secure(entry) and "requestsPerMinute" not in entry:
-                    entry["requestsPerMinute"] = _number(current if current is not None else DEFAULT_REQUESTS_PER_MINUTE)
+                if (org not in limits and isinstance(entry, dict) and not is_secure(entry)
+                        and "requestsPerMinute" not in entry):
+                    rate = current if current is not None else DEFAULT_REQUESTS_PER_MINUTE
+                    entry["requestsPerMinute"] = _number(rate)
     copy_of = StackFile(stack_file.path, stack_file.yaml, doc)
     try:
         return copy_of.checked_dump(), warnings

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from typing import Callable, Hashable, TypeVar
+from collections.abc import Callable, Hashable
+from typing import TypeVar
 
 T = TypeVar("T")
 
@@ -30,7 +31,7 @@ def shared(kind: str, key: Hashable, factory: Callable[[], T]) -> T:
         found = _shared.get((kind, key))
         if found is None:
             found = _shared[(kind, key)] = factory()
-        return found  # type: ignore[return-value]
+        return found  # type: ignore[return-value]  # one dict holds every kind; callers pair kind and T
 
 
 def clear() -> None:

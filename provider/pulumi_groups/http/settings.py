@@ -24,10 +24,11 @@ collection) and reported by ``check`` on the resources that use them, naming key
 
 from __future__ import annotations
 
-import json
 import dataclasses
+import json
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, ClassVar, Hashable, Mapping
+from typing import Any, ClassVar
 
 from pulumi_groups.http.policy import RetryPolicy
 
@@ -122,7 +123,7 @@ def read_entries(get: Callable[[str], Any], environ: Mapping[str, str], source: 
         if isinstance(raw, str):
             try:
                 raw = json.loads(raw)
-            except ValueError as exc:  # the message holds a position, never the (secret) text
+            except json.JSONDecodeError as exc:  # the message holds a position, never the (secret) text
                 entries.collection_problem = (
                     f"{ns}:{source.collection} is not valid JSON ({exc.msg} at line {exc.lineno} "
                     f"column {exc.colno}); set it as an object keyed by {source.collection[:-1]} key"

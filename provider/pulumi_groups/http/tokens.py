@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pulumi_groups.http.transport import Transport
@@ -32,7 +33,7 @@ class TokenAuth:
         self.tokens_fetched = 0
 
     # -- the vendor's part ------------------------------------------------------------------------
-    def fetch(self, transport: "Transport") -> tuple[str, float]:
+    def fetch(self, transport: Transport) -> tuple[str, float]:
         """A new token and its lifetime in seconds."""
         raise NotImplementedError
 
@@ -50,7 +51,7 @@ class TokenAuth:
         token = self._token
         return token if token and self._clock() < self._renew_at else None
 
-    def credentials(self, transport: "Transport") -> Credentials:
+    def credentials(self, transport: Transport) -> Credentials:
         token = self._current()
         if token is None:
             with self._lock:  # the other threads wait here and reuse what the first one fetched

@@ -27,8 +27,9 @@ import email.utils
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -73,7 +74,7 @@ class BudgetedRetry(Retry):
         self.budget_seconds = budget_seconds
         self.first_failure_at = first_failure_at
 
-    def new(self, **kw: Any) -> "BudgetedRetry":
+    def new(self, **kw: Any) -> BudgetedRetry:
         kw.setdefault("limiter", self.limiter)
         kw.setdefault("budget_seconds", self.budget_seconds)
         # The first copy is made by the first failure: that is when the budget starts running.
@@ -112,7 +113,8 @@ class CreateRetry(BudgetedRetry):
 
 
 def _retry(policy: RetryPolicy, limiter: RateLimiter | None, *, idempotent: bool) -> BudgetedRetry:
-    common = dict(
+    # Any: the values are of several types, each checked by urllib3's Retry when it is built.
+    common: dict[str, Any] = dict(
         total=policy.retries,
         connect=policy.retries,
         status=policy.retries,
@@ -143,7 +145,7 @@ def _retry(policy: RetryPolicy, limiter: RateLimiter | None, *, idempotent: bool
 class Auth(Protocol):
     """How a vendor authenticates a request (Basic header, OAuth header, token query params)."""
 
-    def credentials(self, transport: "Transport") -> tuple[dict[str, str], dict[str, str]]:
+    def credentials(self, transport: Transport) -> tuple[dict[str, str], dict[str, str]]:
         """Headers and query params to send; may fetch a token (once per credential at a time)."""
 
     def rejected(self, response: requests.Response, body: Any) -> bool:
@@ -231,7 +233,7 @@ class Transport:
         """Send one logical request and return its decoded answer, or raise a ``GroupsError``."""
         context = self.context(operation, group, method, path)
         for attempt in (1, 2):
-            used = self._credentials(context) if (authenticated and self.auth) else ({}, {})
+            used = self._credentials(self.auth, context) if (authenticated and self.auth) else ({}, {})
             response, body, request_id = self._exchange(method, path, params, json_body, used, idempotent, context)
             if authenticated and self.auth and attempt == 1 and self.auth.rejected(response, body):
                 self.auth.invalidate(used)
@@ -252,10 +254,10 @@ class Transport:
             raise error
         return Response(response.status_code, body, request_id)
 
-    def _credentials(self, context: CallContext) -> tuple[dict[str, str], dict[str, str]]:
+    def _credentials(self, auth: Auth, context: CallContext) -> tuple[dict[str, str], dict[str, str]]:
         """The auth headers/params; a failed token call names the request it was needed for."""
         try:
-            return self.auth.credentials(self)
+            return auth.credentials(self)
         except (ApiError, RequestFailed) as failed:
             if not failed.needed_for:
                 failed.needed_for = context.action()
@@ -339,7 +341,8 @@ class Transport:
 _UNREADABLE = object()
 
 
-def _request_failure(exc: requests.exceptions.RequestException, context: CallContext, timeouts: Timeouts) -> RequestFailed:
+def _request_failure(exc: requests.exceptions.RequestException, context: CallContext,
+                     timeouts: Timeouts) -> RequestFailed:
     """What went wrong on the wire, and whether the vendor may have acted on the request.
 
     Only a request that certainly never reached the vendor (refused connection, unresolvable

@@ -33,8 +33,9 @@ an error naming the entry and that key. The provider's check applies the same ru
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from pulumi_groups.lifecycle.schema import Field, coerce
 
@@ -169,7 +170,7 @@ def parse_list(raw: Any, kind: Kind) -> tuple[list[Any], list[str]]:
     if isinstance(raw, str):
         try:
             raw = json.loads(raw)
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             return [], [f"{kind.config_key} is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"]
     if not isinstance(raw, list):
         return [], [f"{kind.config_key} must be a list of {kind.label} entries, got {type(raw).__name__}"]
@@ -179,7 +180,8 @@ def parse_list(raw: Any, kind: Kind) -> tuple[list[Any], list[str]]:
 def _check_entry(kind: Kind, index: int, entry: Any, scopes: Scopes) -> tuple[Declaration | None, list[str]]:
     where = f"{kind.config_key}[{index}]"
     if not isinstance(entry, dict):
-        return None, [f"{where}: must be an object like {{name: ..., ...}}, got {type(entry).__name__} {str(entry)[:40]!r}"]
+        got = f"{type(entry).__name__} {str(entry)[:40]!r}"
+        return None, [f"{where}: must be an object like {{name: ..., ...}}, got {got}"]
     name = entry.get("name")
     if isinstance(name, str) and name.strip():
         where = f"{where} ({name!r})"
@@ -206,7 +208,8 @@ def _check_entry(kind: Kind, index: int, entry: Any, scopes: Scopes) -> tuple[De
     scope = _scope_of(entry, where, scopes, problems)
     parent = entry.get("parent")
     if "parent" in kind.extra_keys and parent is not None and not (isinstance(parent, str) and parent.strip()):
-        problems.append(f"{where}: parent must be the key (name) of another {kind.list_key} entry, got {str(parent)[:40]!r}")
+        problems.append(f"{where}: parent must be the key (name) of another {kind.list_key} entry, "
+                        f"got {str(parent)[:40]!r}")
     key = _text(entry, KEY, where, problems, name_field) if KEY in kind.extra_keys else None
     previous_names = _previous_names(entry, where, problems, name_field)
     previous_scope = _text(entry, kind.previous_scope_key, where, problems, None)
@@ -240,7 +243,8 @@ def _previous_names(entry: dict, where: str, problems: list[str], like: Field) -
     if value is None:
         return ()
     if not isinstance(value, list) or not value:
-        problems.append(f"{where}: {PREVIOUS_NAMES} must be a list of earlier names, e.g. [VIP], got {str(value)[:40]!r}")
+        problems.append(f"{where}: {PREVIOUS_NAMES} must be a list of earlier names, e.g. [VIP], "
+                        f"got {str(value)[:40]!r}")
         return ()
     names = []
     for position, item in enumerate(value):
@@ -292,14 +296,16 @@ def _duplicates(declarations: list[Declaration]) -> list[str]:
                     f"remove it from {PREVIOUS_NAMES} / {d.kind.previous_scope_key}"
                 )
             elif alias in claimed:
-                problems.append(f"{claimed[alias].where} and {d.where} both say they were {alias!r}: keep it on one of them")
+                problems.append(f"{claimed[alias].where} and {d.where} both say they were {alias!r}: "
+                                "keep it on one of them")
             else:
                 claimed[alias] = d
     return problems
 
 
 def _same_name_problem(seen: Declaration, d: Declaration) -> str:
-    both = f"{seen.kind.config_key}[{seen.index}] and [{d.index}] both declare {d.kind.label} {d.name!r} in {d.kind.scope_field} {d.scope!r}"
+    both = (f"{seen.kind.config_key}[{seen.index}] and [{d.index}] both declare {d.kind.label} {d.name!r} "
+            f"in {d.kind.scope_field} {d.scope!r}")
     if seen.key != d.key:  # different keys, one place (see _same_name_same_place)
         return (
             f"{both} under the same parent in team {d.args.get('team_id')}: keep one of them "
@@ -338,7 +344,8 @@ def _order_tree(declarations: list[Declaration]) -> tuple[list[Declaration], lis
         elif parent.args.get("team_id") != d.args.get("team_id"):
             problems.append(
                 f"{d.where}: parent {d.parent!r} ({parent.kind.config_key}[{parent.index}]) is in team "
-                f"{parent.args.get('team_id')}, this entry in team {d.args.get('team_id')}: a parent must be in the same team"
+                f"{parent.args.get('team_id')}, this entry in team {d.args.get('team_id')}: "
+                "a parent must be in the same team"
             )
     if problems:
         return [], problems

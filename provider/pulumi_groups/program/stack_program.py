@@ -30,11 +30,11 @@ from typing import Any
 import pulumi
 from pulumi.runtime import config as runtime_config
 
-from pulumi_groups.program import declarations
 from pulumi_groups.capillary import BadgeGroup, RewardGroup
 from pulumi_groups.capillary import settings as capillary_settings
 from pulumi_groups.capillary.badge_group import BadgeGroupProvider
 from pulumi_groups.capillary.reward_group import RewardGroupProvider
+from pulumi_groups.program import declarations
 from pulumi_groups.program.declarations import DeclarationError, Kind, Plan, Scopes
 
 BADGE = Kind("badgeGroups", "badge group", "badge", "org", BadgeGroupProvider.fields)
@@ -109,7 +109,8 @@ def read_plan(stack: str) -> Plan:
         except ImportError as exc:
             raise DeclarationError(
                 stack,
-                [f"{declarations.NAMESPACE}:{CONTACT_LIST} needs pulumi_groups.wesurvey, which does not import here ({exc})"],
+                [f"{declarations.NAMESPACE}:{CONTACT_LIST} needs pulumi_groups.wesurvey, "
+                 f"which does not import here ({exc})"],
             ) from None
 
     def scopes_for(kind: Kind) -> Scopes:
@@ -140,7 +141,8 @@ def declare(plan: Plan) -> dict[str, dict[str, dict[str, pulumi.Output]]]:
             # The parent's id is unknown at preview; the engine orders the creates through it.
             args["parent_id"] = declared[(d.kind.list_key, d.scope, d.parent)].id
         # Earlier names of this group: the engine updates (renames) it instead of replacing it.
-        options = pulumi.ResourceOptions(aliases=[pulumi.Alias(name=alias) for alias in d.aliases]) if d.aliases else None
+        aliases = [pulumi.Alias(name=alias) for alias in d.aliases]
+        options = pulumi.ResourceOptions(aliases=aliases) if aliases else None
         resource = _resource_class(d.kind)(d.resource_name, **args, opts=options)
         declared[(d.kind.list_key, d.scope, d.key)] = resource
         outputs[d.kind.list_key].setdefault(d.scope, {})[d.key] = resource.id
