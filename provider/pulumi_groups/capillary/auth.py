@@ -8,10 +8,10 @@ import json
 import time
 from typing import TYPE_CHECKING, Any
 
+from pulumi_groups.capillary import guesses
 from pulumi_groups.errors import ApiError
 from pulumi_groups.http.records import as_int
 from pulumi_groups.http.tokens import Credentials, TokenAuth, lifetime
-from pulumi_groups.capillary import guesses
 
 if TYPE_CHECKING:
     from pulumi_groups.http.transport import Transport
@@ -29,7 +29,7 @@ class BasicAuth:
     def __repr__(self) -> str:
         return "BasicAuth(<hidden>)"
 
-    def credentials(self, transport: "Transport") -> tuple[dict[str, str], dict[str, str]]:
+    def credentials(self, transport: Transport) -> tuple[dict[str, str], dict[str, str]]:
         return {"Authorization": self._header}, {}
 
     def rejected(self, response: Any, body: Any) -> bool:
@@ -54,7 +54,7 @@ class OAuthAuth(TokenAuth):
         self._client_secret = client_secret
         self.org_id: int | None = None  # the org the token is for (its org_id claim [doc])
 
-    def fetch(self, transport: "Transport") -> tuple[str, float]:
+    def fetch(self, transport: Transport) -> tuple[str, float]:
         answer = transport.request(
             "POST",
             TOKEN_PATH,

@@ -9,15 +9,15 @@ org, says so in one line, and succeeds; a later ``up`` of the same name needs ``
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import pulumi
 
+from pulumi_groups.capillary.common import ADOPT, NAME, ORG, OUTPUTS, CapillaryGroupProvider, rank_field
+from pulumi_groups.http.records import as_int, find_by_id
 from pulumi_groups.lifecycle import timestamps
 from pulumi_groups.lifecycle.notices import warn
-from pulumi_groups.http.records import as_int, find_by_id
 from pulumi_groups.lifecycle.resource import GroupResource
-from pulumi_groups.capillary.common import ADOPT, NAME, ORG, OUTPUTS, CapillaryGroupProvider, rank_field
 
 
 def expand(inputs: dict) -> dict:
@@ -61,7 +61,10 @@ class BadgeGroupProvider(CapillaryGroupProvider):
 
     def api_find_existing(self, client, inputs):
         # Case-sensitive [doc]: 'Gold' and 'gold' are different groups.
-        return self.reads.find_listed(client, inputs, lambda g: g.get("name") == inputs["name"], client.list_badge_groups)
+        def same_name(group: dict) -> bool:
+            return group.get("name") == inputs["name"]
+
+        return self.reads.find_listed(client, inputs, same_name, client.list_badge_groups)
 
     def api_create(self, client, inputs):
         return client.create_badge_group(expand(inputs))
@@ -97,9 +100,9 @@ class BadgeGroup(GroupResource, module="capillary", name="BadgeGroup"):
         *,
         name: pulumi.Input[str],
         rank: pulumi.Input[int],
-        org: Optional[pulumi.Input[str]] = None,  # None: the stack's default org (see README)
+        org: pulumi.Input[str] | None = None,  # None: the stack's default org (see README)
         adopt: pulumi.Input[bool] = False,
-        opts: Optional[pulumi.ResourceOptions] = None,
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         inputs: dict[str, Any] = {"name": name, "rank": rank, "org": org, "adopt": adopt}
         super().__init__(BadgeGroupProvider, resource_name, inputs, opts)

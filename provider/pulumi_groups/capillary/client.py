@@ -8,7 +8,8 @@ with the bare object (lists with ``groupRoList``/``pagingDto``, errors with ``st
 from __future__ import annotations
 
 import threading
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -90,8 +91,8 @@ class CapillaryClient(VendorClient):
         with self._learning:
             if isinstance(self.transport.auth, OAuthAuth):
                 self.transport.auth.credentials(self.transport)
-            probes = [lambda: self._badge_page(0, 1)]
-            probes += [lambda active=active: self._reward_page(0, 1, None, active) for active in guesses.REWARD_LIST_ACTIVE_FILTERS]
+            probes: list[Callable[[], object]] = [lambda: self._badge_page(0, 1)]
+            probes += [partial(self._reward_page, 0, 1, None, active) for active in guesses.REWARD_LIST_ACTIVE_FILTERS]
             for probe in probes:
                 if self._known_org_id() is not None:
                     break
@@ -231,6 +232,13 @@ def client_for(org: OrgSettings) -> CapillaryClient:
         CapillaryClient,
         org,
         WIRE,
-        lambda: OAuthAuth(org.client_key, org.client_secret) if org.uses_oauth else BasicAuth(org.username, org.password),
+        lambda: _auth(org),
         auth_hint=_auth_hint(org),
     )
+
+
+def _auth(org: OrgSettings) -> OAuthAuth | BasicAuth:
+    # settings.load made sure the pair the org uses is complete.
+    if org.uses_oauth:
+        return OAuthAuth(org.client_key or "", org.client_secret or "")
+    return BasicAuth(org.username or "", org.password or "")

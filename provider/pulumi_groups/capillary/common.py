@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from pulumi_groups.errors import ApiError, ConfigError, RequestFailed, WrongOrg
-from pulumi_groups.lifecycle.provider import GroupProvider
-from pulumi_groups.http.records import as_int
-from pulumi_groups.lifecycle.schema import INT32_MAX, Field, Output
 from pulumi_groups.capillary import guesses, settings
 from pulumi_groups.capillary.client import CapillaryClient, client_for
+from pulumi_groups.errors import ApiError, ConfigError, RequestFailed, WrongOrg
+from pulumi_groups.http.records import as_int
+from pulumi_groups.lifecycle.provider import GroupProvider
+from pulumi_groups.lifecycle.schema import INT32_MAX, Field, Output
 
 ORG = Field(
     "org",
@@ -67,7 +67,9 @@ class CapillaryGroupProvider(GroupProvider[CapillaryClient]):
         # Keyed by credential, not org key: two org keys with one credential are one org.
         return None if client.credential is None else ("capillary", self.snapshot_kind, client.credential)
 
-    def check_scope(self, client: CapillaryClient, group_id: str, props: dict, live: dict | None, *, gone: bool = False) -> None:
+    def check_scope(
+        self, client: CapillaryClient, group_id: str, props: dict, live: dict | None, *, gone: bool = False
+    ) -> None:
         """Every group's org_id is in state: the credentials under its org key must reach that
         org, or nothing is changed and nothing dropped (another org's credentials under the same
         key would otherwise make every group look deleted). Free where the org is already known
@@ -102,7 +104,7 @@ class CapillaryGroupProvider(GroupProvider[CapillaryClient]):
         return settings.load(config)
 
     def client(self, scope: str) -> CapillaryClient:
-        org = self.config.orgs.get(scope)
+        org = self.config.by_key.get(scope)
         if org is None:
             raise ConfigError(self.config.problem_for(scope))
         return client_for(org)

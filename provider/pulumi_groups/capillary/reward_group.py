@@ -10,16 +10,16 @@ preview says so before it happens, and the update says so again when it does.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import pulumi
 
+from pulumi_groups.capillary.common import ADOPT, NAME, ORG, OUTPUTS, CapillaryGroupProvider, rank_field
+from pulumi_groups.http.records import as_int, find_by_id
 from pulumi_groups.lifecycle import timestamps
 from pulumi_groups.lifecycle.notices import warn
-from pulumi_groups.lifecycle.schema import Field, changed
-from pulumi_groups.http.records import as_int, find_by_id
 from pulumi_groups.lifecycle.resource import GroupResource
-from pulumi_groups.capillary.common import ADOPT, NAME, ORG, OUTPUTS, CapillaryGroupProvider, rank_field
+from pulumi_groups.lifecycle.schema import Field, changed
 
 ACTIVE = Field(
     "active",
@@ -90,7 +90,9 @@ class RewardGroupProvider(CapillaryGroupProvider):
 
     def api_find_existing(self, client, inputs):
         name = inputs["name"]  # the list's name filter is a guess at exact match: compare again
-        return self.reads.find_listed(client, inputs, lambda g: g.get("name") == name, lambda: client.list_reward_groups(name=name))
+        return self.reads.find_listed(
+            client, inputs, lambda g: g.get("name") == name, lambda: client.list_reward_groups(name=name)
+        )
 
     def api_create(self, client, inputs):
         group = client.create_reward_group(expand_create(inputs))
@@ -129,7 +131,7 @@ class RewardGroup(GroupResource, module="capillary", name="RewardGroup"):
     resource id is the group's integer id as a string."""
 
     name: pulumi.Output[str]
-    rank: pulumi.Output[Optional[int]]
+    rank: pulumi.Output[int | None]
     active: pulumi.Output[bool]
     org: pulumi.Output[str]
     adopt: pulumi.Output[bool]
@@ -145,11 +147,11 @@ class RewardGroup(GroupResource, module="capillary", name="RewardGroup"):
         resource_name: str,
         *,
         name: pulumi.Input[str],
-        rank: Optional[pulumi.Input[int]] = None,
+        rank: pulumi.Input[int] | None = None,
         active: pulumi.Input[bool] = True,
-        org: Optional[pulumi.Input[str]] = None,  # None: the stack's default org (see README)
+        org: pulumi.Input[str] | None = None,  # None: the stack's default org (see README)
         adopt: pulumi.Input[bool] = False,
-        opts: Optional[pulumi.ResourceOptions] = None,
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         inputs: dict[str, Any] = {"name": name, "rank": rank, "active": active, "org": org, "adopt": adopt}
         super().__init__(RewardGroupProvider, resource_name, inputs, opts)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from pulumi_groups.http import registry
+from pulumi_groups.http.policy import RetryPolicy
 from pulumi_groups.http.settings import (
     DEFAULT_KEY,
     Entries,
@@ -17,7 +19,6 @@ from pulumi_groups.http.settings import (
     retry_policy,
     share_budgets,
 )
-from pulumi_groups.http.policy import RetryPolicy
 
 # Test clusters allow 100 requests per minute per key [doc]; stay under it by default.
 DEFAULT_REQUESTS_PER_MINUTE = 90.0
@@ -79,12 +80,7 @@ class CapillaryConfig(ScopeConfig):
     def by_key(self) -> dict[str, OrgSettings]:
         return self.orgs
 
-    def problem_for(self, key: str) -> str | None:
-        if key in self.orgs:
-            return None
-        problem = self.entries.problem_for(key)
-        if problem:
-            return problem
+    def unknown_key_problem(self, key: str) -> str:
         known = ", ".join(self.known_keys()) or "none"
         return (
             f"org {key!r} is not configured (known orgs: {known}); add it with "

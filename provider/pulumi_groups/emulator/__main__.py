@@ -31,7 +31,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
     parser.add_argument("--state", metavar="FILE", help="JSON state file, loaded at start and saved after every change")
     parser.add_argument("--latency-ms", type=float, default=0.0, help="delay added to every vendor request")
-    parser.add_argument("--rate-limit", type=int, metavar="N", help="requests per minute per credential (default unlimited)")
+    parser.add_argument(
+        "--rate-limit", type=int, metavar="N", help="requests per minute per credential (default unlimited)"
+    )
     parser.add_argument("--not-found-status", type=int, choices=(404, 400), default=guesses.NOT_FOUND_STATUS,
                         help="HTTP status for Capillary get/update of an unknown id")
     parser.add_argument("--badge-default-page-size", type=int, default=guesses.BADGE_DEFAULT_PAGE_SIZE)
@@ -41,7 +43,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--capillary-token-ttl", type=float, default=3600, help="OAuth token lifetime, seconds")
     parser.add_argument("--wesurvey-token-ttl", type=float, default=7200, help="WeSurvey token lifetime, seconds")
     parser.add_argument("--fault", type=_fault, action="append", default=[], metavar="JSON",
-                        help='a fault to inject, e.g. \'{"method": "POST", "action": "status", "status": 503}\' (repeatable)')
+                        help='a fault to inject, e.g. \'{"method": "POST", "action": "status", "status": 503}\' '
+                             '(repeatable)')
     parser.add_argument("--verbose", action="store_true", help="log each request (method, path, status) to stderr")
     return parser
 

@@ -16,7 +16,7 @@ from pulumi_groups.emulator import guesses, org_groups
 from pulumi_groups.emulator.capillary import GATEWAY, OrgPrincipal, authenticate
 from pulumi_groups.emulator.errors import BadRequest, CapillaryError
 from pulumi_groups.emulator.routing import Call, Route
-from pulumi_groups.emulator.wire import EpochSeconds, Response, iso_utc, is_int
+from pulumi_groups.emulator.wire import EpochSeconds, Response, is_int, iso_utc
 
 if TYPE_CHECKING:
     from pulumi_groups.emulator.store import Store
@@ -68,27 +68,27 @@ def _check_name_and_rank(name, rank) -> None:
         raise CapillaryError(400, *problems)
 
 
-def _check_unique(store: "Store", org_id: int, name: str, except_id=None) -> None:
+def _check_unique(store: Store, org_id: int, name: str, except_id=None) -> None:
     org_groups.check_unique(store.badge_groups, org_id, name, NAME_NOT_UNIQUE, except_id)
 
 
-def _new_object_id(store: "Store") -> str:
+def _new_object_id(store: Store) -> str:
     counter = store.next_sequence("badge") % 2**24
     return f"{int(time.time()):08x}{_PROCESS_PART}{counter:06x}"
 
 
-def create_group(store: "Store", org_id: int, name, rank, user_id: int) -> dict:
+def create_group(store: Store, org_id: int, name, rank, user_id: int) -> dict:
     _check_name_and_rank(name, rank)
     with store.lock:
         _check_unique(store, org_id, name)
         return org_groups.insert(store, store.badge_groups, _new_object_id(store), org_id, name, rank, True, user_id)
 
 
-def find_group(store: "Store", org_id: int, group_id) -> dict | None:
+def find_group(store: Store, org_id: int, group_id) -> dict | None:
     return org_groups.find(store.badge_groups, org_id, group_id)
 
 
-def update_group(store: "Store", group: dict, changes: dict, user_id: int) -> dict:
+def update_group(store: Store, group: dict, changes: dict, user_id: int) -> dict:
     """Apply wire-field changes (name, rank, isActive) under the badge rules."""
     with store.lock:
         name = changes.get("name", group["name"])
@@ -101,7 +101,7 @@ def update_group(store: "Store", group: dict, changes: dict, user_id: int) -> di
         return org_groups.touched(store, group, user_id)
 
 
-def groups_of(store: "Store", org_id: int) -> list[dict]:
+def groups_of(store: Store, org_id: int) -> list[dict]:
     return org_groups.of_org(store, store.badge_groups, org_id)
 
 

@@ -127,7 +127,7 @@ def _authenticate_basic(backend: Backend, header: str) -> AuthOutcome:
 def _authenticate_token(backend: Backend, token: str) -> AuthOutcome:
     claims = _verified_claims(backend, token)
     client = backend.credentials.oauth_clients.get(claims.get("sub", "")) if claims else None
-    if client is None or client.org_id != claims.get("org_id"):
+    if client is None or claims is None or client.org_id != claims.get("org_id"):
         return AuthOutcome(error=_unauthorized())
     expired_at = _expired_at(backend, claims)
     if expired_at is not None:
@@ -158,7 +158,7 @@ def _signature(backend: Backend, signing_input: str) -> str:
     return _b64url(hmac.new(key, signing_input.encode(), hashlib.sha256).digest())
 
 
-def issue_token(backend: Backend, client: "OAuthClient") -> str:
+def issue_token(backend: Backend, client: OAuthClient) -> str:
     now = time.time()
     with backend.store.lock:
         generation = len(backend.store.capillary_generations_expired_at)
@@ -217,7 +217,8 @@ def authenticate_client(backend: Backend, request: Request) -> AuthOutcome:
         body = request.json_object()
     except BadRequest:
         return AuthOutcome()
-    client = backend.credentials.oauth_clients.get(body.get("key")) if isinstance(body.get("key"), str) else None
+    key = body.get("key")
+    client = backend.credentials.oauth_clients.get(key) if isinstance(key, str) else None
     secret = body.get("secret")
     if client is None or not isinstance(secret, str):
         return AuthOutcome()

@@ -9,11 +9,12 @@ be changed or deleted; deleting a group deletes its descendants.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from pulumi_groups.emulator import guesses
 from pulumi_groups.emulator.errors import WeSurveyError
-from pulumi_groups.emulator.wire import iso_with_offset, is_int, now_micros
+from pulumi_groups.emulator.wire import is_int, iso_with_offset, now_micros
 
 if TYPE_CHECKING:
     from pulumi_groups.emulator.store import Store
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 CONSOLE_FIELDS = {"name", "order", "parent_id", "remote_id", "is_valid"}
 
 
-def render(store: "Store", group: dict) -> dict:
+def render(store: Store, group: dict) -> dict:
     """Wire form, in the field order of the documented sample."""
     offset = guesses.WESURVEY_UTC_OFFSET_HOURS
     return {
@@ -44,23 +45,23 @@ def render(store: "Store", group: dict) -> dict:
 # --------------------------------------------------------------------------------------------
 
 
-def _ancestors_and_self(store: "Store", group: dict) -> list[dict]:
+def _ancestors_and_self(store: Store, group: dict) -> list[dict]:
     chain = [group]
     while chain[-1]["parent_id"]:
         chain.append(store.contact_groups[chain[-1]["parent_id"]])
     return chain
 
 
-def full_name(store: "Store", group: dict) -> str:
+def full_name(store: Store, group: dict) -> str:
     return "/".join(g["name"] for g in reversed(_ancestors_and_self(store, group)))
 
 
-def depth(store: "Store", group_id: int) -> int:
+def depth(store: Store, group_id: int) -> int:
     """Top-level groups have depth 1; the team root (id 0) has depth 0."""
     return len(_ancestors_and_self(store, store.contact_groups[group_id])) if group_id else 0
 
 
-def descendants(store: "Store", group_id: int) -> list[int]:
+def descendants(store: Store, group_id: int) -> list[int]:
     found, frontier = [], [group_id]
     while frontier:
         children = [g["id"] for g in store.contact_groups.values() if g["parent_id"] in frontier]
@@ -69,7 +70,7 @@ def descendants(store: "Store", group_id: int) -> list[int]:
     return found
 
 
-def _height(store: "Store", group_id: int) -> int:
+def _height(store: Store, group_id: int) -> int:
     """Levels in the subtree rooted at the group (1 for a leaf)."""
     levels, frontier = 1, [group_id]
     while True:
@@ -79,11 +80,11 @@ def _height(store: "Store", group_id: int) -> int:
         levels += 1
 
 
-def team_groups(store: "Store", team_id: int) -> list[dict]:
+def team_groups(store: Store, team_id: int) -> list[dict]:
     return [g for g in store.contact_groups.values() if g["team_id"] == team_id]
 
 
-def find_group(store: "Store", team_id: int, group_id) -> dict | None:
+def find_group(store: Store, team_id: int, group_id) -> dict | None:
     group = store.contact_groups.get(group_id) if is_int(group_id) else None
     return group if group is not None and group["team_id"] == team_id else None
 
@@ -93,7 +94,7 @@ def find_group(store: "Store", team_id: int, group_id) -> dict | None:
 # --------------------------------------------------------------------------------------------
 
 
-def ensure_team(store: "Store", team_id: int) -> None:
+def ensure_team(store: Store, team_id: int) -> None:
     """Create the team with its default group, unless it exists (e.g. from the state file)."""
     with store.lock:
         if team_id not in store.teams:
@@ -108,14 +109,14 @@ def _check_name(name) -> None:
         raise WeSurveyError("invalid_argument", "name must be a non-empty string")
 
 
-def _check_parent(store: "Store", team_id: int, parent_id) -> None:
+def _check_parent(store: Store, team_id: int, parent_id) -> None:
     if not is_int(parent_id) or parent_id < 0:
         raise WeSurveyError("invalid_argument", "parent_id must be a non-negative integer")
     if parent_id and find_group(store, team_id, parent_id) is None:
         raise WeSurveyError("parent_group_not_found", f"group {parent_id} is not in team {team_id}")
 
 
-def _check_remote_id(store: "Store", team_id: int, remote_id, except_id: int | None = None) -> None:
+def _check_remote_id(store: Store, team_id: int, remote_id, except_id: int | None = None) -> None:
     if not isinstance(remote_id, str):
         raise WeSurveyError("invalid_argument", "remote_id must be a string")
     if remote_id and any(
@@ -129,7 +130,7 @@ def _check_order(order) -> None:
         raise WeSurveyError("invalid_argument", "order must be an integer")
 
 
-def _check_protected(store: "Store", group: dict) -> None:
+def _check_protected(store: Store, group: dict) -> None:
     if store.teams.get(group["team_id"]) == group["id"]:
         raise WeSurveyError("default_group_be_modified", "the team's default group cannot be changed")
 
@@ -152,7 +153,7 @@ def _insert(store, team_id, name, parent_id, order, remote_id, source) -> dict:
     return group
 
 
-def create_group(store: "Store", team_id: int, name, parent_id=0, order=0, remote_id="", *, max_depth: int) -> dict:
+def create_group(store: Store, team_id: int, name, parent_id=0, order=0, remote_id="", *, max_depth: int) -> dict:
     _check_name(name)
     _check_order(order)
     with store.lock:
@@ -165,7 +166,7 @@ def create_group(store: "Store", team_id: int, name, parent_id=0, order=0, remot
         return group
 
 
-def move_check(store: "Store", group: dict, new_parent_id, max_depth: int) -> None:
+def move_check(store: Store, group: dict, new_parent_id, max_depth: int) -> None:
     """Would moving the group under new_parent_id keep the tree valid?"""
     _check_parent(store, group["team_id"], new_parent_id)
     if new_parent_id == group["id"] or new_parent_id in descendants(store, group["id"]):
@@ -174,7 +175,7 @@ def move_check(store: "Store", group: dict, new_parent_id, max_depth: int) -> No
         raise WeSurveyError("group_too_deep", f"groups may nest {max_depth} levels deep")
 
 
-def update_group(store: "Store", group: dict, changes: dict, *, max_depth: int) -> dict:
+def update_group(store: Store, group: dict, changes: dict, *, max_depth: int) -> dict:
     """Apply wire-field changes (name, order, parent_id, remote_id, is_valid) under the rules."""
     with store.lock:
         _check_protected(store, group)
@@ -194,7 +195,7 @@ def update_group(store: "Store", group: dict, changes: dict, *, max_depth: int) 
         return group
 
 
-def delete_groups(store: "Store", team_id: int, group_ids: Iterable[int], *, unknown: str) -> None:
+def delete_groups(store: Store, team_id: int, group_ids: Iterable[int], *, unknown: str) -> None:
     """Delete the groups and their descendants, all or nothing."""
     with store.lock:
         doomed = set()
@@ -213,7 +214,7 @@ def delete_groups(store: "Store", team_id: int, group_ids: Iterable[int], *, unk
             store.save()
 
 
-def list_groups(store: "Store", team_id: int, parent_id: int | None = None, remote_ids=None) -> list[dict]:
+def list_groups(store: Store, team_id: int, parent_id: int | None = None, remote_ids=None) -> list[dict]:
     """The team's groups, optionally only direct children of parent_id and/or those whose remote
     id is listed, ordered by `order` then id, both descending (see guesses.py)."""
     with store.lock:

@@ -95,11 +95,11 @@ class Credentials:
                 if name is not None and name in known and known[name].org_id != org_id:
                     raise ValueError(f"{name!r} already belongs to org {known[name].org_id}")
             self.org_ids.add(org_id)
-            if username is not None:
+            if username is not None and password is not None:
                 uid = user_id if user_id is not None else derived_user_id(org_id, username)
                 self.till_users[username] = TillUser(username, md5_hex(password), org_id, uid)
                 self.plain_passwords[username] = password
-            if client_key is not None:
+            if client_key is not None and client_secret is not None:
                 uid = user_id if user_id is not None else derived_user_id(org_id, client_key)
                 self.oauth_clients[client_key] = OAuthClient(client_key, client_secret, org_id, uid)
 

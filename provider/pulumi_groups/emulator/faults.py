@@ -31,7 +31,8 @@ import threading
 from dataclasses import dataclass
 
 ACTIONS = (
-    "status", "delay", "reset", "commit_then_drop", "malformed", "expire_tokens", "commit_then_status", "commit_then_body",
+    "status", "delay", "reset", "commit_then_drop", "malformed", "expire_tokens", "commit_then_status",
+    "commit_then_body",
 )
 _NEEDS_STATUS = ("status", "commit_then_status")
 _KEYS = {"method", "path", "action", "count", "skip", "status", "retry_after", "seconds", "message", "code", "body"}
@@ -52,7 +53,7 @@ class Fault:
     body: object = None
 
     @classmethod
-    def parse(cls, spec: dict) -> "Fault":
+    def parse(cls, spec: dict) -> Fault:
         if not isinstance(spec, dict):
             raise ValueError(f"a fault must be an object, got {spec!r}")
         unknown = set(spec) - _KEYS

@@ -72,7 +72,7 @@ class RequestHandler(BaseHTTPRequestHandler):
 
     def _read_body(self) -> bytes:
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            chunks = []
+            chunks: list[bytes] = []
             while True:
                 size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
                 if size == 0:
@@ -97,7 +97,7 @@ class RequestHandler(BaseHTTPRequestHandler):
         except Exception:  # an emulator bug outside a handler: answer, and show it
             traceback.print_exc(file=sys.stderr)
             reply = pipeline.Reply(Response(500, {"error": "emulator bug; see its stderr"}))
-        if reply.drop is not None:
+        if reply.drop is not None or reply.response is None:
             self._drop(hard=reply.drop == "reset")
         else:
             self._send(reply.response)

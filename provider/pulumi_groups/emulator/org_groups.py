@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from pulumi_groups.emulator.store import Store
 
 
-def insert(store: "Store", collection: dict, group_id, org_id: int, name, rank, active: bool, user_id: int) -> dict:
+def insert(store: Store, collection: dict, group_id, org_id: int, name, rank, active: bool, user_id: int) -> dict:
     """A new group in the wire fields both kinds share; ``created``/``updated`` in micros."""
     now = now_micros()
     group = {
@@ -36,7 +36,7 @@ def find(collection: dict, org_id: int, group_id) -> dict | None:
     return group if group is not None and group["orgId"] == org_id else None
 
 
-def of_org(store: "Store", collection: dict, org_id: int) -> list[dict]:
+def of_org(store: Store, collection: dict, org_id: int) -> list[dict]:
     """The org's groups, oldest first (insertion order is creation order)."""
     with store.lock:
         return [group for group in collection.values() if group["orgId"] == org_id]
@@ -50,7 +50,7 @@ def check_unique(collection: dict, org_id: int, name: str, taken: tuple[int, str
             raise CapillaryError(400, taken)
 
 
-def touched(store: "Store", group: dict, user_id: int) -> dict:
+def touched(store: Store, group: dict, user_id: int) -> dict:
     """Record who changed the group and when, and persist."""
     group["lastUpdatedBy"] = user_id
     group["updated"] = now_micros()

@@ -66,7 +66,7 @@ def dispatch(backend: Backend, request: Request) -> Reply:
         return Reply(_fault_status(match, fault))
     if action == "reset":
         return Reply(None, drop="reset")
-    if action == "delay":
+    if action == "delay" and fault is not None:
         time.sleep(fault.seconds)
 
     response = match.style.finish(_answer(backend, request, match, outcome))
@@ -75,7 +75,7 @@ def dispatch(backend: Backend, request: Request) -> Reply:
         return Reply(None, drop="close")
     if action == "commit_then_status":
         return Reply(_fault_status(match, fault))
-    if action == "commit_then_body":
+    if action == "commit_then_body" and fault is not None:
         return Reply(match.style.finish(Response(200, fault.body)))
     if action == "malformed":
         # Half of the real answer: a truncated JSON document is never valid JSON.

@@ -15,7 +15,7 @@ from pulumi_groups.emulator import guesses, org_groups
 from pulumi_groups.emulator.capillary import REWARDS, OrgPrincipal, authenticate
 from pulumi_groups.emulator.errors import BadRequest, CapillaryError
 from pulumi_groups.emulator.routing import Call, Route
-from pulumi_groups.emulator.wire import Response, iso_utc, is_int
+from pulumi_groups.emulator.wire import Response, is_int, iso_utc
 
 if TYPE_CHECKING:
     from pulumi_groups.emulator.store import Store
@@ -58,22 +58,24 @@ def _check_fields(name, rank, is_active) -> None:
         raise CapillaryError(400, guesses.REWARD_INVALID_IS_ACTIVE)
 
 
-def _check_unique(store: "Store", org_id: int, name: str, except_id=None) -> None:
+def _check_unique(store: Store, org_id: int, name: str, except_id=None) -> None:
     org_groups.check_unique(store.reward_groups, org_id, name, NAME_NOT_UNIQUE, except_id)
 
 
-def create_group(store: "Store", org_id: int, name, rank, user_id: int, active: bool = True) -> dict:
+def create_group(store: Store, org_id: int, name, rank, user_id: int, active: bool = True) -> dict:
     _check_fields(name, rank, active)
     with store.lock:
         _check_unique(store, org_id, name)
-        return org_groups.insert(store, store.reward_groups, store.next_sequence("reward"), org_id, name, rank, active, user_id)
+        return org_groups.insert(
+            store, store.reward_groups, store.next_sequence("reward"), org_id, name, rank, active, user_id
+        )
 
 
-def find_group(store: "Store", org_id: int, group_id) -> dict | None:
+def find_group(store: Store, org_id: int, group_id) -> dict | None:
     return org_groups.find(store.reward_groups, org_id, group_id)
 
 
-def update_group(store: "Store", group: dict, changes: dict, user_id: int) -> dict:
+def update_group(store: Store, group: dict, changes: dict, user_id: int) -> dict:
     """Apply wire-field changes (name, rank, isActive) under the reward rules."""
     with store.lock:
         merged = {key: changes.get(key, group[key]) for key in CONSOLE_FIELDS}
@@ -83,7 +85,7 @@ def update_group(store: "Store", group: dict, changes: dict, user_id: int) -> di
         return org_groups.touched(store, group, user_id)
 
 
-def groups_of(store: "Store", org_id: int) -> list[dict]:
+def groups_of(store: Store, org_id: int) -> list[dict]:
     return org_groups.of_org(store, store.reward_groups, org_id)
 
 

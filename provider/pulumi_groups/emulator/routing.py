@@ -8,8 +8,9 @@ runs.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from pulumi_groups.emulator.backend import Backend
 from pulumi_groups.emulator.errors import VendorError

@@ -81,15 +81,15 @@ class Emulator:
         self._thread: threading.Thread | None = None
         if seed_defaults:
             for org in DEFAULT_CAPILLARY_ORGS:
-                self.add_capillary_org(**org)
+                self.add_capillary_org(**org)  # type: ignore[arg-type]  # literal rows of the right types
             for app in DEFAULT_WESURVEY_APPS:
-                self.add_wesurvey_app(**app)
+                self.add_wesurvey_app(**app)  # type: ignore[arg-type]  # literal rows of the right types
 
     # ----------------------------------------------------------------------------------------
     # Lifecycle
     # ----------------------------------------------------------------------------------------
 
-    def start(self) -> "Emulator":
+    def start(self) -> Emulator:
         if self._server is None:
             self._server = EmulatorHTTPServer((self.host, self._requested_port), self.backend, self._verbose)
             self._thread = threading.Thread(
@@ -108,9 +108,10 @@ class Emulator:
         server.shutdown()
         server.close_connections()
         server.server_close()
-        self._thread.join(timeout=5)
+        if self._thread is not None:
+            self._thread.join(timeout=5)
 
-    def __enter__(self) -> "Emulator":
+    def __enter__(self) -> Emulator:
         return self.start()
 
     def __exit__(self, *exc_info) -> None:

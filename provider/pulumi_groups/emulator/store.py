@@ -100,6 +100,7 @@ class Store:
                 raise
 
     def _load(self) -> None:
+        assert self.path is not None  # only called for a store with a state file
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:

@@ -29,7 +29,7 @@ class Request:
     body: bytes = b""
 
     @classmethod
-    def build(cls, method: str, target: str, headers: dict[str, str], body: bytes) -> "Request":
+    def build(cls, method: str, target: str, headers: dict[str, str], body: bytes) -> Request:
         path, _, query = target.partition("?")
         return cls(
             method=method.upper(),
@@ -108,7 +108,7 @@ class EpochSeconds(float):
 
     text: str
 
-    def __new__(cls, micros: int) -> "EpochSeconds":
+    def __new__(cls, micros: int) -> EpochSeconds:
         value = super().__new__(cls, micros / 1_000_000)
         value.text = f"{micros // 1_000_000}.{micros % 1_000_000:06d}000"
         return value

@@ -203,6 +203,16 @@ class ScopeConfig:
     def known_keys(self) -> list[str]:
         return self.entries.known_keys()
 
+    def problem_for(self, key: str) -> str | None:
+        """Why org (account) key ``key`` cannot be used, with the fix; None when it can."""
+        if key in self.by_key:
+            return None
+        return self.entries.problem_for(key) or self.unknown_key_problem(key)
+
+    def unknown_key_problem(self, key: str) -> str:
+        """What to configure for a key the stack does not name at all."""
+        raise NotImplementedError
+
     def default_key(self) -> str | None:
         """The key a declaration or resource without one targets, or None (``default_problem``)."""
         known = self.known_keys()

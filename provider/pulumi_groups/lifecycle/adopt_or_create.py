@@ -20,12 +20,13 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from pulumi_groups.errors import ApiError, GroupsError, NameTaken, RequestFailed, outcome_unknown
-from pulumi_groups.lifecycle.notices import notify, warn
 from pulumi_groups.http.client import VendorClient
 from pulumi_groups.lifecycle.hooks import GroupHooks
+from pulumi_groups.lifecycle.notices import notify, warn
 from pulumi_groups.lifecycle.schema import changed
 
 T = TypeVar("T")
+LOST_BUT_THERE = "the create's answer was lost, but the group is there; taking it over"
 
 
 class AdoptOrCreate:
@@ -85,7 +86,8 @@ class AdoptOrCreate:
                 if existing is None:
                     raise
                 if last_failure is not None and self.matches_created(existing, inputs):
-                    notify(f"{self.hooks.label(inputs, self.hooks.group_id(existing))}: an earlier create whose answer was lost made the group; taking it over")
+                    notify(f"{self._named(inputs, existing)}: an earlier create whose answer was lost made the group; "
+                           "taking it over")
                     return self._take_over_made(client, existing, inputs)
                 if not inputs.get("adopt"):
                     taken.hint = self.hooks.adopt_hint(existing)
@@ -101,7 +103,7 @@ class AdoptOrCreate:
                 if existing is None:
                     continue  # certainly absent, and the vendor refuses a second one: safe to send again
                 if self.matches_created(existing, inputs):
-                    notify(f"{self.hooks.label(inputs, self.hooks.group_id(existing))}: the create's answer was lost, but the group is there; taking it over")
+                    notify(f"{self._named(inputs, existing)}: {LOST_BUT_THERE}")
                     return self._take_over_made(client, existing, inputs)
                 if inputs.get("adopt"):
                     return self._take_over(client, existing, inputs)
@@ -133,7 +135,8 @@ class AdoptOrCreate:
         before = self._find_candidates(client, inputs, None)
         if inputs.get("adopt") and before:
             if len(before) > 1:
-                warn(f"{self.hooks.label(inputs)}: {len(before)} groups have this key; taking the oldest (id {self.hooks.group_id(before[0])})")
+                warn(f"{self.hooks.label(inputs)}: {len(before)} groups have this key; "
+                     f"taking the oldest (id {self.hooks.group_id(before[0])})")
             notify(f"{self.hooks.label(inputs, self.hooks.group_id(before[0]))}: taking over the existing group")
             return self._take_over(client, before[0], inputs)
         try:
@@ -144,9 +147,10 @@ class AdoptOrCreate:
             unknown = failed
         time.sleep(client.timeouts.read)
         known = {self.hooks.group_id(group) for group in before}
-        new = [group for group in self._find_candidates(client, inputs, unknown) if self.hooks.group_id(group) not in known]
+        found = self._find_candidates(client, inputs, unknown)
+        new = [group for group in found if self.hooks.group_id(group) not in known]
         if len(new) == 1 and (inputs.get("adopt") or self.matches_created(new[0], inputs)):
-            notify(f"{self.hooks.label(inputs, self.hooks.group_id(new[0]))}: the create's answer was lost, but the group is there; taking it over")
+            notify(f"{self._named(inputs, new[0])}: {LOST_BUT_THERE}")
             return self._take_over_made(client, new[0], inputs)
         raise GroupsError(self._never_twice_message(inputs, unknown, before, new))
 
@@ -214,7 +218,11 @@ class AdoptOrCreate:
     def _take_over(self, client: VendorClient, existing: dict, inputs: dict) -> dict:
         if self.matches(existing, inputs):
             return existing
-        return self.hooks.api_update(client, self.hooks.group_id(existing), self.hooks.flatten(existing, inputs), inputs)
+        group_id, live = self.hooks.group_id(existing), self.hooks.flatten(existing, inputs)
+        return self.hooks.api_update(client, group_id, live, inputs)
+
+    def _named(self, inputs: dict, group: dict) -> str:
+        return self.hooks.label(inputs, self.hooks.group_id(group))
 
 
 def _short(failure: GroupsError) -> str:

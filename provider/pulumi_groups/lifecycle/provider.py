@@ -100,14 +100,21 @@ class GroupProvider(GroupHooks[ClientT], ResourceProvider):
         return isinstance(old, str) and isinstance(new, str) and self.config.same_target(old, new)
 
     def diff(self, _id: str, olds: dict, news: dict) -> DiffResult:
-        replaces = [f.name for f in self.fields if f.on_change == "replace" and changed(f, olds.get(f.name), news.get(f.name))]
+        replaces = self._changed_fields("replace", olds, news)
         moved_within = self.scope_field in replaces and self._same_target_moves(olds, news)
         if moved_within:
             replaces.remove(self.scope_field)  # recorded by an update that sends nothing (see update)
         return self._diff_result(_id, olds, news, replaces, extra_update=moved_within)
 
-    def _diff_result(self, _id: str, olds: dict, news: dict, replaces: list[str], extra_update: bool = False) -> DiffResult:
-        updates = [f.name for f in self.fields if f.on_change == "update" and changed(f, olds.get(f.name), news.get(f.name))]
+    def _changed_fields(self, on_change: str, olds: dict, news: dict) -> list[str]:
+        return [
+            f.name for f in self.fields if f.on_change == on_change and changed(f, olds.get(f.name), news.get(f.name))
+        ]
+
+    def _diff_result(
+        self, _id: str, olds: dict, news: dict, replaces: list[str], extra_update: bool = False
+    ) -> DiffResult:
+        updates = self._changed_fields("update", olds, news)
         if updates and not replaces:
             self.warn_on_change(_id, olds, news)
         changes = bool(replaces or updates or extra_update)
@@ -139,7 +146,9 @@ class GroupProvider(GroupHooks[ClientT], ResourceProvider):
     def update(self, group_id: str, olds: dict, news: dict) -> UpdateResult:
         inputs = self.owned_inputs(news)
         if self._same_target_moves(olds, inputs) and not any(
-            changed(f, olds.get(f.name), inputs.get(f.name)) for f in self.fields if f.on_change != "none" and f.name != self.scope_field
+            changed(f, olds.get(f.name), inputs.get(f.name))
+            for f in self.fields
+            if f.on_change != "none" and f.name != self.scope_field
         ):
             # Only the org (account) key changed, to one reaching the same org: nothing to send.
             return UpdateResult({**olds, **{f.name: inputs[f.name] for f in self.fields if f.on_change == "none"},

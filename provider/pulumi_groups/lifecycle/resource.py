@@ -22,7 +22,8 @@ from __future__ import annotations
 import contextlib
 import pickle
 import threading
-from typing import Any, Iterator, Mapping, Optional
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 import pulumi
 import pulumi.dynamic
@@ -32,7 +33,7 @@ from pulumi.runtime._serialization import _serialize
 from pulumi_groups.lifecycle.provider import GroupProvider
 
 # Where serialize_provider() patches: the pure-Python pickler and the module's Pickler name.
-_PATCHED_BY_THE_SDK = (pickle, pickle._Pickler)  # type: ignore[attr-defined]
+_PATCHED_BY_THE_SDK = (pickle, pickle._Pickler)
 _ABSENT = object()
 
 
@@ -75,7 +76,7 @@ class GroupResource(pulumi.dynamic.Resource):
         provider_class: type[GroupProvider],
         resource_name: str,
         inputs: Mapping[str, Any],
-        opts: Optional[pulumi.ResourceOptions] = None,
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         # Outputs are declared as None inputs so the engine hands them back as attributes.
         props: dict[str, Any] = {**inputs, **{output.name: None for output in provider_class.outputs}}

@@ -8,8 +8,9 @@ so whole floats become ints here, once, and every later step sees ints.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from pulumi.dynamic import CheckFailure
 from pulumi.output import Unknown

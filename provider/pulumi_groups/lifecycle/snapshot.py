@@ -42,8 +42,8 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Callable, Hashable, Iterable, Mapping
 
 from pulumi_groups.http import registry
 
@@ -97,7 +97,9 @@ def read_setting(
                 raise ValueError
         except ValueError:
             ttl = DEFAULT_TTL_SECONDS
-            problems.append(f"{ENV_TTL} must be a number of seconds above 0, got {raw_ttl[:20]!r}; using {DEFAULT_TTL_SECONDS:g}")
+            problems.append(
+                f"{ENV_TTL} must be a number of seconds above 0, got {raw_ttl[:20]!r}; using {DEFAULT_TTL_SECONDS:g}"
+            )
     return Setting(enabled, ttl), problems
 
 
@@ -131,7 +133,9 @@ class Snapshot:
         """The group with this id from a fresh listing (listing first when there is none), or
         None when a fresh listing does not hold it. Raises whatever ``list_all`` raises."""
         key = str(group_id)
-        return self._from_listing(lambda: self._fresh() and key not in self._served, lambda: self._answer(key), list_all)
+        return self._from_listing(
+            lambda: self._fresh() and key not in self._served, lambda: self._answer(key), list_all
+        )
 
     def find(self, match: Callable[[dict], bool], list_all: Callable[[], Iterable[dict]]) -> dict | None:
         """A group of a fresh listing that ``match``es (e.g. by name, to adopt it), listing first
@@ -143,7 +147,9 @@ class Snapshot:
 
         return self._from_listing(self._fresh, first_match, list_all)
 
-    def _from_listing(self, ready: Callable[[], bool], answer: Callable[[], object], list_all) -> object:
+    def _from_listing(
+        self, ready: Callable[[], bool], answer: Callable[[], dict | None], list_all: Callable[[], Iterable[dict]]
+    ) -> dict | None:
         """``answer()`` under the lock once ``ready()``: at once, after another thread's listing,
         or after listing here (one listing in flight at a time)."""
         with self._cond:

@@ -8,6 +8,7 @@ one listing covers (``snapshot_scope``), how to list it (``api_list_all``), how 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from pulumi_groups.errors import NotFound
@@ -25,8 +26,13 @@ def load_setting(hooks: GroupHooks[Any], config: Any) -> snapshot.Setting:
     value = config.get(key) if (config is not None and key) else None
     setting, problems = snapshot.read_setting(value, config_key=key or "readSnapshot")
     for problem in problems:
-        registry.shared("warned", problem, lambda problem=problem: warn(problem) or True)
+        registry.shared("warned", problem, partial(_warned, problem))
     return setting
+
+
+def _warned(problem: str) -> bool:
+    warn(problem)
+    return True
 
 
 class SnapshotReads:

@@ -10,7 +10,8 @@ parameters: they must never reach a message, which is why errors are built from 
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from pulumi_groups.errors import ApiError
 from pulumi_groups.http.tokens import Credentials, TokenAuth, lifetime
@@ -27,7 +28,7 @@ def read_envelope(body: Any) -> tuple[str, str, str]:
     "request_id"}`` envelope every answer shares (the token answer too); blanks when absent."""
     if not isinstance(body, dict):
         return "", "", ""
-    error = body.get("error") if isinstance(body.get("error"), dict) else {}
+    error = body["error"] if isinstance(body.get("error"), dict) else {}
     message = error.get("message") or body.get("message") or ""
     return str(body.get("code") or ""), str(error.get("type") or ""), str(message)
 
@@ -43,7 +44,7 @@ class AccessTokenAuth(TokenAuth):
         self._app_id = app_id
         self._secret = secret
 
-    def fetch(self, transport: "Transport") -> tuple[str, float]:
+    def fetch(self, transport: Transport) -> tuple[str, float]:
         answer = transport.request(
             "GET",
             TOKEN_PATH,
@@ -61,7 +62,7 @@ class AccessTokenAuth(TokenAuth):
                 "the answer holds no data.access_token",
                 answer.request_id,
             )
-        return str(token), lifetime(data.get("expires_in"), guesses.TOKEN_DEFAULT_TTL_SECONDS)
+        return str(token), lifetime((data or {}).get("expires_in"), guesses.TOKEN_DEFAULT_TTL_SECONDS)
 
     def attach(self, token: str) -> Credentials:
         return {}, {"appid": self._app_id, "access_token": token}

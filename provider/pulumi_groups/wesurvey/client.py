@@ -145,7 +145,8 @@ class WeSurveyClient(VendorClient):
             batch = [group for group in data.get("list") or [] if isinstance(group, dict)]
             received += len(batch)
             # One more page while fewer than `total` have arrived (see guesses.PAGE_SIZE).
-            return batch, number + 1 if received < as_int(data.get("total"), 0) else number
+            total = as_int(data.get("total")) or 0
+            return batch, number + 1 if received < total else number
 
         unique: dict[Any, dict] = {}
         for group in fetch_all(page, first_page=1):

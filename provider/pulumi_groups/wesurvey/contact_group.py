@@ -10,16 +10,16 @@ before it counts as gone, so a group moved outside Pulumi shows as drift, not as
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import pulumi
 from pulumi.dynamic import DiffResult
 
-from pulumi_groups.lifecycle import timestamps
 from pulumi_groups.errors import ApiError, ConfigError, GroupsError, NotFound
+from pulumi_groups.http.records import as_int, find_by_id
+from pulumi_groups.lifecycle import timestamps
 from pulumi_groups.lifecycle.notices import warn
 from pulumi_groups.lifecycle.provider import GroupProvider
-from pulumi_groups.http.records import as_int, find_by_id
 from pulumi_groups.lifecycle.resource import GroupResource
 from pulumi_groups.lifecycle.schema import INT32_MAX, Field, Output, changed, is_unknown, normalized
 from pulumi_groups.wesurvey import guesses, settings
@@ -141,7 +141,8 @@ def declared(group_id: Any, inputs: dict) -> dict:
     """The wire group as declared: what is known when reading it back failed (``read`` will
     complete the outputs)."""
     body = expand(inputs)
-    return {"id": group_id, "team_id": inputs["team_id"], **body, "remote_id": body.get("remote_id", ""), DECLARED_ONLY: True}
+    remote_id = body.get("remote_id", "")
+    return {"id": group_id, "team_id": inputs["team_id"], **body, "remote_id": remote_id, DECLARED_ONLY: True}
 
 
 # Errors that, while listing under a parent, only mean "not under that parent (any more)".
@@ -158,7 +159,7 @@ class ContactGroupProvider(GroupProvider[WeSurveyClient]):
         return settings.load(config)
 
     def client(self, scope: str) -> WeSurveyClient:
-        account = self.config.accounts.get(scope)
+        account = self.config.by_key.get(scope)
         if account is None:
             raise ConfigError(self.config.problem_for(scope))
         return client_for(account)
@@ -326,14 +327,14 @@ class ContactGroup(GroupResource, module="wesurvey", name="ContactGroup"):
     name: pulumi.Output[str]
     parent_id: pulumi.Output[int]
     order: pulumi.Output[int]
-    remote_id: pulumi.Output[Optional[str]]
+    remote_id: pulumi.Output[str | None]
     account: pulumi.Output[str]
     adopt: pulumi.Output[bool]
-    full_name: pulumi.Output[Optional[str]]
-    source: pulumi.Output[Optional[int]]
-    is_valid: pulumi.Output[Optional[bool]]
-    created_at: pulumi.Output[Optional[str]]
-    updated_at: pulumi.Output[Optional[str]]
+    full_name: pulumi.Output[str | None]
+    source: pulumi.Output[int | None]
+    is_valid: pulumi.Output[bool | None]
+    created_at: pulumi.Output[str | None]
+    updated_at: pulumi.Output[str | None]
 
     def __init__(
         self,
@@ -341,12 +342,12 @@ class ContactGroup(GroupResource, module="wesurvey", name="ContactGroup"):
         *,
         team_id: pulumi.Input[int],
         name: pulumi.Input[str],
-        parent_id: Optional[pulumi.Input[Any]] = None,
-        order: Optional[pulumi.Input[int]] = None,
-        remote_id: Optional[pulumi.Input[str]] = None,
-        account: Optional[pulumi.Input[str]] = None,  # None: the stack's default account
+        parent_id: pulumi.Input[Any] | None = None,
+        order: pulumi.Input[int] | None = None,
+        remote_id: pulumi.Input[str] | None = None,
+        account: pulumi.Input[str] | None = None,  # None: the stack's default account
         adopt: pulumi.Input[bool] = False,
-        opts: Optional[pulumi.ResourceOptions] = None,
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         inputs: dict[str, Any] = {
             "team_id": team_id,

@@ -2,17 +2,19 @@
 
 ``wesurvey:accounts`` is keyed by account; ``wesurvey:appId|secret|host`` are the shorthand for
 the account ``default``, and ``WESURVEY_APP_ID|SECRET|HOST`` its fallback when the stack
-configures no account at all (the shared ``settings.read_entries`` applies those rules). Nothing here raises: problems are kept for
-``check`` to report on the resources that use the account.
+configures no account at all (the shared ``settings.read_entries`` applies those rules). Nothing here
+raises: problems are kept for ``check`` to report on the resources that use the account.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from pulumi_groups.http import registry
+from pulumi_groups.http.policy import RetryPolicy
 from pulumi_groups.http.settings import (
     DEFAULT_KEY,
     Entries,
@@ -23,7 +25,6 @@ from pulumi_groups.http.settings import (
     retry_policy,
     share_budgets,
 )
-from pulumi_groups.http.policy import RetryPolicy
 from pulumi_groups.wesurvey import guesses
 
 DEFAULT_HOST = "https://open.wesurvey.com"
@@ -67,18 +68,14 @@ class WeSurveyConfig(ScopeConfig):
     def by_key(self) -> dict[str, AccountSettings]:
         return self.accounts
 
-    def problem_for(self, key: str) -> str | None:
-        if key in self.accounts:
-            return None
-        problem = self.entries.problem_for(key)
-        if problem:
-            return problem
+    def unknown_key_problem(self, key: str) -> str:
         known = ", ".join(self.entries.known_keys()) or "none"
         return (
             f"account {key!r} is not configured (known accounts: {known}); add it with "
             f"`pulumi config set --path 'wesurvey:accounts.{key}.appId' ...` and "
             f"`pulumi config set --path --secret 'wesurvey:accounts.{key}.secret' ...`, "
-            "or, in a stack that configures no account, set WESURVEY_APP_ID and WESURVEY_SECRET for the account 'default'"
+            "or, in a stack that configures no account, set WESURVEY_APP_ID and WESURVEY_SECRET "
+            "for the account 'default'"
         )
 
 
