@@ -13,11 +13,10 @@ from typing import Any
 
 import pulumi
 
-from pulumi_groups.capillary.common import ADOPT, NAME, ORG, OUTPUTS, CapillaryGroupProvider, rank_field
+from pulumi_groups.capillary.common import ADOPT, NAME, ORG, OUTPUTS, CapillaryGroup, CapillaryGroupProvider, rank_field
 from pulumi_groups.http.records import as_int, find_by_id
 from pulumi_groups.lifecycle import timestamps
 from pulumi_groups.lifecycle.notices import warn
-from pulumi_groups.lifecycle.resource import GroupResource
 
 
 def expand(inputs: dict) -> dict:
@@ -79,20 +78,12 @@ class BadgeGroupProvider(CapillaryGroupProvider):
         )
 
 
-class BadgeGroup(GroupResource, module="capillary", name="BadgeGroup"):
+class BadgeGroup(CapillaryGroup, module="capillary", name="BadgeGroup"):
     """A Capillary badge group. Type token ``pulumi-python:dynamic/capillary:BadgeGroup``; the
     resource id is the group's 24-hex id."""
 
     name: pulumi.Output[str]
     rank: pulumi.Output[int]
-    org: pulumi.Output[str]
-    adopt: pulumi.Output[bool]
-    org_id: pulumi.Output[int]
-    is_active: pulumi.Output[bool]
-    created_on: pulumi.Output[str]
-    last_updated_on: pulumi.Output[str]
-    created_by: pulumi.Output[Any]
-    last_updated_by: pulumi.Output[Any]
 
     def __init__(
         self,

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pulumi
+
 from pulumi_groups.capillary import guesses, settings
 from pulumi_groups.capillary.client import CapillaryClient, client_for
 from pulumi_groups.errors import ApiError, ConfigError, RequestFailed, WrongOrg
 from pulumi_groups.http.records import as_int
 from pulumi_groups.lifecycle.provider import GroupProvider
+from pulumi_groups.lifecycle.resource import GroupResource
 from pulumi_groups.lifecycle.schema import INT32_MAX, Field, Output
 
 ORG = Field(
@@ -115,3 +118,16 @@ class CapillaryGroupProvider(GroupProvider[CapillaryClient]):
             "kept after a `pulumi destroy` (badge groups cannot be deleted; reward groups are only "
             "deactivated). Set adopt: true on this declaration to take it over"
         )
+
+
+class CapillaryGroup(GroupResource):
+    """What ``BadgeGroup`` and ``RewardGroup`` output besides their own inputs."""
+
+    org: pulumi.Output[str]
+    adopt: pulumi.Output[bool]
+    org_id: pulumi.Output[int]
+    is_active: pulumi.Output[bool]
+    created_on: pulumi.Output[str]
+    last_updated_on: pulumi.Output[str]
+    created_by: pulumi.Output[Any]
+    last_updated_by: pulumi.Output[Any]

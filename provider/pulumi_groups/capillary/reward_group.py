@@ -14,11 +14,10 @@ from typing import Any
 
 import pulumi
 
-from pulumi_groups.capillary.common import ADOPT, NAME, ORG, OUTPUTS, CapillaryGroupProvider, rank_field
+from pulumi_groups.capillary.common import ADOPT, NAME, ORG, OUTPUTS, CapillaryGroup, CapillaryGroupProvider, rank_field
 from pulumi_groups.http.records import as_int, find_by_id
 from pulumi_groups.lifecycle import timestamps
 from pulumi_groups.lifecycle.notices import warn
-from pulumi_groups.lifecycle.resource import GroupResource
 from pulumi_groups.lifecycle.schema import Field, changed
 
 ACTIVE = Field(
@@ -126,21 +125,13 @@ class RewardGroupProvider(CapillaryGroupProvider):
         return not group.get("isActive", True)  # deactivating is all a reward group's delete does
 
 
-class RewardGroup(GroupResource, module="capillary", name="RewardGroup"):
+class RewardGroup(CapillaryGroup, module="capillary", name="RewardGroup"):
     """A Capillary reward group. Type token ``pulumi-python:dynamic/capillary:RewardGroup``; the
     resource id is the group's integer id as a string."""
 
     name: pulumi.Output[str]
     rank: pulumi.Output[int | None]
     active: pulumi.Output[bool]
-    org: pulumi.Output[str]
-    adopt: pulumi.Output[bool]
-    org_id: pulumi.Output[int]
-    is_active: pulumi.Output[bool]
-    created_on: pulumi.Output[str]
-    last_updated_on: pulumi.Output[str]
-    created_by: pulumi.Output[Any]
-    last_updated_by: pulumi.Output[Any]
 
     def __init__(
         self,
