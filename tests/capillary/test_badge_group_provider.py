@@ -8,6 +8,7 @@ import pytest
 
 from pulumi_groups.capillary.badge_group import BadgeGroupProvider
 from pulumi_groups.errors import ApiError, GroupsError, NameTaken
+from pulumi_groups.lifecycle import ownership
 from tests.conftest import DEMO_ORG_ID, capillary_config, configured
 
 HEX24 = re.compile(r"^[0-9a-f]{24}$")
@@ -73,13 +74,21 @@ def test_names_are_case_sensitive(capillary, provider):
 def test_existing_name_without_adopt_fails_naming_the_id_and_the_fix(capillary, provider):
     emu, _ = capillary
     existing = emu.create_badge_group(DEMO_ORG_ID, "GOLD", 1)
-    with pytest.raises(NameTaken) as caught:
+    emu.reset_counters()
+    with pytest.raises(NameTaken) as caught:  # taken before the run's listing: nothing is sent
         create(provider, name="GOLD", rank=3)
     message = str(caught.value)
-    assert existing["id"] in message and "adopt: true" in message
+    assert existing["id"] in message and "adopt: true" in message and "previousOrg" in message
+    assert emu.counters()["by_endpoint"].get("POST /api_gateway/v1/badges/group", 0) == 0
+    # Made by hand after the run's listing: the vendor's refusal, with all it says.
+    later = emu.create_badge_group(DEMO_ORG_ID, "SILVER", 1)
+    with pytest.raises(NameTaken) as caught:
+        create(provider, name="SILVER", rank=3)
+    message = str(caught.value)
+    assert later["id"] in message and "adopt: true" in message
     assert "org 'default'" in message and "HTTP 400" in message and "code 733" in message
     assert "request id" in message
-    assert len(emu.badge_groups(DEMO_ORG_ID)) == 1
+    assert len(emu.badge_groups(DEMO_ORG_ID)) == 2
 
 
 def test_adopt_takes_over_the_existing_group_and_declares_its_rank(capillary, provider):
@@ -165,6 +174,7 @@ def test_delete_keeps_the_group_and_says_so(capillary, provider, capsys):
     emu, _ = capillary
     created = create(provider, name="GOLD", rank=3)
     capsys.readouterr()
+    ownership.run().reset()  # `pulumi destroy`: a later run
     provider.delete(created.id, created.outs)
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "badge group 'GOLD'" in err[0] and "was kept" in err[0]

@@ -74,8 +74,9 @@ def test_badge_group_full_lifecycle(emulator, process):
     assert drifted["rank"] == 8 and drifted_inputs["rank"] == 8
     assert process.diff(BADGE, "gold", group_id, drifted, changed).changes == DIFF_SOME
 
-    process.delete(BADGE, "gold", group_id, drifted)
-    assert "kept" in process.printed() and len(emulator.badge_groups(DEMO_ORG_ID)) == 1
+    destroy = process.next_run()  # `pulumi destroy`: a later run
+    destroy.delete(BADGE, "gold", group_id, drifted)
+    assert "kept" in destroy.printed() and len(emulator.badge_groups(DEMO_ORG_ID)) == 1
 
     emulator.delete_group("badge", DEMO_ORG_ID, group_id)  # out-of-band delete
     gone_id, gone_outs, _ = process.read(BADGE, "gold", group_id, drifted)
@@ -93,7 +94,7 @@ def test_reward_group_lifecycle_and_deactivate_on_delete(emulator, process):
     assert process.diff(REWARD, "vip", group_id, outs, renamed).changes == DIFF_SOME
     updated = process.update(REWARD, "vip", group_id, outs, renamed)
     assert updated["name"] == "VIP2" and "unlinks every reward" in process.printed()
-    process.delete(REWARD, "vip", group_id, updated)
+    process.next_run().delete(REWARD, "vip", group_id, updated)  # `pulumi destroy`: a later run
     assert [g["isActive"] for g in emulator.reward_groups(DEMO_ORG_ID)] == [False]
     assert_no_secret(outs, updated, text=process.printed())
 

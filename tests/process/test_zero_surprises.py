@@ -109,7 +109,7 @@ def test_a_lost_create_takes_over_the_group_it_made_not_the_older_hand_made_one(
 
     made = [g for g in named(emulator, "Panel") if g["id"] != hand_made["id"]]
     assert len(made) == 1 and group_id == str(made[0]["id"]) != str(hand_made["id"])
-    proc.delete(CONTACT_GROUP, "panel", group_id, outs)  # destroy
+    proc.next_run().delete(CONTACT_GROUP, "panel", group_id, outs)  # destroy: a later run
     assert [g["id"] for g in named(emulator, "Panel")] == [hand_made["id"]]
 
 
@@ -184,11 +184,11 @@ def test_a_deactivation_answered_not_found_while_the_group_exists_fails_and_keep
     emulator.set_faults([{"method": "PUT", "path": REWARD_ID_PATH, "action": "status", **answer}])
 
     with pytest.raises(grpc.RpcError) as failed:
-        proc.delete(REWARD, "vip", group_id, outs)
+        proc.next_run().delete(REWARD, "vip", group_id, outs)  # `pulumi destroy`: a later run
 
     assert group_id in failed.value.details()
     assert emulator.reward_groups(DEMO_ORG_ID)[0]["isActive"] is True
-    proc.delete(REWARD, "vip", group_id, outs)  # the engine kept it: the next destroy completes it
+    proc.next_run().delete(REWARD, "vip", group_id, outs)  # the engine kept it: the next destroy completes it
     assert emulator.reward_groups(DEMO_ORG_ID)[0]["isActive"] is False
 
 

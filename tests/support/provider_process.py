@@ -52,6 +52,9 @@ class ProviderProcess:
     """One provider process; ``output`` holds every line it printed (stdout and stderr)."""
 
     def __init__(self, extra_env: dict[str, str] | None = None) -> None:
+        self._extra_env = extra_env
+        self._config: dict[str, Any] | None = None
+        self._later: list[ProviderProcess] = []
         env = {k: v for k, v in os.environ.items() if not k.startswith(("CAPILLARY_", "WESURVEY_"))}
         env.update({"PULUMI_PROJECT": PROJECT, "PYTHONUNBUFFERED": "1"})
         env.update(extra_env or {})
@@ -91,7 +94,18 @@ class ProviderProcess:
         with self._lock:
             return "\n".join(self.output)
 
+    def next_run(self) -> ProviderProcess:
+        """A later run (``pulumi destroy`` after an ``up``): the engine starts a new provider
+        process per run, with the same config. Closed with this one."""
+        later = ProviderProcess(self._extra_env)
+        self._later.append(later)
+        if self._config is not None:
+            later.configure(self._config)
+        return later
+
     def close(self) -> None:
+        for later in self._later:
+            later.close()
         if getattr(self, "channel", None) is not None:
             self.channel.close()
         self.proc.kill()
@@ -99,6 +113,7 @@ class ProviderProcess:
 
     # -- calls, as the engine makes them -----------------------------------------------------------
     def configure(self, config: dict[str, Any]) -> None:
+        self._config = config
         self.stub.Configure(provider_pb2.ConfigureRequest(args=_struct(config), acceptSecrets=True))
 
     def check(self, type_token: str, name: str, olds: dict, news: dict) -> tuple[dict, list[tuple[str, str]]]:

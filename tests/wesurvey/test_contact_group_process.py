@@ -91,8 +91,9 @@ def test_contact_group_full_lifecycle(emulator, process):
     assert gone_id == "" and set(gone_outs) == {"__provider"}
     assert "no longer exists" in process.printed()
 
-    process.delete(CONTACT_GROUP, "panel", panel_id, panel)
-    process.delete(CONTACT_GROUP, "panel", panel_id, panel)  # gone already: still success
+    destroy = process.next_run()  # `pulumi destroy`: a later run
+    destroy.delete(CONTACT_GROUP, "panel", panel_id, panel)
+    destroy.delete(CONTACT_GROUP, "panel", panel_id, panel)  # gone already: still success
     assert [g["name"] for g in emulator.contact_groups(TEAM)] == ["Default group"]
     assert_nothing_secret(emulator, tokens, panel_inputs, panel, batch, read_outs, updated, moved, drifted,
                           gone_outs, text=process.printed())

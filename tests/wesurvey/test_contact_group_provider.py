@@ -10,6 +10,7 @@ from pulumi.output import Unknown
 from pulumi_groups.emulator import Emulator
 from pulumi_groups.errors import ApiError, NameTaken
 from pulumi_groups.http import registry
+from pulumi_groups.lifecycle import ownership
 from pulumi_groups.wesurvey import ContactGroupProvider
 from tests.conftest import configured
 from tests.wesurvey.conftest import TEAM, create, declare, live, wesurvey_config
@@ -129,11 +130,17 @@ def test_names_need_not_be_unique_without_adopt(emulator, provider):
 
 def test_a_taken_remote_id_without_adopt_names_the_group_and_the_fix(emulator, provider):
     existing = emulator.create_contact_group(TEAM, "CRM panel", remote_id="crm-9")
-    with pytest.raises(NameTaken) as taken:
+    emulator.reset_counters()
+    with pytest.raises(NameTaken) as taken:  # taken before the run's listing: nothing is sent
         create(provider, name="Panel", remote_id="crm-9")
     message = str(taken.value)
-    assert "code duplicated_remote_id" in message and f"id {existing['id']}" in message
-    assert "Set adopt: true" in message
+    assert f"id {existing['id']}" in message and "adopt: true" in message and "previousAccount" in message
+    assert emulator.counters()["by_endpoint"].get("POST /api/contacts/teams/{team_id}/groups", 0) == 0
+    later = emulator.create_contact_group(TEAM, "CRM panel 2", remote_id="crm-10")  # after the listing
+    with pytest.raises(NameTaken) as taken:
+        create(provider, name="Panel", remote_id="crm-10")
+    message = str(taken.value)
+    assert "code duplicated_remote_id" in message and f"id {later['id']}" in message and "adopt: true" in message
 
 
 def test_adopt_by_remote_id_takes_the_group_over_wherever_it_is(emulator, provider):
@@ -188,7 +195,8 @@ def test_a_create_that_never_arrived_is_sent_again(emulator, provider):
 def test_create_never_raises_once_the_post_succeeded(emulator, provider, capsys):
     # The create goes through; the read-back is refused (a 400 is not retried, unlike an
     # unreadable answer, which the transport re-sends).
-    emulator.set_faults([{"method": "GET", "path": "/groups$", "action": "status", "status": 400}])
+    # (skip 1: the run's listing of the team, taken before the create)
+    emulator.set_faults([{"method": "GET", "path": "/groups$", "action": "status", "status": 400, "skip": 1}])
     group_id, outs, _ = create(provider, name="Saved", order=2, remote_id="crm-7")
     assert live(emulator, group_id)["name"] == "Saved"
     assert (outs["name"], outs["order"], outs["remote_id"], outs["full_name"]) == ("Saved", 2, "crm-7", None)
@@ -311,9 +319,12 @@ def test_delete_is_one_batch_delete_and_not_found_is_success(unknown_ids):
         provider = configured(ContactGroupProvider, wesurvey_config(emu))
         group_id, outs, _ = create(provider, name="Temporary")
         emu.reset_counters()
+        ownership.run().reset()  # `pulumi destroy`: a later run
         provider.delete(group_id, outs)
         assert live(emu, group_id) is None
-        assert emu.counters()["by_endpoint"] == {"POST /api/contacts/teams/{team_id}/groups/batch_delete": 1}
+        # One look for children it must not take with it, then one batch delete.
+        assert emu.counters()["by_endpoint"] == {"GET /api/contacts/teams/{team_id}/groups": 1,
+                                                 "POST /api/contacts/teams/{team_id}/groups/batch_delete": 1}
         provider.delete(group_id, outs)  # already gone: still success
     registry.clear()
 

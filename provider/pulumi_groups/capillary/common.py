@@ -10,6 +10,7 @@ from pulumi_groups.capillary import guesses, settings
 from pulumi_groups.capillary.client import CapillaryClient, client_for
 from pulumi_groups.errors import ApiError, ConfigError, RequestFailed, WrongOrg
 from pulumi_groups.http.records import as_int
+from pulumi_groups.lifecycle.hooks import ALIASES_FIRST
 from pulumi_groups.lifecycle.provider import GroupProvider
 from pulumi_groups.lifecycle.resource import GroupResource
 from pulumi_groups.lifecycle.schema import INT32_MAX, Field, Output
@@ -114,9 +115,9 @@ class CapillaryGroupProvider(GroupProvider[CapillaryClient]):
 
     def adopt_hint(self, existing: dict) -> str:
         return (
-            f"A {self.kind} with this name already exists (id {self.group_id(existing)}), perhaps made by hand or "
-            "kept after a `pulumi destroy` (badge groups cannot be deleted; reward groups are only "
-            "deactivated). Set adopt: true on this declaration to take it over"
+            f"A {self.kind} with this name already exists (id {self.group_id(existing)}). {ALIASES_FIRST}. "
+            "Otherwise it was perhaps made by hand or kept after a `pulumi destroy` (badge groups cannot be "
+            "deleted; reward groups are only deactivated): set adopt: true on this declaration to take it over"
         )
 
 

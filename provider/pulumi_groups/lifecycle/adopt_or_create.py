@@ -2,10 +2,12 @@
 
 A create must never leave a duplicate group, nor a group that exists but is missing from state
 (``create`` raising means "nothing was created" to the engine). So:
-- the vendor says the unique key (name, remote id) is taken: with ``adopt`` the existing group is
-  taken over, else the error names its id and the ``adopt`` input;
+- the unique key (name, remote id) is taken already (the run's one listing of the org, taken
+  before the first attempt, shows it; or the vendor says so): with ``adopt`` the existing group is
+  taken over, else the error names its id, the aliases and the ``adopt`` input, and nothing is sent;
 - the outcome is unknown (timeout, reset, unreadable or 5xx answer, a success without an id):
-  the group is looked up by its unique key and taken over when it is the one this create made;
+  the group is looked up by its unique key and taken over only when it was not there before the
+  first attempt (``ownership.py``);
   the create is sent again only when the group is certainly absent and the vendor keeps the key
   unique; where it does not, never (and a group that matched before the create is never taken).
 It calls only hooks (``lifecycle/hooks.py``): ``api_create``, ``api_find_existing``,
@@ -21,6 +23,7 @@ from typing import Any, TypeVar
 
 from pulumi_groups.errors import ApiError, GroupsError, NameTaken, RequestFailed, outcome_unknown
 from pulumi_groups.http.client import VendorClient
+from pulumi_groups.lifecycle import ownership
 from pulumi_groups.lifecycle.hooks import GroupHooks
 from pulumi_groups.lifecycle.notices import notify, warn
 from pulumi_groups.lifecycle.schema import changed
@@ -54,12 +57,15 @@ class AdoptOrCreate:
     def run(self, client: VendorClient, inputs: dict) -> dict:
         """Create the group, or take over the one that already has its unique key.
 
-        - The vendor says the name is taken: with ``adopt`` take the existing group over (update
-          it to the declared values); without, fail naming its id and the ``adopt`` input.
+        - The key is taken before the first attempt (the run's one listing of the org shows it):
+          with ``adopt`` take that group over (update it to the declared values); without, fail at
+          once naming its id, the aliases and ``adopt``, sending nothing. The same when the vendor
+          says the name is taken.
         - The create's outcome is unknown (timeout, reset, unreadable answer, a 5xx that may come
           from a proxy after the vendor acted, a success without the new group's id): look the
-          group up by its unique key; take it over when it is there with the values the create
-          sent (or with ``adopt``); send the create again only when it is certainly absent,
+          group up by its unique key; take it over when it was not there before the first
+          attempt (``ownership.take_after_unknown``) and has the values the create sent;
+          send the create again only when it is certainly absent,
           paced as the transport paces its own retries and within their count and time budget.
         - "Name taken" after an attempt whose outcome was unknown is that attempt, landed late
           (the vendor may finish a request after the client gave up on it): taken over likewise.
@@ -70,6 +76,17 @@ class AdoptOrCreate:
         """
         if not self.hooks.unique_key_enforced(inputs):
             return self._create_once(client, inputs)
+        before = self._groups_before(client, inputs)
+        if before:
+            # Taken before anything is sent: adopt it, or fail with the hint, sending nothing.
+            holder = before[0]
+            if not inputs.get("adopt"):
+                context = client.context(f"create {self.hooks.kind}", inputs.get("name"))
+                raise NameTaken(context, None, message="the key is taken already",
+                                hint=self.hooks.adopt_hint(holder))
+            notify(f"{self._named(inputs, holder)}: taking over the existing group (adopt: true)")
+            return self._take_over(client, holder, inputs)
+        before_ids = {self.hooks.group_id(group) for group in before}
         last_failure: RequestFailed | ApiError | None = None
         first_failure_at = 0.0
         resends = 0
@@ -85,7 +102,8 @@ class AdoptOrCreate:
                 existing = self._find_existing(client, inputs, last_failure)
                 if existing is None:
                     raise
-                if last_failure is not None and self.matches_created(existing, inputs):
+                ours = ownership.take_after_unknown(existing, before_ids)
+                if last_failure is not None and ours and self.matches_created(existing, inputs):
                     notify(f"{self._named(inputs, existing)}: an earlier create whose answer was lost made the group; "
                            "taking it over")
                     return self._take_over_made(client, existing, inputs)
@@ -102,7 +120,8 @@ class AdoptOrCreate:
                 existing = self._find_existing(client, inputs, failed)
                 if existing is None:
                     continue  # certainly absent, and the vendor refuses a second one: safe to send again
-                if self.matches_created(existing, inputs):
+                ours = ownership.take_after_unknown(existing, before_ids)
+                if ours and self.matches_created(existing, inputs):
                     notify(f"{self._named(inputs, existing)}: {LOST_BUT_THERE}")
                     return self._take_over_made(client, existing, inputs)
                 if inputs.get("adopt"):
@@ -112,6 +131,22 @@ class AdoptOrCreate:
                     f"(id {self.hooks.group_id(existing)}) but with other values; set adopt: true to take it over"
                 )
             raise other_values  # outside the handler: no __context__ (see transport._send)
+
+    def _groups_before(self, client: VendorClient, inputs: dict) -> list[dict]:
+        """The groups holding the declaration's key before this create's first attempt: from the
+        run's one listing of the scope (``ownership.run().listed_before``), else looked up now."""
+        hooks = self.hooks
+        scope = hooks.before_scope(client, inputs)
+        if scope is None:
+            return self._find_candidates(client, inputs, None)
+        try:
+            listed = ownership.run().listed_before(scope, lambda: hooks.api_list_before(client, inputs))
+        except (ApiError, RequestFailed) as failed:  # nothing was sent: say what the listing was for
+            failed.during = failed.during or (
+                f"listing which keys are taken, before it could create {hooks.kind} {inputs.get('name')!r}"
+            )
+            raise
+        return sorted((g for g in listed if hooks.has_key(g, inputs)), key=lambda g: str(hooks.group_id(g)))
 
     def _create_with_id(self, client: VendorClient, inputs: dict) -> dict:
         """``api_create``, whose answer must name the new group: a success without an id (a

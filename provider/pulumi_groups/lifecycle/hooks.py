@@ -27,6 +27,12 @@ from pulumi_groups.lifecycle.schema import Field, Output, coerce
 
 ClientT = TypeVar("ClientT", bound=VendorClient)
 
+ALIASES_FIRST = (
+    "If it may be this stack's own group (its org key renamed, or the group renamed in the console), "
+    "say so with previousOrg (contact groups: previousAccount) or previousNames on the declaration "
+    "instead, so it keeps its state"
+)
+
 
 class GroupHooks(Generic[ClientT]):
     """Generic in the vendor client its hooks receive (``CapillaryClient``, ``WeSurveyClient``)."""
@@ -135,11 +141,28 @@ class GroupHooks(Generic[ClientT]):
         reward group's rename unlinks its rewards)."""
 
     def adopt_hint(self, existing: dict) -> str:
-        """What to do when the create's key is taken by ``existing`` and ``adopt`` is not set."""
+        """What to do when the create's key is taken by ``existing`` and ``adopt`` is not set:
+        first the aliases (the group may be this stack's own, declared under an old key or name),
+        then ``adopt``."""
         return (
-            f"A {self.kind} with this key already exists (id {self.group_id(existing)}). Set adopt: true "
-            "on this declaration to take it over"
+            f"A {self.kind} with this key already exists (id {self.group_id(existing)}). {ALIASES_FIRST}; "
+            "otherwise set adopt: true on this declaration to take it over"
         )
+
+    # -- what was there before this run's first create (defaults: the read snapshot's scope) ------
+    def before_scope(self, client: ClientT, inputs: dict) -> Hashable | None:
+        """What one listing of "the groups that were there before" covers, e.g. an org's badge
+        groups: listed once per scope and run (``ownership.run().listed_before``). None: the
+        create looks up its key now instead (one request per create)."""
+        return self.snapshot_scope(client, inputs)
+
+    def api_list_before(self, client: ClientT, inputs: dict) -> list[dict]:
+        """Every group of ``before_scope`` (default: ``api_list_all``)."""
+        return self.api_list_all(client, inputs)
+
+    def has_key(self, group: dict, inputs: dict) -> bool:
+        """Whether a listed group holds the declaration's unique key (default: the same name)."""
+        return group.get("name") == inputs.get("name")
 
     # -- read snapshots (defaults: none) ----------------------------------------------------------
     def snapshot_scope(self, client: ClientT, props: dict) -> Hashable | None:

@@ -25,6 +25,7 @@ from pulumi.dynamic import (
 
 from pulumi_groups.errors import ApiError, NotFound, RequestFailed
 from pulumi_groups.http.settings import ScopeConfig
+from pulumi_groups.lifecycle import ownership
 from pulumi_groups.lifecycle.adopt_or_create import AdoptOrCreate
 from pulumi_groups.lifecycle.hooks import ClientT, GroupHooks
 from pulumi_groups.lifecycle.notices import notify
@@ -125,6 +126,8 @@ class GroupProvider(GroupHooks[ClientT], ResourceProvider):
         client = self.client(inputs[self.scope_field])
         group = AdoptOrCreate(self).run(client, inputs)
         self.reads.note_write(client, inputs, self.group_id(group), group)
+        how = ownership.ADOPTED if inputs.get("adopt") else ownership.CREATED
+        ownership.run().claim(ownership.org_identity(client, self.kind), self.group_id(group), how)
         return CreateResult(self.group_id(group), self.flatten(group, inputs))
 
     def read(self, group_id: str, props: dict) -> ReadResult:
@@ -139,7 +142,7 @@ class GroupProvider(GroupHooks[ClientT], ResourceProvider):
         if group is None:
             notify(f"{self.label(inputs, group_id)} no longer exists; dropping it from the stack's state")
             return ReadResult(None, {})
-        outputs = self.flatten(group, inputs)
+        outputs = ownership.keep_org_id(props, self.flatten(group, inputs))
         live_inputs = {f.name: outputs.get(f.name) for f in self.fields}
         return ReadResult(self.group_id(group), outputs, live_inputs)
 
@@ -168,12 +171,36 @@ class GroupProvider(GroupHooks[ClientT], ResourceProvider):
         except BaseException:
             self.reads.note_write(client, olds, group_id)  # the outcome is unknown: forget the entry
             raise
+        if not ownership.answer_is_group(group, group_id):
+            # The vendor applied it, but the answer lacks the group: never write that into state.
+            live = self._read_back_after_update(client, group_id, inputs)
+            if live is None:
+                return UpdateResult({**olds, **{f.name: inputs[f.name] for f in self.fields}})
+            group = live
         self.reads.note_write(client, inputs, group_id, group, before=olds)
-        return UpdateResult(self.flatten(group, inputs))
+        return UpdateResult(ownership.keep_org_id(olds, self.flatten(group, inputs)))
+
+    def _read_back_after_update(self, client: ClientT, group_id: str, inputs: dict) -> dict | None:
+        """The group as the vendor has it now (one request), or None, said in a notice, when that
+        fails too: the caller then keeps the stored outputs with the declared values."""
+        try:
+            live = self.reads.live_group(client, group_id, inputs, now=True)
+        except (ApiError, RequestFailed) as failed:
+            live, why = None, str(failed)
+        else:
+            why = "it is not listed"
+        if live is None:
+            notify(f"{self.label(inputs, group_id)}: updated, but the answer lacked the group and reading it "
+                   f"back failed ({why}); the stored outputs are kept, `pulumi refresh` completes them")
+        return live
 
     def delete(self, group_id: str, props: dict) -> None:
         inputs = self.owned_inputs(props, strict=False)
         client = self.client(inputs[self.scope_field])
+        refused = ownership.may_delete(ownership.org_identity(client, self.kind), group_id)
+        if refused is not None:
+            notify(f"{self.label(inputs, group_id)}: {refused}")
+            return
         # The stored outputs come back from the engine with floats for ints (rank 3.0):
         # owned fields normalized, as every other call sends them.
         stored = {**props, **inputs}

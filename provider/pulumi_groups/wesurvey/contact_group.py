@@ -17,7 +17,8 @@ from pulumi.dynamic import DiffResult
 
 from pulumi_groups.errors import ApiError, ConfigError, GroupsError, NotFound
 from pulumi_groups.http.records import as_int, find_by_id
-from pulumi_groups.lifecycle import timestamps
+from pulumi_groups.lifecycle import ownership, timestamps
+from pulumi_groups.lifecycle.hooks import ALIASES_FIRST
 from pulumi_groups.lifecycle.notices import warn
 from pulumi_groups.lifecycle.provider import GroupProvider
 from pulumi_groups.lifecycle.resource import GroupResource
@@ -205,12 +206,28 @@ class ContactGroupProvider(GroupProvider[WeSurveyClient]):
             # Create the new group first, so children move over to it before the old one goes;
             # delete first only when both would hold the same remote id in one team at once.
             result.delete_before_replace = self._same_unique_key(olds, news)
+            self._warn_children_at_replace(_id, olds)
             if "remote_id" in result.replaces:
                 warn(
                     f"{self.label(olds, _id)}: changing remote_id replaces the group (WeSurvey cannot "
                     "change a remote id); its contacts are not carried over to the new group"
                 )
         return result
+
+    def _warn_children_at_replace(self, group_id: str, olds: dict) -> None:
+        """A replace deletes the old group: say now which children it has (one request, only for a
+        replace), since those the stack does not declare will make that delete refuse."""
+        if not group_id or not isinstance(olds.get(self.scope_field), str):
+            return
+        try:
+            client = self.client(olds[self.scope_field])
+            children = self._children(client, self.owned_inputs(olds, strict=False)["team_id"], group_id)
+        except GroupsError:
+            return  # a preview warning only: the delete itself checks again
+        if children:
+            names = ", ".join(repr(c.get("name")) for c in children[:10])
+            warn(f"{self.label(olds, group_id)} is replaced and has {len(children)} child group(s) now ({names}): "
+                 "any the stack does not declare make the old group's delete refuse, and nothing is deleted")
 
     @staticmethod
     def _same_unique_key(olds: dict, news: dict) -> bool:
@@ -309,13 +326,40 @@ class ContactGroupProvider(GroupProvider[WeSurveyClient]):
         return self._read_back(client, group_id, inputs)
 
     def api_delete(self, client, group_id, outputs):
-        client.delete_groups(self.owned_inputs(outputs, strict=False)["team_id"], [group_id])
+        # WeSurvey deletes a group's descendants with it. The engine deletes the stack's own
+        # children first, so any child still there is not the stack's: refuse, sending nothing.
+        team_id = self.owned_inputs(outputs, strict=False)["team_id"]
+        refusal = ownership.children_refusal(self.label(outputs, group_id), self._children(client, team_id, group_id))
+        if refusal is not None:
+            raise refusal
+        client.delete_groups(team_id, [group_id])
+        ownership.run().forget(group_id)  # gone: a replace in this run may make its key again
+
+    @staticmethod
+    def _children(client: WeSurveyClient, team_id: int, group_id: Any) -> list[dict]:
+        try:
+            return client.list_groups(team_id, parent_id=as_int(group_id))
+        except ApiError as failed:
+            if failed.code in _MISSING_PARENT_TYPES:
+                return []  # the group itself is gone: no children either
+            raise
+
+    # -- what was there before this run's first create: a remote id is unique per team ----------
+    def before_scope(self, client, inputs):
+        return None if client.credential is None else ("wesurvey-team", ownership.org_identity(client, self.kind),
+                                                       inputs["team_id"])
+
+    def api_list_before(self, client, inputs):
+        return client.list_groups(inputs["team_id"])
+
+    def has_key(self, group, inputs):
+        return bool(inputs.get("remote_id")) and group.get("remote_id") == inputs.get("remote_id")
 
     def adopt_hint(self, existing: dict) -> str:
         return (
             f"A contact group with this remote_id already exists in team {existing.get('team_id')} "
-            f"(id {existing.get('id')}, name {existing.get('name')!r}). Set adopt: true to take it "
-            "over, or choose another remote_id"
+            f"(id {existing.get('id')}, name {existing.get('name')!r}). {ALIASES_FIRST}; otherwise set "
+            "adopt: true to take it over, or choose another remote_id"
         )
 
 
