@@ -14,4 +14,4 @@ def test_cli_benchmark_runs_and_meets_its_request_bounds(pulumi_cli):
     assert done.returncode == 0, done.stderr
     rows = [line.split("|")[1:-1] for line in done.stdout.splitlines() if line.startswith("| 12 ")]
     assert [(r[1].strip(), r[2].strip(), r[3].strip()) for r in rows] == [
-        ("up (create)", "12", "12"), ("preview, no change", "0", "0"), ("refresh", "1", "1")]
+        ("up (create)", "13", "13"), ("preview, no change", "0", "0"), ("refresh", "1", "1")]

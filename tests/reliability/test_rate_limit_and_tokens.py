@@ -43,8 +43,10 @@ def test_200_creates_and_200_updates_across_4_orgs_under_a_60_per_minute_limit()
         assert {rank for _, rank in run.live[org].values()} == {load.NEW_RANK}
         assert counters["token_fetches"].get(key) == 1, counters["token_fetches"]
     assert all(outs["rank"] == load.NEW_RANK for outs in run.updated)
-    # Nothing sent twice except what a 429 refused: 4 tokens, 200 POSTs, 200 PUTs.
-    assert counters["total"] == 4 + 200 + 200 + counters["rate_limited"], counters
+    # Nothing sent twice except what a 429 refused: 4 tokens, one listing per org and kind before
+    # its first create (4 badge pages; 8 reward pages, the active and the inactive filter), 200
+    # POSTs, 200 PUTs.
+    assert counters["total"] == 4 + 4 + 8 + 200 + 200 + counters["rate_limited"], counters
     # The client's own limiter keeps the vendor's refusals rare (they cost a Retry-After wait).
     assert counters["rate_limited"] <= 40, counters["rate_limited"]
     assert "Traceback" not in run.printed
@@ -82,7 +84,8 @@ def test_four_threads_that_need_a_token_fetch_one_together(emu_short_tokens):
 def test_short_lived_tokens_are_renewed_before_they_expire(monkeypatch):
     """Tokens that live 100 s are renewed a tenth of their life early (not 60 s early, which
     would mean a new token for nearly every request), and no request is sent with an expired
-    one: the vendor sees exactly one request per create plus the token fetches. The provider's
+    one: the vendor sees exactly one request per create plus the token fetches and the org's
+    one listing before the first create. The provider's
     token clock is one the test moves (10 s per create); the emulator's tokens outlive the run."""
     clock = ControlledClock()
     monkeypatch.setattr(capillary_client, "OAuthAuth", lambda key, secret: OAuthAuth(key, secret, clock=clock))
@@ -96,4 +99,4 @@ def test_short_lived_tokens_are_renewed_before_they_expire(monkeypatch):
         counters = emu.counters()
     registry.clear()
     assert counters["token_fetches"] == {"demo-client-key": 3}
-    assert counters["total"] == 20 + 3 and counters["faults_fired"] == 0
+    assert counters["total"] == 20 + 3 + 1 and counters["faults_fired"] == 0

@@ -27,6 +27,7 @@ from pulumi_groups.lifecycle import ownership
 from pulumi_groups.lifecycle.hooks import GroupHooks
 from pulumi_groups.lifecycle.notices import notify, warn
 from pulumi_groups.lifecycle.schema import changed
+from pulumi_groups.lifecycle.snapshot_reads import SnapshotReads
 
 T = TypeVar("T")
 LOST_BUT_THERE = "the create's answer was lost, but the group is there; taking it over"
@@ -35,8 +36,9 @@ LOST_BUT_THERE = "the create's answer was lost, but the group is there; taking i
 class AdoptOrCreate:
     """The create flow of one resource, over its hooks."""
 
-    def __init__(self, hooks: GroupHooks[Any]) -> None:
+    def __init__(self, hooks: GroupHooks[Any], reads: SnapshotReads | None = None) -> None:
         self.hooks = hooks
+        self.reads = reads  # the provider's read snapshots: a fresh listing spares one
 
     def matches(self, group: dict, inputs: dict) -> bool:
         """Whether a live group already has every declared value."""
@@ -134,13 +136,21 @@ class AdoptOrCreate:
 
     def _groups_before(self, client: VendorClient, inputs: dict) -> list[dict]:
         """The groups holding the declaration's key before this create's first attempt: from the
-        run's one listing of the scope (``ownership.run().listed_before``), else looked up now."""
+        run's one listing of the scope (``ownership.run().listed_before``; the read snapshot's
+        when it holds a fresh one), else looked up now."""
         hooks = self.hooks
         scope = hooks.before_scope(client, inputs)
         if scope is None:
             return self._find_candidates(client, inputs, None)
+        def list_before() -> list[dict]:
+            # The read snapshot's fresh listing of the same scope (a refresh, or reads earlier in
+            # this run) serves as well as a new one: creates cost no extra listing after reads.
+            same_scope = self.reads is not None and scope == hooks.snapshot_scope(client, inputs)
+            held = self.reads.fresh_groups(client, inputs) if self.reads is not None and same_scope else None
+            return hooks.api_list_before(client, inputs) if held is None else held
+
         try:
-            listed = ownership.run().listed_before(scope, lambda: hooks.api_list_before(client, inputs))
+            listed = ownership.run().listed_before(scope, list_before)
         except (ApiError, RequestFailed) as failed:  # nothing was sent: say what the listing was for
             failed.during = failed.during or (
                 f"listing which keys are taken, before it could create {hooks.kind} {inputs.get('name')!r}"

@@ -124,7 +124,7 @@ class GroupProvider(GroupHooks[ClientT], ResourceProvider):
     def create(self, props: dict) -> CreateResult:
         inputs = self.owned_inputs(props)
         client = self.client(inputs[self.scope_field])
-        group = AdoptOrCreate(self).run(client, inputs)
+        group = AdoptOrCreate(self, self.reads).run(client, inputs)
         self.reads.note_write(client, inputs, self.group_id(group), group)
         how = ownership.ADOPTED if inputs.get("adopt") else ownership.CREATED
         ownership.run().claim(ownership.org_identity(client, self.kind), self.group_id(group), how)

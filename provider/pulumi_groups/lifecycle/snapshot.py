@@ -182,6 +182,15 @@ class Snapshot:
             self._cond.notify_all()
             return answer()
 
+    def current(self) -> list[dict] | None:
+        """Every group of a fresh listing as this process's writes left it, or None when there is
+        no fresh listing (or one is being taken). Answers no read."""
+        with self._cond:
+            if self._listing or not self._fresh():
+                return None
+            assert self._groups is not None
+            return [dict(g) for g in self._groups.values()]
+
     def _answer(self, key: str) -> dict | None:
         assert self._groups is not None
         group = self._groups.get(key)

@@ -76,6 +76,12 @@ class SnapshotReads:
                 return found
         return next((group for group in list_now() if match(group)), None)
 
+    def fresh_groups(self, client: VendorClient, props: dict) -> list[dict] | None:
+        """The scope's groups from a fresh listing this process already holds (kept right by its
+        own writes), or None: lets a create's "what was there before" skip a second listing."""
+        listing = self._listing(client, props)
+        return None if listing is None else listing.current()
+
     def note_write(
         self, client: VendorClient, props: dict, group_id: str, group: dict | None = None, before: dict | None = None
     ) -> None:

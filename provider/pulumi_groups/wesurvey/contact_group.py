@@ -15,7 +15,7 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import DiffResult
 
-from pulumi_groups.errors import ApiError, ConfigError, GroupsError, NotFound
+from pulumi_groups.errors import ApiError, ConfigError, GroupsError, NotFound, RequestFailed
 from pulumi_groups.http.records import as_int, find_by_id
 from pulumi_groups.lifecycle import ownership, timestamps
 from pulumi_groups.lifecycle.hooks import ALIASES_FIRST
@@ -329,7 +329,13 @@ class ContactGroupProvider(GroupProvider[WeSurveyClient]):
         # WeSurvey deletes a group's descendants with it. The engine deletes the stack's own
         # children first, so any child still there is not the stack's: refuse, sending nothing.
         team_id = self.owned_inputs(outputs, strict=False)["team_id"]
-        refusal = ownership.children_refusal(self.label(outputs, group_id), self._children(client, team_id, group_id))
+        label = self.label(outputs, group_id)
+        try:
+            children = self._children(client, team_id, group_id)
+        except (ApiError, RequestFailed) as failed:  # the delete was not sent: say for which group
+            failed.during = failed.during or f"looking for child groups of {label} before deleting it"
+            raise
+        refusal = ownership.children_refusal(label, children)
         if refusal is not None:
             raise refusal
         client.delete_groups(team_id, [group_id])
