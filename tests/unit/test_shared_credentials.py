@@ -39,16 +39,22 @@ def test_an_error_names_the_key_the_resource_used_and_its_settings_apply(emulato
     assert eu.transport.limiter.requests_per_minute == 50000
 
 
-def test_settings_give_keys_of_one_credential_the_lowest_budget():
+def test_settings_give_keys_of_one_principal_the_lowest_budget():
+    """Orgs are told apart by host and username, never by the password: a key whose password
+    differs (rotated, or stale) is still the same org and the same budget."""
     capillary = capillary_settings.load({
         "capillary:orgs": json.dumps({
             "a": {"host": "eu", "username": "u", "password": "p", "requestsPerMinute": 90},
             "b": {"host": "eu", "username": "u", "password": "p", "requestsPerMinute": 30},
             "c": {"host": "eu", "username": "u", "password": "other", "requestsPerMinute": 60},
+            "d": {"host": "eu", "username": "v", "password": "p", "requestsPerMinute": 60},
+            "e": {"host": "us", "username": "u", "password": "p", "requestsPerMinute": 60},
         })
     }, {})
-    assert {k: o.requests_per_minute for k, o in capillary.orgs.items()} == {"a": 30, "b": 30, "c": 60}
-    assert capillary.same_target("a", "b") and not capillary.same_target("a", "c")
+    assert {k: o.requests_per_minute for k, o in capillary.orgs.items()} == {"a": 30, "b": 30, "c": 30, "d": 60,
+                                                                           "e": 60}
+    assert capillary.same_target("a", "b") and capillary.same_target("a", "c")
+    assert not capillary.same_target("a", "d") and not capillary.same_target("a", "e")
     wesurvey = wesurvey_settings.load({
         "wesurvey:accounts": json.dumps({
             "x": {"appId": "app", "secret": "s", "requestsPerMinute": 20},

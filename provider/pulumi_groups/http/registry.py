@@ -25,6 +25,12 @@ def credential_key(vendor: str, base_url: str, principal: str, secret: str) -> t
     return (vendor, base_url.rstrip("/"), principal, fingerprint)
 
 
+def principal_of(credential: Hashable) -> Hashable:
+    """Who a credential key is, without its secret's fingerprint: vendor, host and principal
+    (username, clientKey, appId). What tells orgs apart, since a secret never may."""
+    return tuple(credential[:3]) if isinstance(credential, tuple) else credential
+
+
 def shared(kind: str, key: Hashable, factory: Callable[[], T]) -> T:
     """The one object of ``kind`` for ``key`` in this process, made by ``factory`` on first use."""
     with _lock:

@@ -30,6 +30,7 @@ from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from pulumi_groups.http import registry
 from pulumi_groups.http.policy import RetryPolicy
 
 DEFAULT_KEY = "default"
@@ -245,24 +246,29 @@ class ScopeConfig:
         )
 
     def same_target(self, first: str, second: str) -> bool:
-        """Whether two keys reach the same org (account): same host and same credential.
-        Computed from configuration alone; an unconfigured key matches only itself."""
+        """Whether two keys reach the same org (account): same host and same principal (username,
+        clientKey, appId; never compared by secret). Computed from configuration alone; an
+        unconfigured key matches only itself."""
         if first == second:
             return True
         a, b = self.by_key.get(first), self.by_key.get(second)
-        return a is not None and b is not None and a.credential == b.credential
+        return a is not None and b is not None and registry.principal_of(a.credential) == registry.principal_of(
+            b.credential
+        )
 
 
 def share_budgets(by_key: dict[str, Any]) -> None:
-    """Keys with one credential share one rate budget (the vendor counts per credential): give
-    each the lowest ``requests_per_minute`` among them, so whichever key builds the shared
-    limiter first, the budget is the same."""
+    """Keys with one principal (host and username, clientKey or appId) share one rate budget
+    (the vendor counts per principal): give each the lowest ``requests_per_minute`` among them,
+    so whichever key builds the shared limiter first, the budget is the same."""
     lowest: dict[Hashable, float] = {}
     for item in by_key.values():
-        lowest[item.credential] = min(lowest.get(item.credential, item.requests_per_minute), item.requests_per_minute)
+        who = registry.principal_of(item.credential)
+        lowest[who] = min(lowest.get(who, item.requests_per_minute), item.requests_per_minute)
     for key, item in by_key.items():
-        if item.requests_per_minute != lowest[item.credential]:
-            by_key[key] = dataclasses.replace(item, requests_per_minute=lowest[item.credential])
+        rate = lowest[registry.principal_of(item.credential)]
+        if item.requests_per_minute != rate:
+            by_key[key] = dataclasses.replace(item, requests_per_minute=rate)
 
 
 def config_getter(config: Any) -> Callable[[str], Any]:

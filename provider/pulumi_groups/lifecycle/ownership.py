@@ -109,9 +109,7 @@ def run() -> RunLedger:
 def org_identity(client: Any, kind: str) -> Hashable:
     """Which org (account) and kind a group id belongs to, from what is not secret: the vendor,
     host and principal of the client's credential key (its secret fingerprint is left out)."""
-    credential = getattr(client, "credential", None)
-    principal = tuple(credential[:3]) if isinstance(credential, tuple) else credential
-    return (kind, principal)
+    return (kind, registry.principal_of(getattr(client, "credential", None)))
 
 
 # -- decisions ------------------------------------------------------------------------------------
