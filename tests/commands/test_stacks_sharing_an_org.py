@@ -103,7 +103,8 @@ def test_one_stacks_run_lists_only_what_no_stack_of_the_project_declares(deploye
     # PLATINUM and PERKS: declared by brand-eu-extra (same till user, its password encrypted);
     # SILVER-console: renamed in the console, brand-eu-extra's by the id its state records;
     # DIAMOND: brand-eu-app's (an OAuth client of the same org: its state's org_id says so).
-    assert [(u["kind"], u["name"], u["id"]) for u in org["unmanaged"]] == [("badge", "HANDMADE", deployed["handmade"]["id"])]
+    unmanaged = [(u["kind"], u["name"], u["id"]) for u in org["unmanaged"]]
+    assert unmanaged == [("badge", "HANDMADE", deployed["handmade"]["id"])]
     assert code == 2  # HANDMADE is unmanaged: the nightly check says so
 
     # The command the Markdown report recommends adopts exactly that group, into brand-eu.
@@ -117,7 +118,8 @@ def test_one_stacks_run_lists_only_what_no_stack_of_the_project_declares(deploye
                       "brand-eu-app": {"badge": ["DIAMOND"], "reward": []}}
 
     # Adopted by the next up: the nightly check passes though other stacks share the org.
-    assert deploy.main(["--stacks", "brand-eu", "--up", "--no-unmanaged"], api_factory=lambda root: deployed["engine"]) == 0
+    engine = deployed["engine"]
+    assert deploy.main(["--stacks", "brand-eu", "--up", "--no-unmanaged"], api_factory=lambda root: engine) == 0
     code, data = nightly(deployed)
     assert data["orgs"][0]["unmanaged"] == [] and code == 0
 
@@ -132,7 +134,8 @@ def test_export_with_a_report_still_leaves_out_another_stacks_groups(deployed):
     report = deployed["repo"] / "stale.json"
     report.write_text(json.dumps(stale))
     path = deployed["repo"] / "stacks" / "Pulumi.brand-eu.yaml"
-    assert export.main(["--org", "brand-eu", "--stack-file", str(path), "--only-unmanaged", "--report", str(report)]) == 0
+    assert export.main(["--org", "brand-eu", "--stack-file", str(path), "--only-unmanaged",
+                        "--report", str(report)]) == 0
     # PLATINUM: declared by brand-eu-extra's file. DIAMOND is declared by an OAuth stack whose
     # state this export (no CLI) cannot reach: only its org_id would tie it; by file alone it
     # is another principal's, so it stays in the report's list.

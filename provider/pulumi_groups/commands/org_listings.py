@@ -86,6 +86,13 @@ def owned(stacks: Iterable[StackOrgs], target: OrgIdentity, org_id: Any = None) 
     return found
 
 
+def declaring(stacks: Iterable[StackOrgs], kind: str, name: str, target: OrgIdentity | None) -> list[str]:
+    """``"stack (org key)"`` of every given stack that declares ``name`` for the org ``target``,
+    or may (its org, or ``target`` itself, cannot be told without a secret)."""
+    return sorted(f"{stack.stack} ({key})" for stack in stacks for (k, key), names in stack.declared.items()
+                  if k == kind and name in names and (target is None or stack.reaches(key, target) is not False))
+
+
 def declared_names(config: Mapping[str, str], default: str | None) -> dict[tuple[str, str], set[str]]:
     """``{(kind, org key): names}`` of a stack's declaration lists (config values as JSON text);
     ``default``: the org of entries without ``org`` (the settings' ``default_key()``).
