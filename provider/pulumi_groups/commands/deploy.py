@@ -352,8 +352,8 @@ def other_stacks(api: Any, stacks_dir: Path, ran: set[str]) -> list[org_listings
     for stack in others:
         for key, identity in sorted(stack.identities.items()):
             if identity is None and not stack.org_ids.get(key):
-                problems.append(f"{stack.stack}: the host or user of org {key!r} is encrypted, so its org is not "
-                                "known: the groups it declares are not listed as unmanaged in any org")
+                problems.append(f"{stack.stack}: the host or user of org {key!r} is encrypted (or missing), so its "
+                                "org is not known: the groups it declares are not listed as unmanaged in any org")
     for problem in problems:
         print(f"deploy: {problem}", file=sys.stderr)
     return others

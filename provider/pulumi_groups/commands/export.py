@@ -199,7 +199,7 @@ def owned_elsewhere(org, stack_file: Path, org_id: object = None) -> org_listing
     """What every other stack file beside ``stack_file`` declares for this org (and, with the
     CLI, what their states record): the org told apart by ``org_identity``, never a secret."""
     own = stack_file.resolve()
-    others, problems = org_listings.project_stacks(own.parent, skip={own.name[len("Pulumi."):-len(".yaml")]},
+    others, problems = org_listings.project_stacks(own.parent, skip={stack_files.stack_name(own)},
                                                    state_of=_state_reader(stack_file))
     for problem in problems:
         print(f"--only-unmanaged: {problem}")

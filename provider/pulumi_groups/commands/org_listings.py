@@ -135,7 +135,7 @@ def project_stacks(stacks_dir: Path, skip: Iterable[str] = (), environ: Mapping[
     found, problems = [], []
     skipped = set(skip)
     for path in sorted(stacks_dir.glob("Pulumi.*.yaml")):
-        name = path.name[len("Pulumi."):-len(".yaml")]
+        name = stack_files.stack_name(path)
         if name in skipped:
             continue
         try:

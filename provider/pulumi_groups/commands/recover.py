@@ -154,7 +154,7 @@ def marks_for(state: dict, stack_file: stack_files.StackFile) -> tuple[list[tupl
     """``plan`` with this stack's orgs and the project's other stack files, read from their
     plaintext (no secret is decrypted to tell orgs apart)."""
     own = stack_file.path.resolve()
-    others, problems = org_listings.project_stacks(own.parent, skip={own.name[len("Pulumi."):-len(".yaml")]})
+    others, problems = org_listings.project_stacks(own.parent, skip={stack_files.stack_name(own)})
     identities = org_identity.capillary_orgs(stack_files.plaintext_config(stack_file).values)
     for problem in problems:
         print(f"recover: warning: {problem}", file=sys.stderr)
