@@ -160,3 +160,25 @@ def test_export_only_unmanaged_counts_stack_files_whose_password_is_encrypted(pr
 
     assert names_in(path) == {"badge": ["GOLD", "HANDMADE", "LOOSE"], "reward": []}
     assert SECURE in (project / "stacks" / "Pulumi.brand-eu-extra.yaml").read_text()  # nothing rewritten there
+
+
+def test_the_command_the_markdown_report_recommends_writes_into_the_stack_it_checked(deployed):
+    """The report names the stack as well as the org key: brand-eu-extra reaches the org as
+    `eu-main`, and export's default file for that key (stacks/Pulumi.eu-main.yaml) is no stack."""
+    import re
+    import shlex
+
+    repo, emu = deployed["repo"], deployed["emu"]
+    # The run reads its own config decrypted, as the CLI gives it to deploy.
+    write(repo, "brand-eu-extra", stack_text(emu, "eu-main", DEMO_BASIC, ["PLATINUM", "SILVER"], ["PERKS"]))
+    code = deploy.main(["--stacks", "brand-eu-extra", "--refresh", "--json", str(repo / "drift.json"),
+                        "--report", str(repo / "drift.md")], api_factory=lambda root: deployed["engine"])
+    assert code == 0
+    [recommended] = re.findall(r"`python -m pulumi_groups (export [^`]*)`", (repo / "drift.md").read_text())
+    argv = [str(repo / "drift.json") if arg == "<the" else arg
+            for arg in shlex.split(recommended.replace("<the deploy --json file>", "<the"))][1:]
+    assert export.main(argv) == 0
+    assert names_in(repo / "stacks" / "Pulumi.brand-eu-extra.yaml") == {"badge": ["PLATINUM", "SILVER", "HANDMADE"],
+                                                                        "reward": ["PERKS"]}
+    assert not (repo / "stacks" / "Pulumi.eu-main.yaml").exists()
+    assert names_in(repo / "stacks" / "Pulumi.brand-eu.yaml") == {"badge": ["GOLD"], "reward": ["VIP"]}

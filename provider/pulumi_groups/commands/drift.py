@@ -85,6 +85,7 @@ class OrgFindings:
     org_keys: list[str]  # its key in each stack that uses it (usually one)
     org_id: int | None
     stacks: list[str]
+    users: list[tuple[str, str]] = field(default_factory=list)  # (stack, org key) of each selected stack using it
     unmanaged: list[Unmanaged] = field(default_factory=list)
     listed: dict[str, int] = field(default_factory=dict)  # kind -> groups listed
     problem: str | None = None  # why the unmanaged groups are not known (listing failed, stack failed)

@@ -180,7 +180,8 @@ def find_unmanaged(stacks: Iterable[StackOrgs],
     for identity, users in by_org.items():
         first_stack, first_key = users[0]
         findings = OrgFindings(org_keys=sorted({key for _, key in users}), org_id=None,
-                               stacks=sorted({s.stack for s, _ in users}))
+                               stacks=sorted({s.stack for s, _ in users}),
+                               users=sorted({(s.stack, key) for s, key in users}))
         results.append(findings)
         incomplete = sorted({s.stack for s, _ in users if not s.complete})
         if incomplete:
