@@ -144,7 +144,7 @@ def test_export_with_a_report_still_leaves_out_another_stacks_groups(deployed):
 
 def test_export_only_unmanaged_counts_stack_files_whose_password_is_encrypted(project, emulator):
     emu = emulator
-    for name in ("GOLD", "PLATINUM", "HANDMADE", "LOCKED", "LOOSE"):
+    for name in ("GOLD", "PLATINUM", "HANDMADE", "LOCKED", "SEALED", "LOOSE"):
         emu.create_badge_group(DEMO_ORG_ID, name, 1)
     emu.create_reward_group(DEMO_ORG_ID, "PERKS", 1)
     path = write(project, "brand-eu", stack_text(emu, "brand-eu", DEMO_BASIC, ["GOLD"]))
@@ -155,6 +155,9 @@ def test_export_only_unmanaged_counts_stack_files_whose_password_is_encrypted(pr
     write(project, "brand-second", stack_text(emu, "second", encrypted(SECOND_BASIC, "password"), ["HANDMADE"]))
     # Even the user is encrypted: which org is unknown, so what it declares is never adopted here.
     write(project, "brand-locked", stack_text(emu, "locked", encrypted(DEMO_BASIC, "username", "password"), ["LOCKED"]))
+    # The whole org object encrypted, entries without `org:`: their org cannot be told either.
+    write(project, "brand-sealed", f"config:\n  capillary:orgs:\n    secure: {SECURE}\n"
+                                   "  pulumi-groups:badgeGroups: [{name: SEALED, rank: 1}]\n")
 
     assert export.main(["--org", "brand-eu", "--stack-file", str(path), "--only-unmanaged"]) == 0
 

@@ -350,8 +350,8 @@ def other_stacks(api: Any, stacks_dir: Path, ran: set[str]) -> list[org_listings
     others, problems = org_listings.project_stacks(stacks_dir, skip=ran, environ=dict(os.environ),
                                                    state_of=api.recorded_state)
     for stack in others:
-        for key, identity in sorted(stack.identities.items()):
-            if identity is None and not stack.org_ids.get(key):
+        for key in sorted(stack.keys()):
+            if stack.identities.get(key) is None and not stack.org_ids.get(key):
                 problems.append(f"{stack.stack}: the host or user of org {key!r} is encrypted (or missing), so its "
                                 "org is not known: the groups it declares are not listed as unmanaged in any org")
     for problem in problems:

@@ -32,6 +32,7 @@ from pulumi_groups.commands.drift import OrgFindings, recorded_in_state, unmanag
 from pulumi_groups.commands.org_identity import OrgIdentity
 from pulumi_groups.errors import GroupsError
 
+UNKNOWN_ORG = "(org not known)"  # entries without `org` in a stack whose default org cannot be told
 KINDS = {
     "badge": ("pulumi-groups:badgeGroups", badge_group.flatten, "list_badge_groups"),
     "reward": ("pulumi-groups:rewardGroups", reward_group.flatten, "list_reward_groups"),
@@ -49,10 +50,11 @@ class StackOrgs:
     managed: set[tuple[str, str, str]] = field(default_factory=set)  # (kind, org key, id) in its state
     org_ids: dict[str, set] = field(default_factory=dict)  # org key -> org ids its state records
     complete: bool = True  # False when its run failed: its state is not fully known
-    selected: bool = True  # False: another stack file of the project, read for what it declares
 
     def keys(self) -> set[str]:
-        return set(self.identities) | {key for _, key in self.declared} | {key for _, key, _ in self.managed}
+        """Its Capillary org keys: configured, declared or recorded (contact groups' accounts are not orgs)."""
+        recorded = {key for kind, key, _ in self.managed if kind in KINDS}
+        return set(self.identities) | {key for kind, key in self.declared if kind in KINDS} | recorded
 
     def reaches(self, key: str, target: OrgIdentity, org_id: Any = None) -> bool | None:
         """Whether org key ``key`` reaches ``target`` (None: cannot tell, see ``org_identity``)."""
@@ -95,7 +97,9 @@ def declaring(stacks: Iterable[StackOrgs], kind: str, name: str, target: OrgIden
 
 def declared_names(config: Mapping[str, str], default: str | None) -> dict[tuple[str, str], set[str]]:
     """``{(kind, org key): names}`` of a stack's declaration lists (config values as JSON text);
-    ``default``: the org of entries without ``org`` (the settings' ``default_key()``).
+    ``default``: the org of entries without ``org`` (the settings' ``default_key()``); where it
+    cannot be told (e.g. ``capillary:orgs`` encrypted as a whole), such entries are kept under
+    ``UNKNOWN_ORG``, an org key no identity is known for: they may be any org's.
 
     Lenient on purpose: a malformed list is the stack program's to report; here it only means
     fewer names, so more groups may be listed as unmanaged, never fewer.
@@ -109,9 +113,8 @@ def declared_names(config: Mapping[str, str], default: str | None) -> dict[tuple
             continue
         for entry in entries if isinstance(entries, list) else []:
             if isinstance(entry, dict) and isinstance(entry.get("name"), str):
-                org = entry.get("org") or default
-                if org:
-                    found.setdefault((kind, str(org)), set()).add(entry["name"])
+                org = entry.get("org") or default or UNKNOWN_ORG
+                found.setdefault((kind, str(org)), set()).add(entry["name"])
     return found
 
 
@@ -121,7 +124,7 @@ def from_config(stack: str, config: Mapping[str, str], environ: Mapping[str, str
 
     default = capillary_settings.load(config, environ or {}).default_key()
     return StackOrgs(stack=stack, identities=org_identity.capillary_orgs(config, environ),
-                     declared=declared_names(config, default), selected=False)
+                     declared=declared_names(config, default))
 
 
 def project_stacks(stacks_dir: Path, skip: Iterable[str] = (), environ: Mapping[str, str] | None = None,
