@@ -54,14 +54,6 @@ def capillary_entry(entry: Mapping[str, Any]) -> OrgIdentity | None:
     return OrgIdentity("capillary", base_url, principal) if base_url else None
 
 
-def wesurvey_entry(entry: Mapping[str, Any]) -> OrgIdentity | None:
-    """The account of one ``wesurvey:accounts`` entry, or None when its appId is not readable."""
-    app_id, host = entry.get("appId"), entry.get("host") or wesurvey_settings.DEFAULT_HOST
-    if not isinstance(app_id, str) or not app_id or not isinstance(host, str):
-        return None
-    return OrgIdentity("wesurvey", host.strip().rstrip("/"), f"app:{app_id}")
-
-
 def of_org(org: capillary_settings.OrgSettings) -> OrgIdentity:
     """The org loaded settings reach (their secret is not looked at)."""
     principal = f"client:{org.client_key}" if org.client_key else f"user:{org.username or ''}"
@@ -77,11 +69,6 @@ def capillary_orgs(config: Mapping[str, str], environ: Mapping[str, str] | None 
     not (a plaintext config from ``stack_files.plaintext_config`` is enough)."""
     entries = capillary_settings.load(config, environ or {}).entries
     return {key: capillary_entry(entry) for key, entry in entries.values.items()}
-
-
-def wesurvey_accounts(config: Mapping[str, str], environ: Mapping[str, str] | None = None) -> Identities:
-    entries = wesurvey_settings.load(config, environ or {}).entries
-    return {key: wesurvey_entry(entry) for key, entry in entries.values.items()}
 
 
 def same_org(identity: OrgIdentity | None, recorded: Iterable[Any], target: OrgIdentity,
