@@ -51,6 +51,16 @@ class RecordingEngine:
     def read_config(self, stack: str, create: bool = False) -> dict[str, str]:
         return stack_files.plaintext_config(stack_files.load(self.repo / "stacks" / f"Pulumi.{stack}.yaml")).values
 
+    def recorded_state(self, stack: str) -> dict | None:
+        """The stack's state as ``pulumi stack export``'s deployment holds it (None: never run)."""
+        with self.lock:
+            state = self.state.get(stack)
+            if state is None:
+                return None
+            return {"resources": [{"urn": resource_urn, "type": entry["type"], "id": entry.get("id", ""),
+                                   "inputs": entry["inputs"], "outputs": entry["outputs"]}
+                                  for resource_urn, entry in state.items()]}
+
     def run(self, stack, operation, *, config_text, on_output, on_event=None):
         config = self.read_config(stack)
         events: list[dict] = []

@@ -129,3 +129,48 @@ def test_a_terminal_gets_status_lines_redrawn_in_place_and_output_above_them():
             chunk = chunk[1:]
         screen += chunk.splitlines()
     assert screen == ["[a] Previewing update (a):", "[b] preview: 0/1 resources, 0s, done", "[a] preview: 1/2 resources, 0s, done"]
+
+
+def test_plan_ci_keys_come_from_host_and_user_never_from_a_secret(repo, capsys):
+    """Issue 20: a concurrency key derived from a password (even hashed) lets anyone holding the
+    public CI log test password guesses against it. Keys come from host and username only."""
+    import hashlib
+
+    from pulumi_groups.http import registry
+
+    def write(passwords: dict[str, str], users: dict[str, tuple[str, str]]) -> None:
+        for stack, (host, user) in users.items():
+            (repo / "stacks" / f"Pulumi.{stack}.yaml").write_text(
+                f"config:\n  capillary:orgs:\n    {stack}: {{host: {host}, username: {user}, "
+                f"password: {passwords[stack]}}}\n")
+
+    users = {"pair-a1": ("eu", "till.a"), "pair-a2": ("eu", "till.a"),  # one till user, two stacks
+             "pair-b1": ("eu", "till.b"), "pair-b2": ("eu", "till.b"),  # another user, same host
+             "pair-c1": ("us", "till.a"), "pair-c2": ("us", "till.a")}  # the first user's name, another host
+
+    def keys(passwords: dict[str, str]) -> tuple[dict[str, str], str]:
+        write(passwords, users)
+        fake = FakeApi(repo)
+        assert deploy.main(["--plan-ci", "--stacks", "pair-*"], api_factory=lambda root: fake) == 0
+        out = capsys.readouterr().out
+        return {job["stack"]: job["concurrency"] for job in json.loads(out)["include"]}, out
+
+    first = {stack: f"pw-{stack[-2]}-first" for stack in users}
+    rotated = {stack: f"pw-{stack[-2]}-rotated" for stack in users}
+    stale = dict(first, **{"pair-a2": "pw-a-stale"})  # one stack not updated yet: still the same org
+    before, out_first = keys(first)
+    after, out_rotated = keys(rotated)
+    with_stale, out_stale = keys(stale)
+    assert before == after == with_stale  # only a password changed: the keys did not
+    assert before["pair-a1"] == before["pair-a2"] and before["pair-b1"] == before["pair-b2"]
+    assert len({before["pair-a1"], before["pair-b1"], before["pair-c1"]}) == 3  # user or host differ: keys differ
+
+    # Nothing derived from a secret is printed: not the password, nor a digest of it.
+    for passwords, out in ((first, out_first), (rotated, out_rotated), (stale, out_stale)):
+        for stack, (host, user) in users.items():
+            password = passwords[stack]
+            base_url = f"https://{host}.api.capillarytech.com"
+            derived = {password, registry.credential_key("capillary", base_url, user, password)[3],
+                       hashlib.sha256(password.encode()).hexdigest()[:12],
+                       hashlib.sha256(f"{user}\0{password}".encode()).hexdigest()[:12]}
+            assert not any(value in out for value in derived)

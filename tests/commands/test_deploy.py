@@ -78,6 +78,9 @@ class FakeApi:
             self.created.append(stack)
         return stack_files.plaintext_config(stack_files.load(self.repo / "stacks" / f"Pulumi.{stack}.yaml")).values
 
+    def recorded_state(self, stack: str) -> dict | None:
+        return None  # as for stacks the backend does not have
+
     def run(self, stack, operation, *, config_text, on_output, on_event=None):
         with self.lock:
             self.running.add(stack)

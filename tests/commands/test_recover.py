@@ -43,3 +43,35 @@ def test_only_pending_creates_of_our_types_count():
     other = {"type": "creating", "resource": {"type": "aws:s3:Bucket", "urn": "u", "inputs": {"name": "GOLD"}}}
     updating = {**pending(BADGE, "GOLD", org="eu"), "type": "updating"}
     assert plan(state(other, updating), {"pulumi-groups:badgeGroups": [{"name": "GOLD"}]}) == ([], [])
+
+
+SECURE = "v1:c2VjcmV0IGNpcGhlcnRleHQ=:v1:AAAAbm9uY2U=:Y2lwaGVy"  # ciphertext of no key we hold
+
+
+def test_a_name_another_stack_declares_for_the_same_org_is_not_marked(tmp_path):
+    """Marking it would make two stacks own one group. The other stack files are told apart by
+    host and user, their passwords encrypted (``secure:``) as users store them."""
+    from pulumi_groups.commands import stack_files
+    from pulumi_groups.commands.recover import marks_for
+
+    def write(stack: str, org: str, user: str, names: list[str], host: str = "eu") -> None:
+        declared = ", ".join(f"{{name: {n}, rank: 1, org: {org}}}" for n in names)
+        (tmp_path / f"Pulumi.{stack}.yaml").write_text(
+            f"config:\n  capillary:orgs:\n    {org}:\n      host: {host}\n      username: {user}\n"
+            f"      password:\n        secure: {SECURE}\n  pulumi-groups:badgeGroups: [{declared}]\n")
+
+    write("brand-eu", "brand-eu", "till.eu", ["GOLD", "SILVER", "BRONZE", "IRON"])
+    write("brand-eu-extra", "eu-main", "till.eu", ["GOLD"])  # same org, another key
+    write("brand-us", "brand-us", "till.us", ["SILVER"])  # another org: its SILVER is its own
+    write("brand-apac", "brand-eu", "till.eu", ["BRONZE"], host="apac")  # same key and user, another host
+    (tmp_path / "Pulumi.brand-locked.yaml").write_text(  # its org cannot be told: it may be this one
+        f"config:\n  capillary:orgs:\n    locked: {{host: eu, username: {{secure: {SECURE}}}}}\n"
+        "  pulumi-groups:badgeGroups: [{name: IRON, rank: 1, org: locked}]\n")
+    ops = state(*(pending(BADGE, name, org="brand-eu") for name in ("GOLD", "SILVER", "BRONZE", "IRON")))
+
+    marks, refused = marks_for(ops, stack_files.load(tmp_path / "Pulumi.brand-eu.yaml"))
+
+    assert sorted(entry["name"] for _, entry in marks) == ["BRONZE", "SILVER"]
+    assert sorted(line.split(":")[0] for line in refused) == ["GOLD", "IRON"]
+    assert any("brand-eu-extra (eu-main)" in line for line in refused)
+    assert any("brand-locked (locked)" in line for line in refused)

@@ -47,3 +47,40 @@ def test_refresh_drift_report_names_each_change_gone_group_and_unmanaged_group(p
     markdown = report_md.read_text()
     for needle in ("SILVER-renamed", "HANDMADE", "Console promo", ids["GOLD"]):
         assert needle in markdown
+
+
+def test_a_nightly_check_of_one_stack_leaves_another_stacks_groups_alone(project, emulator, tmp_path):
+    """Issue 19 case 4 through the real CLI: one CI job per stack. Another stack of the project
+    owns groups of the same org (its password encrypted by the CLI, one of its groups renamed in
+    the console): they are not unmanaged for this stack's nightly check."""
+    project.write_stack(stack_config(emulator.url, badge="\n    - {name: GOLD, rank: 3}"))
+    project.pulumi("up", "--yes")
+    project.init("other")
+    project.write_stack(f"""\
+config:
+  capillary:requestsPerMinute: "100000"
+  capillary:orgs:
+    eu-main: {{host: "{emulator.url}", username: demo.till}}
+  pulumi-groups:badgeGroups:
+    - {{name: PLATINUM, rank: 1}}
+    - {{name: SILVER, rank: 2}}
+""", stack="other")
+    project.config_set("capillary:orgs.eu-main.password", "demo-password", secret=True, stack="other")
+    assert "demo-password" not in project.stack_file("other").read_text()
+    project.pulumi("up", "--yes", stack="other")
+    ids = {g["name"]: g["id"] for g in emulator.badge_groups(DEMO_ORG_ID)}
+    emulator.update_group("badge", DEMO_ORG_ID, ids["SILVER"], name="SILVER-console")  # still the other stack's
+
+    report_json = tmp_path / "nightly.json"
+    nightly = ("deploy", "--stacks", "e2e", "--refresh", "--expect-no-changes", "--expect-no-unmanaged",
+               "--json", str(report_json))
+    run = project.command(*nightly, check=False)
+    assert run.returncode == 0, run.stdout + run.stderr
+    [org] = json.loads(report_json.read_text())["orgs"]
+    assert org["unmanaged"] == [] and org["listed"]["badge"] == 3
+
+    handmade = emulator.create_badge_group(DEMO_ORG_ID, "HANDMADE", 5)
+    run = project.command(*nightly, check=False)
+    assert run.returncode == 2, run.stdout + run.stderr
+    [org] = json.loads(report_json.read_text())["orgs"]
+    assert [(u["id"], u["name"]) for u in org["unmanaged"]] == [(handmade["id"], "HANDMADE")]

@@ -1,6 +1,7 @@
 """The one place the commands talk to the ``pulumi`` CLI, through the Automation API.
 
-``deploy`` and ``export`` only ever call ``AutomationApi.read_config`` and ``AutomationApi.run``;
+``deploy`` and ``export`` only ever call ``AutomationApi.read_config``, ``recorded_state`` and
+``run``;
 tests replace this class with a fake, so everything around it (selection, scheduling, rate
 shares, the summary, exit codes) is tested without the CLI.
 """
@@ -62,6 +63,18 @@ class AutomationApi:
         the provider receives it: every value a string, objects as JSON text."""
         selected = self._stack(stack, create)
         return {key: item.value for key, item in selected.get_all_config().items()}
+
+    def recorded_state(self, stack: str) -> dict | None:
+        """What the backend records for an existing stack (``pulumi stack export``'s deployment:
+        resources with ids and outputs, secrets still encrypted), or None when it has no such
+        stack or cannot be read. Never creates a stack."""
+        from pulumi.automation.errors import CommandError
+
+        try:
+            exported = self._stack(stack, create=False).export_stack()
+        except CommandError:
+            return None
+        return dict(exported.deployment or {})
 
     def run(
         self,

@@ -5,10 +5,12 @@ Inside one ``deploy`` process two rules hold (see ``deploy``): stacks sharing a 
 never run at once, and a Capillary credential's ``requestsPerMinute`` is split between the runs
 that overlap. Jobs on separate machines cannot coordinate, so the plan tells the CI system:
 
-- ``concurrency``: stacks that share a WeSurvey appid or a Capillary credential, directly or
-  through a chain of other stacks, carry the same key (a CI concurrency group runs one at a
-  time). The key is a digest of the shared credentials' fingerprints (never a secret) or, for a
-  stack that shares nothing, ``stack-<name>``.
+- ``concurrency``: stacks that share a WeSurvey appid or a Capillary org principal (host and
+  username or client key), directly or through a chain of other stacks, carry the same key (a
+  CI concurrency group runs one at a time). The key is a digest of those shared identities
+  (``org_identity``: host and username / clientKey / appId) or, for a stack that shares nothing,
+  ``stack-<name>``. It is built from nothing secret: a CI log is public, and a key derived from a
+  password (even hashed) lets anyone test guesses against it.
 - ``requestsPerMinute`` / ``rateLimits``: each job's share of every Capillary credential it
   shares: the lowest budget configured for it divided by the number of stacks using it. The
   share assumes all of them may overlap, so the sum stays under the budget even where the CI
@@ -27,6 +29,8 @@ import hashlib
 import json
 import math
 from collections.abc import Hashable, Iterable
+
+from pulumi_groups.commands.org_identity import OrgIdentity
 
 PLAN_VERSION = 1
 
@@ -54,9 +58,9 @@ def _components(stacks: list) -> list[list]:
     return list(groups.values())
 
 
-def _identities(stack) -> set:
-    capillary = {("capillary", credential) for credential, _ in stack.capillary.values()}
-    return capillary | {("wesurvey", a) for a in stack.appids}
+def _identities(stack) -> set[OrgIdentity]:
+    """The orgs and accounts a stack reaches (``deploy.identities``: no secret in them)."""
+    return {identity for identity, _ in stack.capillary.values()} | set(stack.appids)
 
 
 def _key(component: list) -> str:
@@ -65,7 +69,7 @@ def _key(component: list) -> str:
     seen: dict[str, int] = {}
     for stack in component:
         for identity in _identities(stack):
-            seen[repr(identity)] = seen.get(repr(identity), 0) + 1
+            seen[identity.text()] = seen.get(identity.text(), 0) + 1
     shared = sorted(identity for identity, count in seen.items() if count > 1)
     return "shared-" + hashlib.sha256("\n".join(shared).encode()).hexdigest()[:12]
 

@@ -19,7 +19,8 @@ process with its own rate budget and token cache, so
 
 - two stacks that use the same WeSurvey appid never run at the same time (a new access token
   invalidates the other process's token);
-- a Capillary credential (host + user or client key) used by several stacks has its
+- a Capillary org reached by one principal (host + user or client key: ``org_identity``, never a
+  secret) used by several stacks has its
   ``requestsPerMinute`` split: each run gets ``lowest configured value / stacks that can run
   together`` for that org, passed to the run as a temporary copy of the stack file
   (``--config-file``); the stack file itself is never modified.
@@ -30,8 +31,10 @@ each other: ``--plan-ci`` prints them as a CI matrix with concurrency keys and r
 
 After the runs, the drift report (``drift``, ``org_listings``, ``report_formats``): changed and
 gone groups from each run's engine events, unmanaged groups from one listing per org and kind;
-printed, and written with ``--report FILE.md`` / ``--json FILE``. ``--expect-no-unmanaged``
-exits 2 when an org holds groups no selected stack declares. Progress: ``progress``.
+printed, and written with ``--report FILE.md`` / ``--json FILE``. Unmanaged means declared by no
+stack of the project for that org: the stack files this run did not select are read too (their
+plaintext, nothing decrypted), and the ids their states record where the backend has them.
+``--expect-no-unmanaged`` exits 2 when an org holds such groups. Progress: ``progress``.
 """
 
 from __future__ import annotations
@@ -48,9 +51,10 @@ from pathlib import Path
 from typing import Any
 
 from pulumi_groups.capillary import settings as capillary_settings
-from pulumi_groups.commands import ci_plan, drift, org_listings, report_formats, stack_files
+from pulumi_groups.commands import ci_plan, drift, org_identity, org_listings, report_formats, stack_files
 from pulumi_groups.commands.automation import PREVIEW, REFRESH, REFRESH_PREVIEW, UP, AutomationApi
 from pulumi_groups.commands.cli_support import INSTALL_HELP, find_pulumi, repo_root
+from pulumi_groups.commands.org_identity import OrgIdentity
 from pulumi_groups.commands.progress import Progress
 from pulumi_groups.program.declarations import LIST_KEYS, NAMESPACE
 from pulumi_groups.wesurvey import settings as wesurvey_settings
@@ -68,8 +72,8 @@ PLAN_CI = "plan-ci"  # not an Automation API operation: deploy prints the CI mat
 class StackInfo:
     name: str
     file: Path
-    capillary: dict[str, tuple[Hashable, float]] = field(default_factory=dict)  # org -> (credential, rpm)
-    appids: frozenset = frozenset()  # WeSurvey (host, appid) pairs
+    capillary: dict[str, tuple[OrgIdentity, float]] = field(default_factory=dict)  # org key -> (org, rpm)
+    appids: frozenset = frozenset()  # WeSurvey accounts (OrgIdentity: host and appId)
     problem: str | None = None  # reading its config failed: it is reported, not run
     orgs: dict = field(default_factory=dict, repr=False)  # org key -> OrgSettings (holds credentials)
     declared: dict = field(default_factory=dict)  # (kind, org key) -> declared group names
@@ -87,13 +91,15 @@ def discover(stacks_dir: Path, patterns: Iterable[str]) -> list[tuple[str, Path]
     return found
 
 
-def identities(config: dict[str, str], environ: dict[str, str]) -> tuple[dict[str, tuple[Hashable, float]], frozenset]:
-    """The Capillary credentials (with their rate) and WeSurvey appids a stack's config uses."""
-    capillary: dict[str, tuple[Hashable, float]] = {}
+def identities(config: dict[str, str],
+               environ: dict[str, str]) -> tuple[dict[str, tuple[OrgIdentity, float]], frozenset]:
+    """The Capillary orgs (with their rate) and WeSurvey accounts a stack's config uses, each as
+    its ``org_identity`` (host and principal: no secret is looked at)."""
+    capillary: dict[str, tuple[OrgIdentity, float]] = {}
     for key, org in capillary_settings.load(config, environ).orgs.items():
-        capillary[key] = (org.credential, org.requests_per_minute)
+        capillary[key] = (org_identity.of_org(org), org.requests_per_minute)
     accounts = wesurvey_settings.load(config, environ).accounts.values()
-    return capillary, frozenset((account.base_url, account.app_id) for account in accounts)
+    return capillary, frozenset(org_identity.of_account(account) for account in accounts)
 
 
 def describe(info: StackInfo, config: dict[str, str], environ: dict[str, str]) -> None:
@@ -113,15 +119,15 @@ def describe(info: StackInfo, config: dict[str, str], environ: dict[str, str]) -
 
 
 def rate_limits(stacks: list[StackInfo], parallel: int) -> dict[str, dict[str, float]]:
-    """``{stack: {org: requestsPerMinute}}`` for every org whose credential other stacks share.
+    """``{stack: {org: requestsPerMinute}}`` for every org other stacks share (same identity).
 
     At most ``min(parallel, stacks using it)`` of those stacks run at once, so giving each that
     share of the lowest configured budget keeps their sum under the budget at every moment.
     """
     users: dict[Hashable, list[tuple[str, str, float]]] = {}
     for info in stacks:
-        for org, (credential, rpm) in info.capillary.items():
-            users.setdefault(credential, []).append((info.name, org, rpm))
+        for org, (identity, rpm) in info.capillary.items():
+            users.setdefault(identity, []).append((info.name, org, rpm))
     limits: dict[str, dict[str, float]] = {}
     for entries in users.values():
         together = min(parallel, len({stack for stack, _, _ in entries}))
@@ -270,7 +276,7 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--expect-no-changes", action="store_true",
                         help="exit 2 when a preview shows changes or a refresh finds drift (refresh: state left as is)")
     parser.add_argument("--expect-no-unmanaged", action="store_true",
-                        help="exit 2 when an org holds groups no selected stack declares")
+                        help="exit 2 when an org holds groups no stack of the project declares")
     parser.add_argument("--parallel", type=int, default=DEFAULT_PARALLEL,
                         help=f"stacks at once (default {DEFAULT_PARALLEL})")
     parser.add_argument("--report", type=Path, metavar="FILE.md",
@@ -306,9 +312,11 @@ def drift_report(
     outcomes: list[Outcome],
     list_orgs: bool,
     client_for: Callable | None = None,
+    others: Iterable[org_listings.StackOrgs] = (),
 ) -> drift.Report:
     """The report of a deploy: rows from each run's engine events, unmanaged groups from one
-    listing per org and kind (none per group)."""
+    listing per org and kind (none per group). ``others``: the project's stacks this run did
+    not run (``org_listings.project_stacks``): what they declare is not unmanaged either."""
     report = drift.Report(operation)
     by_name = {o.stack: o for o in outcomes}
     stack_orgs = []
@@ -323,16 +331,32 @@ def drift_report(
         stack_orgs.append(org_listings.StackOrgs(
             stack=info.name,
             orgs=info.orgs,
-            credentials={key: credential for key, (credential, _) in info.capillary.items()},
+            identities={key: identity for key, (identity, _) in info.capillary.items()},
             declared=info.declared,
             managed=drift.managed_ids(ran.events),
+            org_ids=drift.recorded_org_ids(ran.events),
             # Without the engine's events (a failed or silent run) its state is unknown: its
             # orgs are not searched for unmanaged groups rather than reported wrongly.
             complete=ran.error is None and bool(ran.events),
         ))
     if list_orgs:
-        report.orgs = org_listings.find_unmanaged(stack_orgs, client_for)
+        report.orgs = org_listings.find_unmanaged([*stack_orgs, *others], client_for)
     return report
+
+
+def other_stacks(api: Any, stacks_dir: Path, ran: set[str]) -> list[org_listings.StackOrgs]:
+    """The project's stacks this run did not run, as ``drift_report`` needs them; says on
+    stderr what could not be read or whose org cannot be told without a secret."""
+    others, problems = org_listings.project_stacks(stacks_dir, skip=ran, environ=dict(os.environ),
+                                                   state_of=api.recorded_state)
+    for stack in others:
+        for key in sorted(stack.keys()):
+            if stack.identities.get(key) is None and not stack.org_ids.get(key):
+                problems.append(f"{stack.stack}: the host or user of org {key!r} is encrypted (or missing), so its "
+                                "org is not known: the groups it declares are not listed as unmanaged in any org")
+    for problem in problems:
+        print(f"deploy: {problem}", file=sys.stderr)
+    return others
 
 
 def main(argv: list[str], api_factory: Callable[[Path], Any] | None = None,
@@ -421,7 +445,9 @@ def main(argv: list[str], api_factory: Callable[[Path], Any] | None = None,
     for outcome in outcomes:
         outcome.events = events.get(outcome.stack, [])
     outcomes += [Outcome(info.name, error=info.problem) for info in infos if info.problem is not None]
-    report = drift_report(operation, infos, outcomes, list_orgs=not args.no_unmanaged, client_for=client_for)
+    others = [] if args.no_unmanaged else other_stacks(api, repo / "stacks", {info.name for info in runnable})
+    report = drift_report(operation, infos, outcomes, list_orgs=not args.no_unmanaged, client_for=client_for,
+                          others=others)
     print()
     print(report_formats.terminal(report))
     print()

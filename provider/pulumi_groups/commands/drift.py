@@ -11,8 +11,9 @@ Where each part comes from (so that the report costs no request per group):
 - **Unmanaged groups** need the org's whole listing, which stays inside each stack's provider
   process. ``org_listings`` therefore lists every org once per kind in the deploy process,
   shared by every selected stack of that org (one listing per org and kind, whatever the number
-  of stacks or groups), and this module keeps the groups whose id no selected stack holds in its
-  state and whose name no selected stack declares.
+  of stacks or groups), and this module keeps the groups whose id no stack of the project holds
+  in its state and whose name no stack of the project declares for that org
+  (``ownership.is_unmanaged``; the stacks this run did not select included).
 
 The same functions read events recorded from a run (tests) and events from the live CLI.
 """
@@ -23,6 +24,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
+
+from pulumi_groups.lifecycle import ownership
 
 # Resource type tokens -> (kind, scope input). Type tokens are permanent (in users' state).
 GROUP_TYPES = {
@@ -82,6 +85,7 @@ class OrgFindings:
     org_keys: list[str]  # its key in each stack that uses it (usually one)
     org_id: int | None
     stacks: list[str]
+    users: list[tuple[str, str]] = field(default_factory=list)  # (stack, org key) of each selected stack using it
     unmanaged: list[Unmanaged] = field(default_factory=list)
     listed: dict[str, int] = field(default_factory=dict)  # kind -> groups listed
     problem: str | None = None  # why the unmanaged groups are not known (listing failed, stack failed)
@@ -235,6 +239,36 @@ def managed_ids(events: Iterable[Any]) -> set[tuple[str, str, str]]:
     return {(g.kind, g.scope, str(g.id)) for g in groups_seen(events).values() if g.id}
 
 
+def recorded_org_ids(events: Iterable[Any]) -> dict[str, set]:
+    """``{scope: org ids}`` a stack's state records for its groups (what ties an org key to an
+    org whatever principal reaches it)."""
+    found: dict[str, set] = {}
+    for group in groups_seen(events).values():
+        for outputs in (group.old_outputs, group.new_outputs):
+            if outputs.get("org_id") is not None:
+                found.setdefault(group.scope, set()).add(outputs["org_id"])
+    return found
+
+
+def recorded_in_state(deployment: dict) -> tuple[set[tuple[str, str, str]], dict[str, set]]:
+    """``managed_ids`` and ``recorded_org_ids`` from a stack's state (``stack export``'s
+    deployment) instead of a run's events: for the stacks a deploy did not run."""
+    managed: set[tuple[str, str, str]] = set()
+    org_ids: dict[str, set] = {}
+    for resource in deployment.get("resources") or []:
+        found = GROUP_TYPES.get(str(resource.get("type", ""))) if isinstance(resource, dict) else None
+        if found is None:
+            continue
+        kind, scope_field = found
+        outputs, inputs = resource.get("outputs") or {}, resource.get("inputs") or {}
+        scope = str(outputs.get(scope_field) or inputs.get(scope_field) or "default")
+        if resource.get("id"):
+            managed.add((kind, scope, str(resource["id"])))
+        if outputs.get("org_id") is not None:
+            org_ids.setdefault(scope, set()).add(outputs["org_id"])
+    return managed, org_ids
+
+
 # -- listings -> unmanaged groups ------------------------------------------------------------------
 
 
@@ -248,9 +282,8 @@ def unmanaged_groups(
     stack holds by id nor declares by name."""
     found = []
     for group in listed:
-        group_id = str(group.get("id"))
-        if group_id in managed or group.get("name") in declared_names:
+        if not ownership.is_unmanaged(group, kind, managed, declared_names):
             continue
-        found.append(Unmanaged(kind, str(group.get("name")), group_id, group.get("rank"),
+        found.append(Unmanaged(kind, str(group.get("name")), str(group.get("id")), group.get("rank"),
                                group.get("is_active"), group.get("last_updated_by"), group.get("last_updated_on")))
     return sorted(found, key=lambda u: (u.kind, u.name, u.id))

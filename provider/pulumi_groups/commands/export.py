@@ -16,8 +16,11 @@ the first ``pulumi up`` takes them over instead of failing on "name must be uniq
   count for the stack's default org (its only org, or the one ``pulumi-groups:defaultOrg``
   names), as in the stack program.
 - ``--only-unmanaged`` adds only the groups no stack manages: those a ``deploy --json`` report
-  lists as unmanaged (``--report``, matched by id), else those whose name no other stack file of
-  the same org declares (see ``unmanaged_only``).
+  lists as unmanaged (``--report``, matched by id), else every listed group; either way never a
+  group another stack file of the project declares for the same org (or, with the CLI, whose id
+  another stack's state records). The org is told by host and username / client key
+  (``org_identity``), so a stack file whose password is encrypted counts like any other; nothing
+  is decrypted for it (see ``unmanaged_only``).
 - The file keeps its comments, order, ``encryptionsalt`` and secure values, and is replaced in
   one atomic rename.
 """
@@ -32,10 +35,11 @@ from pathlib import Path
 from typing import Any
 
 from pulumi_groups.capillary import settings as capillary_settings
-from pulumi_groups.commands import stack_files
+from pulumi_groups.commands import org_identity, org_listings, stack_files
 from pulumi_groups.commands.cli_support import find_pulumi
 from pulumi_groups.errors import GroupsError
 from pulumi_groups.http.records import as_int
+from pulumi_groups.lifecycle import ownership
 
 BADGE_LIST = "pulumi-groups:badgeGroups"
 REWARD_LIST = "pulumi-groups:rewardGroups"
@@ -179,26 +183,30 @@ def reward_entry(group: dict) -> dict:
     return entry
 
 
-def _org_identity(org) -> tuple[str, str]:
-    """Host and user (or client key): plaintext in every stack file, unlike the secret, and
-    enough to tell orgs apart (Capillary gives one org per credential)."""
-    return (org.base_url.rstrip("/"), org.client_key or org.username or "")
+def _state_reader(stack_file: Path):
+    """``recorded_state(stack)`` through the CLI where it is there (other stacks' recorded ids),
+    else None: the other stack files alone then say what is declared."""
+    project = _project_dir(stack_file)
+    pulumi = find_pulumi(project) if project is not None else None
+    if project is None or pulumi is None:
+        return None
+    from pulumi_groups.commands.automation import AutomationApi
+
+    return AutomationApi(project, pulumi).recorded_state
 
 
-def declared_elsewhere(org, stack_file: Path) -> dict[str, set[str]]:
-    """``{kind: names}`` declared for this org by every stack file beside ``stack_file``."""
-    from pulumi_groups.commands.org_listings import declared_names
-
-    found: dict[str, set[str]] = {"badge": set(), "reward": set()}
-    for path in sorted(stack_file.resolve().parent.glob("Pulumi.*.yaml")):
-        if path == stack_file.resolve():
-            continue  # its own entries are merged by (org, name) anyway
-        config = stack_files.plaintext_config(stack_files.load(path)).values
-        settings = capillary_settings.load(config, {})
-        keys = [key for key, other in settings.orgs.items() if _org_identity(other) == _org_identity(org)]
-        for (kind, key), names in declared_names(config, settings.default_key()).items():
-            if key in keys:
-                found[kind] |= names
+def owned_elsewhere(org, stack_file: Path, org_id: object = None) -> org_listings.Owned:
+    """What every other stack file beside ``stack_file`` declares for this org (and, with the
+    CLI, what their states record): the org told apart by ``org_identity``, never a secret."""
+    own = stack_file.resolve()
+    others, problems = org_listings.project_stacks(own.parent, skip={stack_files.stack_name(own)},
+                                                   state_of=_state_reader(stack_file))
+    for problem in problems:
+        print(f"--only-unmanaged: {problem}")
+    found = org_listings.owned(others, org_identity.of_org(org), org_id)
+    if found.uncertain:
+        print(f"--only-unmanaged: {', '.join(sorted(found.uncertain))}: host or user encrypted, so the org is not "
+              "known: the groups declared there are left out too")
     return found
 
 
@@ -206,13 +214,15 @@ def unmanaged_only(org, args: argparse.Namespace, badges: list[dict],
                    rewards: list[dict]) -> tuple[list[dict], list[dict]]:
     """The listed groups that are unmanaged.
 
-    With ``--report`` (a ``deploy --json`` file): exactly the groups it lists as unmanaged in
-    this org, by id — a group renamed in the console is matched to its stack by id there, so it
-    is never declared twice. Without: the groups whose name no stack file beside this one
-    declares for the same org (a renamed managed group would look unmanaged: prefer --report).
+    With ``--report`` (a ``deploy --json`` file): the groups it lists as unmanaged in this org,
+    by id — a group renamed in the console is matched to its stack by id there, so it is never
+    declared twice. Either way a group another stack file of the project declares for the same
+    org (by name; by id where the CLI reaches its state) is left out: it is that stack's, and
+    two stacks owning one group would each deactivate it on destroy.
     """
     import json
 
+    listed = {"badge": badges, "reward": rewards}
     if args.report is not None:
         data = json.loads(args.report.read_text(encoding="utf-8"))
         if data.get("schema") != "pulumi-groups/drift-report" or data.get("version") != 1:
@@ -220,13 +230,16 @@ def unmanaged_only(org, args: argparse.Namespace, badges: list[dict],
         wanted = {(u["kind"], str(u["id"])) for o in data["orgs"] if args.org in o["orgKeys"] for u in o["unmanaged"]}
         if not any(args.org in o["orgKeys"] for o in data["orgs"]):
             raise ValueError(f"{args.report} has no org keyed {args.org!r}: run deploy on a stack using it")
-        return ([g for g in badges if ("badge", str(g.get("id"))) in wanted],
-                [g for g in rewards if ("reward", str(g.get("id"))) in wanted])
-    elsewhere = declared_elsewhere(org, args.stack_file)
-    print(f"--only-unmanaged: leaving out {len(elsewhere['badge'])} badge and {len(elsewhere['reward'])} reward "
-          "group names declared by the other stack files of this org (give --report DRIFT.json to match by id)")
-    return ([g for g in badges if g.get("name") not in elsewhere["badge"]],
-            [g for g in rewards if g.get("name") not in elsewhere["reward"]])
+        listed = {kind: [g for g in groups if (kind, str(g.get("id"))) in wanted] for kind, groups in listed.items()}
+    org_id = next((g.get("orgId") for g in badges + rewards if g.get("orgId") is not None), None)
+    elsewhere = owned_elsewhere(org, args.stack_file, org_id)
+    kept = {kind: [g for g in groups if ownership.is_unmanaged(g, kind, elsewhere.ids[kind], elsewhere.names[kind])]
+            for kind, groups in listed.items()}
+    left_out = sum(len(listed[kind]) - len(kept[kind]) for kind in listed)
+    print(f"--only-unmanaged: left out {left_out} group(s) that other stack files of this org declare "
+          f"({len(elsewhere.names['badge'])} badge and {len(elsewhere.names['reward'])} reward names)"
+          + ("" if args.report else "; give --report DRIFT.json to match this stack's own renamed groups by id"))
+    return kept["badge"], kept["reward"]
 
 
 def _describe(kind: str, merged: Merged) -> str:

@@ -17,6 +17,9 @@ A killed run leaves three things behind, and this command deals with each:
 
 Contact groups without a ``remote_id`` are not marked: WeSurvey names are not unique, so
 adopting by name could take a hand-made group (the command names them; check and decide).
+Nor is a badge or reward group that another stack file of the project declares for the same org
+(told by host and username / client key, ``org_identity``; nothing is decrypted): adopting it
+would give one group two owning stacks, and either one's destroy would deactivate it.
 """
 
 from __future__ import annotations
@@ -25,12 +28,15 @@ import argparse
 import json
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlparse
 
-from pulumi_groups.commands import stack_files
+from pulumi_groups.commands import org_identity, org_listings, stack_files
 from pulumi_groups.commands.cli_support import cli_env, find_pulumi, repo_root
 
+# Capillary lists -> the kind org_listings names them by (contact groups are WeSurvey's).
+KINDS = {"pulumi-groups:badgeGroups": "badge", "pulumi-groups:rewardGroups": "reward"}
 # Resource type -> the stack config list that declares it.
 LISTS = {
     "pulumi-python:dynamic/capillary:BadgeGroup": "pulumi-groups:badgeGroups",
@@ -113,8 +119,10 @@ def matching_entries(entries: list, inputs: dict, default: str | None) -> list:
     return found
 
 
-def plan(state: dict, config) -> tuple[list[tuple[str, dict]], list[str]]:
-    """(list key, entry) to mark ``adopt: true``, and what cannot be marked (with why)."""
+def plan(state: dict, config, others: Sequence[org_listings.StackOrgs] = (),
+         identities: org_identity.Identities | None = None) -> tuple[list[tuple[str, dict]], list[str]]:
+    """(list key, entry) to mark ``adopt: true``, and what cannot be marked (with why).
+    ``others``: the project's other stacks; ``identities``: this stack's orgs by key."""
     marks, refused = [], []
     for op in state.get("deployment", {}).get("pending_operations", []) or []:
         resource = op.get("resource", {})
@@ -132,8 +140,25 @@ def plan(state: dict, config) -> tuple[list[tuple[str, dict]], list[str]]:
             refused.append(f"{urn_name}: {len(entries)} declarations in {key} match it; "
                            "set adopt: true on the right one")
             continue
+        claimants = org_listings.declaring(others, KINDS[key], str(inputs.get("name")),
+                                           (identities or {}).get(str(inputs.get("org")))) if key in KINDS else []
+        if claimants:
+            refused.append(f"{urn_name}: {', '.join(claimants)} declare(s) this name for the same org (or may: "
+                           "their org is encrypted); decide which stack owns the group, and set adopt: true there")
+            continue
         marks.append((key, entries[0]))
     return marks, refused
+
+
+def marks_for(state: dict, stack_file: stack_files.StackFile) -> tuple[list[tuple[str, dict]], list[str]]:
+    """``plan`` with this stack's orgs and the project's other stack files, read from their
+    plaintext (no secret is decrypted to tell orgs apart)."""
+    own = stack_file.path.resolve()
+    others, problems = org_listings.project_stacks(own.parent, skip={stack_files.stack_name(own)})
+    identities = org_identity.capillary_orgs(stack_files.plaintext_config(stack_file).values)
+    for problem in problems:
+        print(f"recover: warning: {problem}", file=sys.stderr)
+    return plan(state, stack_file.config(), others, identities)
 
 
 def main(argv: list[str]) -> int:
@@ -152,7 +177,7 @@ def main(argv: list[str]) -> int:
     pulumi.run("cancel", "--yes", check=False)  # no lock left is fine too
     state = load_state(pulumi, project)
     stack_file = stack_files.load(args.stack_file or repo / "stacks" / f"Pulumi.{args.stack}.yaml")
-    marks, refused = plan(state, stack_file.config())
+    marks, refused = marks_for(state, stack_file)
     changed = [entry for _, entry in marks if entry.get("adopt") is not True]
     for entry in changed:
         entry["adopt"] = True

@@ -8,6 +8,7 @@ optional field keeps the version, anything that changes or removes a field bumps
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -159,8 +160,12 @@ def markdown(report: Report) -> str:
         lines += [f"{title}: {len(org.unmanaged)}", "", f"Stacks of this org: {', '.join(org.stacks)}.", ""]
         if org.unmanaged:
             lines += _md_table(UNMANAGED_COLUMNS, _unmanaged_rows(org), f"{len(org.unmanaged)} unmanaged groups") + [""]
+            # Name the stack as well as its key for the org: the stack file is not named after
+            # the org key (export's default), and another stack's file would be the wrong one.
+            user, key = org.users[0] if org.users else (None, org.org_keys[0])
+            into = f" --stack {shlex.quote(user)}" if user else ""
             lines += ["Declare them with `python -m pulumi_groups export --only-unmanaged "
-                      f"--org {org.org_keys[0]} --report <the deploy --json file>`.", ""]
+                      f"--org {shlex.quote(key)}{into} --report <the deploy --json file>`.", ""]
     return "\n".join(lines)
 
 

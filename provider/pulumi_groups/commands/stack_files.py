@@ -239,6 +239,12 @@ def load(path: Path) -> StackFile:
     return StackFile(path, yaml, doc, text)
 
 
+def stack_name(path: Path) -> str:
+    """``brand-eu`` for ``stacks/Pulumi.brand-eu.yaml`` (how the CLI names stack files)."""
+    name = path.name
+    return name[len("Pulumi."):-len(".yaml")] if name.startswith("Pulumi.") and name.endswith(".yaml") else path.stem
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Replace ``path`` in one rename, keeping its permissions."""
     path.parent.mkdir(parents=True, exist_ok=True)
