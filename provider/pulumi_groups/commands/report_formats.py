@@ -6,7 +6,7 @@ optional field keeps the version, anything that changes or removes a field bumps
 
 Names come from consoles and may hold anything: the terminal and Markdown forms show control,
 format and separator characters as escapes (``visible``: a CR cannot split a Markdown row, an
-ESC sequence cannot reach a CI log), Markdown also escapes its own ``|`` `` ` `` ``<`` ``\``;
+ESC sequence cannot reach a CI log), Markdown also escapes its own ``|``, backtick, ``<`` and backslash;
 the JSON holds every name exactly.
 """
 
@@ -74,8 +74,8 @@ def _text(value: Any) -> str:
 
 
 def _change_row(change: Change) -> list[str]:
-    return [_text(change.scope), _text(change.kind), _text(change.name), _text(change.id), change.change, _text(change.field),
-            _text(change.declared), _text(change.live)]
+    return [_text(value) for value in (change.scope, change.kind, change.name, change.id, change.change,
+                                       change.field, change.declared, change.live)]
 
 
 def _unmanaged_rows(org: OrgFindings) -> list[list[str]]:
