@@ -79,7 +79,7 @@ def _change_row(change: Change) -> list[str]:
 
 
 def _unmanaged_rows(org: OrgFindings) -> list[list[str]]:
-    return [[_text(u.kind), _text(u.name), _text(u.id), _text(u.rank), _text(u.active), _text(u.last_updated_by), _text(u.last_updated_on)]
+    return [[_text(value) for value in (u.kind, u.name, u.id, u.rank, u.active, u.last_updated_by, u.last_updated_on)]
             for u in org.unmanaged]
 
 
