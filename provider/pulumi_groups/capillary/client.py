@@ -245,6 +245,7 @@ def client_for(org: OrgSettings) -> CapillaryClient:
         WIRE,
         lambda: _auth(org),
         auth_hint=_auth_hint(org),
+        options={"reward_path": org.reward_groups_path},
     )
 
 
