@@ -304,3 +304,22 @@ def test_rate_share_math():
     assert deploy.rate_limits(stacks, parallel=4) == {"a": {"x": 30.0}, "b": {"x": 30.0}, "c": {"z": 30.0}}
     assert deploy.rate_limits(stacks, parallel=2) == {"a": {"x": 45.0}, "b": {"x": 45.0}, "c": {"z": 45.0}}
     assert deploy.rate_limits(stacks, parallel=1) == {}
+
+
+def rate_in_run(repo, fake: FakeApi, stack: str, org: str) -> float:
+    """The requestsPerMinute the provider of a run reads for ``org`` (from the config it was given)."""
+    from pulumi_groups.capillary import settings as capillary_settings
+
+    text = fake.run_of(stack)["config_text"]
+    path = repo / "run-config.yaml"
+    path.write_text(text if text is not None else (repo / "stacks" / f"Pulumi.{stack}.yaml").read_text())
+    values = stack_files.plaintext_config(stack_files.load(path)).values
+    return capillary_settings.load(values, {}).orgs[org].requests_per_minute
+
+
+@pytest.mark.parametrize(("stack", "org", "own"), [("other-x", "default", 90.0), ("brand-us", "brand-us", 60.0)])
+def test_a_rate_limit_lowers_a_stacks_own_budget_and_never_raises_it(repo, stack, org, own):
+    _, fake = run(repo, ["--stacks", stack, "--rate-limit", f"{org}=1000"])
+    assert rate_in_run(repo, fake, stack, org) == own
+    _, fake = run(repo, ["--stacks", stack, "--rate-limit", f"{org}=25"])
+    assert rate_in_run(repo, fake, stack, org) == 25.0

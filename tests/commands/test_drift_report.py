@@ -370,3 +370,41 @@ def test_a_replacement_is_one_row_naming_the_field_that_forces_it():
         for i, op in enumerate(["create-replacement", "replace", "delete-replaced"])]
     findings = drift.changes_from_events("s", events, "preview")
     assert [(c.name, c.change, c.field, c.declared, c.live) for c in findings.changes] == [("GOLD", "replace", "org", "us", "eu")]
+
+
+HOSTILE = [
+    "evil\r\n| injected | row |",  # CR LF and pipes: a new Markdown row
+    "\x1b[2J\x1b[31mRED\x1b[0m",  # terminal escape sequences: clear the screen, colour the log
+    "bell\x07 nel\x85 del\x7f",  # BEL, a C1 control (NEL), DEL
+    "line\u2028sep\u200bzw",  # line separator, zero-width space
+]
+RAW = set("\r\x1b\x07\x85\x7f\u2028\u200b")
+
+
+def test_names_made_in_a_console_are_escaped_per_format_and_exact_in_json(drifted, capsys):
+    emu = drifted["emu"]
+    for rank, name in enumerate(HOSTILE):
+        emu.create_badge_group(DEMO_ORG_ID, name, rank)
+    renamed = "GOLD\r\n| x | y |\x1b[8m"
+    emu.update_group("badge", DEMO_ORG_ID, drifted["ids"]["GOLD"], name=renamed)  # a managed group too
+
+    _, out, text, data = run_refresh(drifted, capsys)
+
+    # JSON: every name exactly as the console holds it.
+    assert set(HOSTILE) <= {u["name"] for u in data["orgs"][0]["unmanaged"]}
+    assert renamed in {c["live"] for s in data["stacks"] for c in s["changes"]}
+    # Markdown: no raw control character; every row stays one row of the right width.
+    assert not RAW & set(text)
+    changes, unmanaged = markdown_tables(text)
+    assert len(changes) == 5 and len(unmanaged) == 3 + len(HOSTILE)  # GOLD: rank and name changed
+    assert all(len(row) == len(report_formats.CHANGE_COLUMNS) for row in changes)
+    assert all(len(row) == len(report_formats.UNMANAGED_COLUMNS) for row in unmanaged)
+    # Terminal: nothing reaches the log raw; each group is one line of its table.
+    report = out[out.index("pulumi-groups drift check:"):out.index("\nSTACK")]
+    assert not RAW & set(report)
+    lines = report.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("unmanaged groups in org"))
+    rows = lines[start + 2:]
+    assert len(rows) == 2 + len(HOSTILE) and all(row.strip() for row in rows)
+    eu = lines.index("brand-eu: 2 changed, 1 gone")
+    assert lines[eu + 6] == ""  # four change rows, then the blank line

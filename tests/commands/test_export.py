@@ -194,3 +194,90 @@ def test_names_that_look_like_other_yaml_types_stay_strings(emulator, tmp_path):
     names = [b["name"] for b in load(path)["config"]["pulumi-groups:badgeGroups"][1:]]
     assert sorted(names) == sorted(odd)
     assert all(isinstance(name, str) for name in names)
+
+
+def test_names_the_pulumi_cli_would_read_as_numbers_or_dates_are_written_quoted(emulator, tmp_path):
+    """yaml.v3 (the CLI) reads a plain 0X1F as 31 and 2024-1-2 as a timestamp; our YAML 1.2
+    read-back does not, so only the quoting rule keeps them names (e2e: test_export_yaml.py)."""
+    from ruamel.yaml.scalarstring import ScalarString
+
+    from pulumi_groups.commands import cli_yaml
+    from tests.commands.test_cli_yaml import TRICKY
+
+    for rank, name in enumerate(TRICKY):
+        emulator.create_badge_group(DEMO_ORG_ID, name, rank)
+    path = tmp_path / "Pulumi.brand-eu.yaml"
+    path.write_text(stack_text(emulator.url))
+
+    assert export.main(["--org", "brand-eu", "--stack-file", str(path)]) == 0
+
+    text = path.read_text()
+    round_trip = YAML()
+    round_trip.preserve_quotes = True
+    written = round_trip.load(text)["config"]["pulumi-groups:badgeGroups"][1:]
+    assert sorted(entry["name"] for entry in written) == sorted(TRICKY)
+    assert all(isinstance(entry["name"], ScalarString) for entry in written)  # quoted, every one
+    assert cli_yaml.unquoted_problems(text, {"pulumi-groups:badgeGroups": 1}) == []
+
+
+REFUSED = {
+    "TAB\tNAME": "U+0009",
+    "ZERO\u200bWIDTH": "U+200B",
+    "L" * 256: "at most 255 characters",
+    "Cafe\u0301": "normal form C",  # a decomposed é
+}
+
+
+def test_names_the_stack_program_would_refuse_are_left_out_and_listed(emulator, tmp_path, capsys):
+    for name in REFUSED:
+        emulator.create_badge_group(DEMO_ORG_ID, name, 1)
+    emulator.create_reward_group(DEMO_ORG_ID, "OK\u200b", rank=1)
+    emulator.create_badge_group(DEMO_ORG_ID, "FINE", 1)
+    path = tmp_path / "Pulumi.brand-eu.yaml"
+    path.write_text(stack_text(emulator.url))
+
+    assert export.main(["--org", "brand-eu", "--stack-file", str(path)]) == 2  # written, but not all
+
+    config = load(path)["config"]
+    assert [b["name"] for b in config["pulumi-groups:badgeGroups"]] == ["B-000", "FINE"]
+    assert [r["name"] for r in config["pulumi-groups:rewardGroups"]] == ["R-001"]
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.startswith("export: left out")]
+    assert len(lines) == len(REFUSED) + 1
+    for name, reason in REFUSED.items():
+        assert any(repr(name) in line and reason in line for line in lines), name
+    assert "'Café'" in err  # the NFC form, as the fix
+    # What is written passes the stack program's own checks.
+    from pulumi_groups.program.declarations import entry_problems
+    from pulumi_groups.program.stack_program import BADGE
+
+    assert [entry_problems(BADGE, entry, "brand-eu") for entry in config["pulumi-groups:badgeGroups"][1:]] == [[]]
+
+
+def test_the_old_name_of_a_pending_rename_is_not_declared_again(emulator, tmp_path, capsys):
+    """`previousNames: [GOLD]` on SILVER: until the next up renames it, the org still shows GOLD,
+    and declaring GOLD as well would fail every preview (two entries claim one resource)."""
+    emulator.create_badge_group(DEMO_ORG_ID, "GOLD", 1)
+    emulator.create_reward_group(DEMO_ORG_ID, "VIP", rank=1)
+    path = tmp_path / "Pulumi.brand-eu.yaml"
+    text = stack_text(emulator.url).replace(
+        "    - {name: B-000, rank: 99}", "    - {name: SILVER, rank: 1, previousNames: [GOLD]}"
+    ).replace("    - name: R-001\n      rank: 5\n", "    - {name: VIP Club, previousNames: [VIP], previousOrg: old-eu}\n")
+    path.write_text(text)
+
+    assert export.main(["--org", "brand-eu", "--stack-file", str(path)]) == 0
+
+    assert path.read_text() == text
+    assert capsys.readouterr().out.count("is the previous name of a declared entry") == 2
+
+
+def test_a_declared_name_matches_a_live_one_spelled_in_another_normal_form(emulator, tmp_path, capsys):
+    emulator.create_badge_group(DEMO_ORG_ID, "Cafe\u0301", 1)  # made in the console, decomposed
+    path = tmp_path / "Pulumi.brand-eu.yaml"
+    text = stack_text(emulator.url).replace("    - {name: B-000, rank: 99}", "    - {name: Café, rank: 1}")
+    path.write_text(text)
+
+    assert export.main(["--org", "brand-eu", "--stack-file", str(path)]) == 0
+
+    assert path.read_text() == text
+    assert "0 added, 1 already declared" in capsys.readouterr().out

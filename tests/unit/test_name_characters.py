@@ -74,3 +74,13 @@ def test_the_stack_program_refuses_them_too():
         declarations.plan("s", {BADGE: [{"name": "GOLD\u200b", "rank": 1}]}, lambda kind: scopes)
     [problem] = raised.value.problems
     assert problem.startswith("pulumi-groups:badgeGroups[0] ('GOLD\\u200b'): name must not contain control or zero-width")
+
+
+def test_the_stack_program_refuses_a_decomposed_name_naming_its_nfc_form():
+    from pulumi_groups.program.declarations import entry_problems
+    from pulumi_groups.program.stack_program import BADGE
+
+    problems = entry_problems(BADGE, {"name": "Cafe\u0301", "rank": 1, "previousNames": ["Vieux Cafe\u0301"]}, "eu")
+    assert len(problems) == 2 and all("normal form C" in p for p in problems)
+    assert "'Café'" in problems[0] and "previousNames[0]" in problems[1]
+    assert entry_problems(BADGE, {"name": "Café", "rank": 1}, "eu") == []

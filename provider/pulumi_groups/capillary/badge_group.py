@@ -17,6 +17,7 @@ from pulumi_groups.capillary.common import ADOPT, NAME, ORG, OUTPUTS, CapillaryG
 from pulumi_groups.http.records import as_int, find_by_id
 from pulumi_groups.lifecycle import timestamps
 from pulumi_groups.lifecycle.notices import warn
+from pulumi_groups.lifecycle.schema import same_name
 
 
 def expand(inputs: dict) -> dict:
@@ -60,10 +61,10 @@ class BadgeGroupProvider(CapillaryGroupProvider):
 
     def api_find_existing(self, client, inputs):
         # Case-sensitive [doc]: 'Gold' and 'gold' are different groups.
-        def same_name(group: dict) -> bool:
-            return group.get("name") == inputs["name"]
+        def holds_name(group: dict) -> bool:
+            return same_name(group.get("name"), inputs["name"])  # NFC: a console's decomposed é is é
 
-        return self.reads.find_listed(client, inputs, same_name, client.list_badge_groups)
+        return self.reads.find_listed(client, inputs, holds_name, client.list_badge_groups)
 
     def api_create(self, client, inputs):
         return client.create_badge_group(expand(inputs))

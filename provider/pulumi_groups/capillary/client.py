@@ -16,13 +16,13 @@ from urllib.parse import urlsplit
 from pulumi_groups.capillary import guesses
 from pulumi_groups.capillary.auth import BasicAuth, OAuthAuth
 from pulumi_groups.capillary.settings import OrgSettings
-from pulumi_groups.errors import ApiError, NameTaken, NotFound
+from pulumi_groups.errors import ApiError, NameTaken, NotFound, RequestFailed
 from pulumi_groups.http.client import VendorClient, WireFormat, shared_client
 from pulumi_groups.http.paging import fetch_all
 from pulumi_groups.http.records import as_int
 
 if TYPE_CHECKING:
-    from pulumi_groups.http.transport import Transport
+    from pulumi_groups.http.transport import Response, Transport
 
 BADGE_GROUPS_PATH = "/api_gateway/v1/badges/group"
 REQUEST_ID_HEADER = "X-Cap-Requestid"
@@ -118,11 +118,9 @@ class CapillaryClient(VendorClient):
         return self._saw(list(data.get("badgeGroups") or [])), int(pagination.get("totalPages") or 0)
 
     def get_badge_group(self, group_id: str) -> dict:
-        return self._badge_data(
-            self.transport.request(
-                "GET", f"{BADGE_GROUPS_PATH}/{group_id}", operation="read badge group", group=group_id
-            ).body
-        )
+        path = f"{BADGE_GROUPS_PATH}/{group_id}"
+        answer = self.transport.request("GET", path, operation="read badge group", group=group_id)
+        return self._group(answer, self._badge_data(answer.body), "badge group", "GET", path, group_id)
 
     def create_badge_group(self, body: dict) -> dict:
         """``body``: ``{"name", "rank"}`` [doc]."""
@@ -133,8 +131,9 @@ class CapillaryClient(VendorClient):
             group=body.get("name"),
             json_body=body,
             idempotent=False,
-        ).body
-        return self._badge_data(answer)
+        )
+        return self._group(answer, self._badge_data(answer.body), "badge group", "POST", BADGE_GROUPS_PATH,
+                           body.get("name"), created=True)
 
     def update_badge_group(self, group_id: str, body: dict) -> dict:
         """``body``: ``{"name", "rank"}``, both always [doc]."""
@@ -187,20 +186,18 @@ class CapillaryClient(VendorClient):
         return self._saw(list(body.get("groupRoList") or [])), total
 
     def get_reward_group(self, group_id: str) -> dict:
-        return self._reward_data(self.transport.request(
-            "GET", f"{self.reward_path}/{group_id}", operation="read reward group", group=str(group_id)
-        ).body)
+        path = f"{self.reward_path}/{group_id}"
+        answer = self.transport.request("GET", path, operation="read reward group", group=str(group_id))
+        return self._group(answer, self._reward_data(answer.body), "reward group", "GET", path, str(group_id))
 
     def create_reward_group(self, body: dict) -> dict:
         """``body``: ``{"name", "rank"}`` (no isActive [doc])."""
-        return self._reward_data(self.transport.request(
-            "POST",
-            f"{self.reward_path}/create",
-            operation="create reward group",
-            group=body.get("name"),
-            json_body=body,
-            idempotent=False,
-        ).body)
+        path = f"{self.reward_path}/create"
+        answer = self.transport.request(
+            "POST", path, operation="create reward group", group=body.get("name"), json_body=body, idempotent=False
+        )
+        return self._group(answer, self._reward_data(answer.body), "reward group", "POST", path, body.get("name"),
+                           created=True)
 
     def update_reward_group(self, group_id: str, body: dict) -> dict:
         """``body``: ``{"name", "rank", "isActive"}``, all three always (see guesses)."""
@@ -214,6 +211,20 @@ class CapillaryClient(VendorClient):
 
     def _reward_data(self, body: Any) -> dict:
         return self._saw(body) if isinstance(body, dict) else {}
+
+    def _group(self, answer: Response, group: dict, kind: str, method: str, path: str, name: str | None,
+               *, created: bool = False) -> dict:
+        """The group a read or create was answered with; a success without it (``data: null``, an
+        empty object, a group without an id) fails naming what was missing and the request id.
+        After a create that answer leaves the outcome unknown (the create flow looks the group
+        up by name); after a read the group is neither confirmed nor gone, so state keeps it."""
+        if group.get("id") not in (None, ""):
+            return group
+        operation = f"{'create' if created else 'read'} {kind}"
+        missing = f"{kind} id" if group else kind  # a group without its id, or none at all
+        raise RequestFailed(self.transport.context(operation, name, method, path),
+                            f"the answer (HTTP {answer.status}) holds no {missing}", created, answer.status,
+                            answer.request_id)
 
 
 def _auth_hint(org: OrgSettings) -> str:
@@ -234,6 +245,7 @@ def client_for(org: OrgSettings) -> CapillaryClient:
         WIRE,
         lambda: _auth(org),
         auth_hint=_auth_hint(org),
+        options={"reward_path": org.reward_groups_path},
     )
 
 

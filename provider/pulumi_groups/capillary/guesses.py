@@ -9,7 +9,8 @@ Marks follow the API notes: the rest of the package relies on [doc] facts; each 
 BADGE_UPDATE_METHOD = "PUT"
 
 # Seed 001 shows /api_gateway/core/v1/group; every recent example and the OpenAPI paths use
-# the /rewards/ form. Overridable per org with `rewardGroupsPath` should an older cluster need it.
+# the /rewards/ form. Overridable per org with `capillary:orgs.<key>.rewardGroupsPath` (settings.py)
+# should an older cluster need it.
 REWARD_GROUPS_PATH = "/api_gateway/rewards/core/v1/group"
 
 # Not-found on get-by-id is undocumented: 404, or 400 with an error item. Either only *suggests*

@@ -18,7 +18,7 @@ from pulumi_groups.capillary.common import ADOPT, NAME, ORG, OUTPUTS, CapillaryG
 from pulumi_groups.http.records import as_int, find_by_id
 from pulumi_groups.lifecycle import timestamps
 from pulumi_groups.lifecycle.notices import warn
-from pulumi_groups.lifecycle.schema import Field, changed
+from pulumi_groups.lifecycle.schema import Field, changed, same_name
 
 ACTIVE = Field(
     "active",
@@ -90,7 +90,7 @@ class RewardGroupProvider(CapillaryGroupProvider):
     def api_find_existing(self, client, inputs):
         name = inputs["name"]  # the list's name filter is a guess at exact match: compare again
         return self.reads.find_listed(
-            client, inputs, lambda g: g.get("name") == name, lambda: client.list_reward_groups(name=name)
+            client, inputs, lambda g: same_name(g.get("name"), name), lambda: client.list_reward_groups(name=name)
         )
 
     def api_create(self, client, inputs):

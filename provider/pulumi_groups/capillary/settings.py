@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pulumi_groups.capillary import guesses
 from pulumi_groups.http import registry
 from pulumi_groups.http.policy import RetryPolicy
 from pulumi_groups.http.settings import (
@@ -27,7 +28,8 @@ DEFAULT_TIMEOUT_SECONDS = 30.0
 SOURCE = Source(
     namespace="capillary",
     collection="orgs",
-    fields=("host", "username", "password", "clientKey", "clientSecret"),
+    # rewardGroupsPath: where an org's cluster serves reward groups (capillary/guesses.py).
+    fields=("host", "username", "password", "clientKey", "clientSecret", "rewardGroupsPath"),
     env_prefix="CAPILLARY_",
     defaults={"requestsPerMinute": DEFAULT_REQUESTS_PER_MINUTE, "timeoutSeconds": DEFAULT_TIMEOUT_SECONDS},
     default_choice_key="pulumi-groups:defaultOrg",
@@ -56,6 +58,7 @@ class OrgSettings:
     requests_per_minute: float = DEFAULT_REQUESTS_PER_MINUTE
     timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
     retry: RetryPolicy = RetryPolicy()
+    reward_groups_path: str = guesses.REWARD_GROUPS_PATH
 
     @property
     def uses_oauth(self) -> bool:
@@ -106,6 +109,12 @@ def _org(key: str, entry: dict[str, Any]) -> OrgSettings | str:
     base_url = resolve_host(host)
     if base_url is None:
         return f"{where}.host: {host!r} is neither a cluster ({', '.join(sorted(CLUSTERS))}) nor an http(s):// URL"
+    reward_path = entry.get("rewardGroupsPath") or guesses.REWARD_GROUPS_PATH
+    if not _is_path(reward_path):
+        field_name = f"capillary:orgs.{key}.rewardGroupsPath" + (
+            " (or capillary:rewardGroupsPath, CAPILLARY_REWARD_GROUPS_PATH)" if key == DEFAULT_KEY else "")
+        return (f"{field_name}: {reward_path[:60]!r} is not a URL path: give one that starts with /, "
+                f"e.g. {guesses.REWARD_GROUPS_PATH} (the default) or /api_gateway/core/v1/group (older clusters)")
     basic = [entry.get("username"), entry.get("password")]
     oauth = [entry.get("clientKey"), entry.get("clientSecret")]
     has_basic, has_oauth = any(basic), any(oauth)
@@ -121,7 +130,14 @@ def _org(key: str, entry: dict[str, Any]) -> OrgSettings | str:
         requests_per_minute=float(entry["requestsPerMinute"]),
         timeout_seconds=float(entry["timeoutSeconds"]),
         retry=retry_policy(entry),
+        reward_groups_path=reward_path.rstrip("/"),
     )
+
+
+def _is_path(path: str) -> bool:
+    """A path on the org's host: ``/`` first, then no blank, query, fragment or ``..`` step."""
+    return (path.startswith("/") and not path.startswith("//") and path.rstrip("/") != ""
+            and not any(c.isspace() or c in "?#" for c in path) and ".." not in path.split("/"))
 
 
 def load(config: Any, environ: Mapping[str, str] | None = None) -> CapillaryConfig:

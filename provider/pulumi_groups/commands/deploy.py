@@ -27,7 +27,8 @@ process with its own rate budget and token cache, so
 
 Both rules hold for the stacks of one ``deploy``; CI jobs on separate machines do not know about
 each other: ``--plan-ci`` prints them as a CI matrix with concurrency keys and rate shares
-(``ci_plan``), and ``--rate-limit ORG=RPM`` applies a job's share.
+(``ci_plan``), and ``--rate-limit ORG=RPM`` applies a job's share. A share only ever lowers: a
+run never sends faster than its stack's own ``requestsPerMinute``.
 
 After the runs, the drift report (``drift``, ``org_listings``, ``report_formats``): changed and
 gone groups from each run's engine events, unmanaged groups from one listing per org and kind;
@@ -136,6 +137,20 @@ def rate_limits(stacks: list[StackInfo], parallel: int) -> dict[str, dict[str, f
         share = min(rpm for _, _, rpm in entries) / together
         for stack, org, _ in entries:
             limits.setdefault(stack, {})[org] = share
+    return limits
+
+
+def with_job_shares(limits: dict[str, dict[str, float]], stacks: list[StackInfo],
+                    shares: dict[str, float]) -> dict[str, dict[str, float]]:
+    """``limits`` with a CI job's ``--rate-limit`` shares applied: each only ever lowers. A
+    stack's own ``requestsPerMinute`` is the most a run of it may send (a share computed for a
+    matrix may be higher than what one stack configures: that stack keeps its own)."""
+    for info in stacks:
+        for org in set(info.capillary) & set(shares):
+            own = info.capillary[org][1]
+            current = limits.get(info.name, {}).get(org, own)
+            if shares[org] < current:
+                limits.setdefault(info.name, {})[org] = shares[org]
     return limits
 
 
@@ -286,8 +301,8 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--no-unmanaged", action="store_true",
                         help="do not list the orgs for unmanaged groups (saves one listing per org and kind)")
     parser.add_argument("--rate-limit", action="append", default=[], metavar="ORG=RPM",
-                        help="requestsPerMinute for ORG in this run "
-                             "(a --plan-ci job's share; repeatable, comma-separated)")
+                        help="at most RPM requestsPerMinute for ORG in this run: lowers the stack's own value, "
+                             "never raises it (a --plan-ci job's share; repeatable, comma-separated)")
     parser.add_argument("--ci-jobs", choices=("stack", "group"), default="stack",
                         help="--plan-ci: one job per stack (default) or one per concurrency key")
     args = parser.parse_args(argv)
@@ -408,12 +423,7 @@ def main(argv: list[str], api_factory: Callable[[Path], Any] | None = None,
         # Jobs on separate machines may all overlap: split as if every stack ran at once.
         print(ci_plan.plan_text(runnable, rate_limits(runnable, parallel=len(runnable) or 1), args.ci_jobs))
         return 1 if len(runnable) < len(infos) else 0
-    limits = rate_limits(runnable, args.parallel)
-    if args.rate_limits:  # a CI job's share: the lower of it and what this process would give
-        for info in runnable:
-            for org in set(info.capillary) & set(args.rate_limits):
-                current = limits.get(info.name, {}).get(org, args.rate_limits[org])
-                limits.setdefault(info.name, {})[org] = min(current, args.rate_limits[org])
+    limits = with_job_shares(rate_limits(runnable, args.parallel), runnable, args.rate_limits)
     events: dict[str, list] = {info.name: [] for info in runnable}
 
     def execute(info: StackInfo) -> Outcome:

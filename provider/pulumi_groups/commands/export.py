@@ -35,14 +35,17 @@ from pathlib import Path
 from typing import Any
 
 from pulumi_groups.capillary import settings as capillary_settings
-from pulumi_groups.commands import org_identity, org_listings, stack_files
+from pulumi_groups.commands import cli_yaml, org_identity, org_listings, stack_files
 from pulumi_groups.commands.cli_support import find_pulumi
 from pulumi_groups.errors import GroupsError
 from pulumi_groups.http.records import as_int
 from pulumi_groups.lifecycle import ownership
+from pulumi_groups.lifecycle.schema import nfc
+from pulumi_groups.program.declarations import PREVIOUS_NAMES, Kind, entry_problems
+from pulumi_groups.program.stack_program import BADGE, REWARD
 
-BADGE_LIST = "pulumi-groups:badgeGroups"
-REWARD_LIST = "pulumi-groups:rewardGroups"
+BADGE_LIST = BADGE.config_key
+REWARD_LIST = REWARD.config_key
 
 
 @dataclass
@@ -53,6 +56,8 @@ class Merged:
     added: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)  # already declared: left untouched
     differs: list[str] = field(default_factory=list)  # already declared with other values than live
+    renamed: list[str] = field(default_factory=list)  # a declared entry's previous name: a rename not applied yet
+    left_out: list[str] = field(default_factory=list)  # names the stack program would refuse, with why
     inactive: int = 0
 
 
@@ -117,44 +122,63 @@ def read_config(stack: str, stack_file: stack_files.StackFile) -> tuple[dict[str
     return plain.values, plain.secret_paths
 
 
-def _existing_key(entry: Any, default_org: str | None) -> tuple[str | None, Any] | None:
-    if not isinstance(entry, dict):
-        return None
-    return (entry.get("org") or default_org, entry.get("name"))
+def _key(org: Any, name: Any) -> tuple[Any, Any]:
+    """How names are compared when merging: in NFC, as the provider compares them."""
+    return (org, nfc(name) if isinstance(name, str) else name)
+
+
+def _declared(entries: list, default_org: str | None) -> tuple[dict[tuple, Any], set[tuple]]:
+    """``(declared, earlier)``: every entry by (org, name), and the (org, name) pairs entries say
+    they were (``previousNames`` / ``previousOrg``): until the next up applies that rename, the
+    org still shows the old name, which is the same group, not a new one."""
+    declared: dict[tuple, Any] = {}
+    earlier: set[tuple] = set()
+    for entry in entries:
+        if not isinstance(entry, dict):
+            continue
+        org = entry.get("org") or default_org
+        declared.setdefault(_key(org, entry.get("name")), entry)
+        previous = entry.get(PREVIOUS_NAMES)
+        names = [entry.get("name"), *(previous if isinstance(previous, list) else [])]
+        for scope in (org, entry.get("previousOrg") or org):
+            earlier |= {_key(scope, name) for name in names}
+    return declared, earlier
 
 
 def _flow_entry(**values: Any):
     from ruamel.yaml.comments import CommentedMap
 
     entry = CommentedMap((k, v) for k, v in values.items() if v is not None)
+    entry["name"] = cli_yaml.quoted(entry["name"])  # `'0X1F'`: the pulumi CLI would read 31
     entry.fa.set_flow_style()  # one line per group: `- {name: GOLD, rank: 3, adopt: true}`
     return entry
 
 
-def merge_list(config: Any, list_key: str, org: str, default_org: str | None, live: list[dict], to_entry) -> Merged:
-    """Append an entry for each live group not yet declared in ``org``; never touch the others."""
+def merge_list(config: Any, kind: Kind, org: str, default_org: str | None, live: list[dict], to_entry) -> Merged:
+    """Append an entry for each live group not yet declared in ``org``; never touch the others.
+    A group whose entry the stack program would refuse is left out (``Merged.left_out``)."""
     from ruamel.yaml.comments import CommentedSeq
 
+    list_key = kind.config_key
     merged = Merged(listed=len(live))
     entries = config.get(list_key)
     if entries is None:
         entries = config[list_key] = CommentedSeq()
     if not isinstance(entries, list):
         raise ValueError(f"{list_key} in the stack file is not a list (is it a secret?): cannot merge into it")
-    declared: dict[tuple[str | None, Any], Any] = {}
-    for entry in entries:
-        key = _existing_key(entry, default_org)
-        if key is not None:
-            declared.setdefault(key, entry)
+    declared, earlier = _declared(entries, default_org)
     new = []
     for group in sorted(live, key=lambda g: (str(g.get("name")).casefold(), str(g.get("name")))):
         name = group.get("name")
         if not isinstance(name, str) or not name:
             continue
         entry = to_entry(group)
-        if (org, name) in declared:
+        if _key(org, name) not in declared and _key(org, name) in earlier:
+            merged.renamed.append(name)
+            continue
+        if _key(org, name) in declared:
             merged.kept.append(name)
-            existing = declared[(org, name)]
+            existing = declared[_key(org, name)]
             different = [k for k in ("rank", "active")
                          if k in entry and existing.get(k, True if k == "active" else None) != entry[k]]
             if different:
@@ -163,13 +187,23 @@ def merge_list(config: Any, list_key: str, org: str, default_org: str | None, li
             continue
         if name in merged.added:
             continue  # a vendor listing a name twice: one declaration is enough
+        candidate = _flow_entry(name=name, **{k: v for k, v in entry.items() if k != "name"}, org=org, adopt=True)
+        refused = entry_problems(kind, plain_entry(candidate), org)
+        if refused:
+            # Written, it would fail every later preview of the stack: list it instead.
+            merged.left_out += [f"{name!r}: {problem.split(': ', 1)[-1]}" for problem in refused]
+            continue
         if "active" in entry and entry["active"] is False:
             merged.inactive += 1
-        new.append(_flow_entry(name=name, **{k: v for k, v in entry.items() if k != "name"},
-                               org=org, adopt=True))
+        new.append(candidate)
         merged.added.append(name)
     entries.extend(new)
     return merged
+
+
+def plain_entry(entry: Any) -> dict:
+    """An entry as the stack program receives it (config values reach it as JSON)."""
+    return {str(key): stack_files.plain(value) for key, value in entry.items()}
 
 
 def badge_entry(group: dict) -> dict:
@@ -293,8 +327,8 @@ def main(argv: list[str]) -> int:
     section = stack_file.config()
     declared_before = {key: len(section.get(key) or []) for key in (BADGE_LIST, REWARD_LIST)}
     try:
-        badge_result = merge_list(section, BADGE_LIST, args.org, default_org, badges, badge_entry)
-        reward_result = merge_list(section, REWARD_LIST, args.org, default_org, rewards, reward_entry)
+        badge_result = merge_list(section, BADGE, args.org, default_org, badges, badge_entry)
+        reward_result = merge_list(section, REWARD, args.org, default_org, rewards, reward_entry)
     except ValueError as exc:
         print(f"export: {args.stack_file}: {exc}", file=sys.stderr)
         return 1
@@ -303,15 +337,23 @@ def main(argv: list[str]) -> int:
     print(f"org {args.org!r}: {_describe('reward group', reward_result)}")
     for name in badge_result.differs + reward_result.differs:
         print(f"  declared differently from the live group (the next up changes the org to match the file): {name}")
+    for name in badge_result.renamed + reward_result.renamed:
+        print(f"  not added: {name!r} is the previous name of a declared entry (a rename the next up applies)")
+    left_out = badge_result.left_out + reward_result.left_out
+    for line in left_out:
+        print(f"export: left out (the stack program would refuse it; rename the group in the console): {line}",
+              file=sys.stderr)
+    # Exit 2: the file holds everything else, and the groups named above need a person.
+    done = 2 if left_out else 0
     if args.dry_run:
         print(f"dry run: {args.stack_file} not written")
-        return 0
+        return done
     appended = {key: list(section[key][count:]) for key, count in declared_before.items()}
     try:
-        stack_file.save_appended(appended)
+        stack_file.save(appended=appended)
     except stack_files.UnsafeWrite as exc:
         print(f"export: refusing to write: {exc}; the file is unchanged. Add the groups above by hand, "
               "or simplify the comments in that list and run export again", file=sys.stderr)
         return 1
     print(f"wrote {args.stack_file}; next: `pulumi preview -s {args.stack}` (the first up adopts these groups)")
-    return 0
+    return done

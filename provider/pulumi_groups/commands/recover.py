@@ -161,6 +161,19 @@ def marks_for(state: dict, stack_file: stack_files.StackFile) -> tuple[list[tupl
     return plan(state, stack_file.config(), others, identities)
 
 
+def mark_adopted(stack_file: stack_files.StackFile, marks: list[tuple[str, dict]]) -> None:
+    """Set ``adopt: true`` on the marked declarations and write the file (``UnsafeWrite``: not
+    written), through the writer ``export`` uses too."""
+    config = stack_file.config()
+    adopted: dict[str, list[int]] = {}
+    for key, entry in marks:
+        if entry.get("adopt") is not True:
+            entry["adopt"] = True
+            adopted.setdefault(key, []).append(next(i for i, e in enumerate(config[key]) if e is entry))
+    if adopted:
+        stack_file.save(adopted=adopted)
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m pulumi_groups recover", description=__doc__.split("\n")[0])
     parser.add_argument("--stack", required=True)
@@ -178,11 +191,14 @@ def main(argv: list[str]) -> int:
     state = load_state(pulumi, project)
     stack_file = stack_files.load(args.stack_file or repo / "stacks" / f"Pulumi.{args.stack}.yaml")
     marks, refused = marks_for(state, stack_file)
-    changed = [entry for _, entry in marks if entry.get("adopt") is not True]
-    for entry in changed:
-        entry["adopt"] = True
-    if changed:
-        stack_file.save()
+    try:
+        mark_adopted(stack_file, marks)
+    except stack_files.UnsafeWrite as unsafe:
+        # The pending operations are the only record of those creates: keep them for a run after
+        # the file is fixed (by hand, or simplified so that it can be written).
+        print(f"recover: {unsafe}; the file is unchanged and the pending operations are kept. Set adopt: true "
+              "by hand on: " + ", ".join(f"{key} {entry.get('name')!r}" for key, entry in marks), file=sys.stderr)
+        return 1
     pending = state.get("deployment", {}).get("pending_operations") or []
     if pending:
         pulumi.run("refresh", "--clear-pending-creates", "--yes", "--skip-preview")

@@ -3,6 +3,11 @@
 All three are drawn from one ``drift.Report`` and hold the same rows. The JSON follows
 ``drift_report.schema.json`` beside this module (``SCHEMA_ID``, version ``SCHEMA_VERSION``): a new
 optional field keeps the version, anything that changes or removes a field bumps it.
+
+Names come from consoles and may hold anything: the terminal and Markdown forms show control,
+format and separator characters as escapes (``visible``: a CR cannot split a Markdown row, an
+ESC sequence cannot reach a CI log), Markdown also escapes its own ``|``, backtick, ``<`` and backslash;
+the JSON holds every name exactly.
 """
 
 from __future__ import annotations
@@ -37,6 +42,30 @@ ORDER = (CHANGED, GONE, UPDATE, REPLACE, CREATE, DELETE)
 TITLES = {"refresh-preview": "drift check", "refresh": "refresh", "preview": "preview", "up": "up"}
 
 
+# Characters a name made in a console may hold that would act instead of show: control
+# characters (CR, LF, ESC sequences, BEL, C1 controls), format characters (zero-width, bidi
+# overrides) and line/paragraph separators.
+_ACTING = frozenset({"Cc", "Cf", "Zl", "Zp"})
+_SHORT = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\"}
+
+
+def visible(text: str) -> str:
+    """``text`` with every character that would act on a terminal or a Markdown table written as
+    an escape (``\\r``, ``\\x1b``, ``\\u200b``) and a backslash doubled, so that what is shown
+    is unambiguous. The JSON report keeps the exact text."""
+    import unicodedata
+
+    def one(char: str) -> str:
+        if char in _SHORT:
+            return _SHORT[char]
+        if unicodedata.category(char) not in _ACTING:
+            return char
+        code = ord(char)
+        return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+    return "".join(one(char) for char in text)
+
+
 def _text(value: Any) -> str:
     if value is None:
         return "-"
@@ -46,12 +75,12 @@ def _text(value: Any) -> str:
 
 
 def _change_row(change: Change) -> list[str]:
-    return [change.scope, change.kind, change.name, _text(change.id), change.change, _text(change.field),
-            _text(change.declared), _text(change.live)]
+    return [_text(value) for value in (change.scope, change.kind, change.name, change.id, change.change,
+                                       change.field, change.declared, change.live)]
 
 
 def _unmanaged_rows(org: OrgFindings) -> list[list[str]]:
-    return [[u.kind, u.name, u.id, _text(u.rank), _text(u.active), _text(u.last_updated_by), _text(u.last_updated_on)]
+    return [[_text(value) for value in (u.kind, u.name, u.id, u.rank, u.active, u.last_updated_by, u.last_updated_on)]
             for u in org.unmanaged]
 
 
@@ -100,22 +129,22 @@ def _fit(rows: list[list[str]], width: int) -> list[list[str]]:
 
 
 def _table(header: tuple[str, ...], rows: list[list[str]], width: int) -> list[str]:
-    fitted = _fit([[h.upper() for h in header], *rows], width)
+    fitted = _fit([[h.upper() for h in header], *([visible(cell) for cell in row] for row in rows)], width)
     widths = [max(len(row[i]) for row in fitted) for i in range(len(header))]
     return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in fitted]
 
 
 def terminal(report: Report, width: int = TERMINAL_WIDTH) -> str:
-    lines = [headline(report)]
+    lines = [visible(headline(report))]
     for stack in report.stacks:
-        lines += ["", f"{stack.stack}: {_stack_summary(stack)}"]
+        lines += ["", visible(f"{stack.stack}: {_stack_summary(stack)}")]
         if stack.changes:
             table = _table(CHANGE_COLUMNS, [_change_row(c) for c in stack.changes], width - 2)
             lines += ["  " + line for line in table]
     for org in report.orgs:
-        title = f"unmanaged groups in org {_org_title(org)} (stacks: {', '.join(org.stacks)})"
+        title = visible(f"unmanaged groups in org {_org_title(org)} (stacks: {', '.join(org.stacks)})")
         if org.problem:
-            lines += ["", f"{title}: {org.problem}"]
+            lines += ["", f"{title}: {visible(org.problem)}"]
             continue
         lines += ["", f"{title}: {len(org.unmanaged)}"]
         if org.unmanaged:
@@ -127,7 +156,9 @@ def terminal(report: Report, width: int = TERMINAL_WIDTH) -> str:
 
 
 def _md_cell(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("<", "&lt;").replace("`", "\\`")
+    """Text for a Markdown table cell or line: control characters made ``visible`` (a CR or LF
+    would end the row), then Markdown's own characters escaped."""
+    return visible(text).replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace("`", "\\`")
 
 
 def _md_table(header: tuple[str, ...], rows: list[list[str]], summary: str) -> list[str]:

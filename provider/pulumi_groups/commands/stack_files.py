@@ -4,7 +4,7 @@ Round-trip YAML (ruamel.yaml) keeps comments, key order, quoting, the file's ind
 ``encryptionsalt`` and every ``{secure: ...}`` value exactly as they were; files are replaced
 atomically (temp file + rename), so an interrupted write never leaves half a stack file, and only
 after the text was read back and found to hold exactly the document meant (``checked_dump``;
-``append_as_text`` where ruamel would merge lines). Only the commands import this module (the
+``edit_as_text`` where ruamel would merge lines). Only the commands import this module (the
 provider process never loads ruamel).
 """
 
@@ -60,22 +60,32 @@ class StackFile:
             raise UnsafeWrite(f"{self.path}: writing it back would change it ({problem})")
         return text
 
-    def save(self) -> None:
-        write_atomic(self.path, self.checked_dump())
+    def save(self, appended: dict[str, list] | None = None, adopted: dict[str, list[int]] | None = None) -> None:
+        """Write the document back: the one writer of every command that edits a stack file.
 
-    def save_appended(self, appended: dict[str, list]) -> None:
-        """Save after entries were appended to ``config`` lists (``appended``: list key -> the new
-        entries, already in ``doc``). When the round trip through ruamel would change the file,
-        the new entries are inserted into the original text instead, leaving every existing
-        line as it was; when neither reads back as the document, ``UnsafeWrite`` and the file
-        is untouched."""
+        ``appended``: list key -> the entries appended to that ``config`` list; ``adopted``: list
+        key -> indices of existing entries given ``adopt: true`` (both already made in ``doc``).
+        First the round trip through ruamel; when that would not read back as the document, the
+        same edits made as lines in the original text (``edit_as_text``), leaving every other
+        line as it was. Either text must read back as the document (YAML 1.2) and hold every
+        name we wrote quoted where the pulumi CLI would read something else (``cli_yaml``);
+        else ``UnsafeWrite`` and the file is untouched.
+        """
+        from pulumi_groups.commands import cli_yaml
+
+        appended, adopted = appended or {}, adopted or {}
         text: str | None
         try:
             text = self.checked_dump()
         except UnsafeWrite as unsafe:
-            text = append_as_text(self, appended)
+            text = edit_as_text(self, appended, adopted)
             if text is None or mismatch(self.doc, text):
                 raise unsafe from None
+        written = {key: len(self.doc["config"][key]) - len(entries) for key, entries in appended.items() if entries}
+        unquoted = cli_yaml.unquoted_problems(text, written)
+        if unquoted:
+            names = "; ".join(unquoted)
+            raise UnsafeWrite(f"{self.path}: the pulumi CLI would not read these names as written: {names}")
         write_atomic(self.path, text)
 
 
@@ -161,9 +171,86 @@ def _split_key(line: str) -> tuple[str, str]:
     return (line, "") if found is None else (line[: found.start()], line[found.end():])
 
 
-def append_as_text(stack_file: StackFile, appended: dict[str, list]) -> str | None:
-    """The original text with the new entries inserted as lines (None: not a layout this can do:
-    no ``config`` mapping, or a non-empty one-line ``[...]`` list)."""
+@dataclass
+class _LineEdits:
+    """Edits of a text's lines, each placed by the line numbers of the original text."""
+
+    lines: list[str]
+    inserts: list[tuple[int, list[str]]] = field(default_factory=list)  # before line, new lines
+    replaces: list[tuple[int, int, int, str]] = field(default_factory=list)  # line, from, to column, text
+
+    def result(self) -> str:
+        result = list(self.lines)
+        # Bottom up, right to left, so every position still points where it did; on one line the
+        # replaces go first, and of two inserts before one line the one asked for first ends up above.
+        for line, start, end, text in sorted(self.replaces, reverse=True):
+            result[line] = result[line][:start] + text + result[line][end:]
+        for _, (at, new_lines) in sorted(enumerate(self.inserts), key=lambda item: (item[1][0], item[0]), reverse=True):
+            result[at:at] = new_lines
+        return "\n".join(result) + "\n"
+
+
+def _flow_end(line: str, start: int) -> int | None:
+    """The column of the ``}`` closing the flow mapping that opens at ``start``, on this line."""
+    depth, quote = 0, ""
+    column = start
+    while column < len(line):
+        char = line[column]
+        if quote:
+            if char == quote and quote == "'" and line[column + 1:column + 2] == "'":
+                column += 1  # '' inside single quotes
+            elif char == "\\" and quote == '"':
+                column += 1
+            elif char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char in "{[":
+            depth += 1
+        elif char in "}]":
+            depth -= 1
+            if depth == 0:
+                return column
+        column += 1
+    return None
+
+
+def _mark_adopted(edits: _LineEdits, entries: Any, index: int, end: int) -> bool:
+    """Give ``entries[index]`` ``adopt: true`` as a line edit; ``end``: the line where the text
+    after the entry's list begins. False: not a layout this can do."""
+    lines = edits.lines
+    entry = entries[index]
+    keys = getattr(getattr(entry, "lc", None), "data", None) or {}
+    positions = entries.lc.data
+    line, column = positions[index]
+    if "adopt" in keys:  # `adopt: false` (or another value): replace the value where it stands
+        _, _, value_line, value_column = keys["adopt"]
+        import re
+
+        value = re.match(r"[^\s,}\]#]+", lines[value_line][value_column:])
+        if value is None:
+            return False
+        edits.replaces.append((value_line, value_column, value_column + value.end(), "true"))
+        return True
+    if lines[line][column:column + 1] == "{":  # a one-line flow entry: `- {name: GOLD, rank: 3}`
+        close = _flow_end(lines[line], column)
+        if close is None:
+            return False
+        edits.replaces.append((line, close, close, ", adopt: true"))
+        return True
+    if not keys:
+        return False
+    key_column = min(position[1] for position in keys.values())
+    following = [positions[i][0] for i in positions if i > index]
+    after = min(following) if following else end
+    edits.inserts.append((_region_end(lines, after, key_column), [" " * key_column + "adopt: true"]))
+    return True
+
+
+def edit_as_text(stack_file: StackFile, appended: dict[str, list], adopted: dict[str, list[int]]) -> str | None:
+    """The original text with the new entries inserted as lines and ``adopt: true`` added to the
+    adopted ones (None: not a layout this can do: no ``config`` mapping, a non-empty one-line
+    ``[...]`` list to append to, a flow entry over several lines)."""
     from ruamel.yaml.comments import CommentedMap
 
     doc, lines = stack_file.doc, stack_file.text.splitlines()
@@ -176,38 +263,42 @@ def append_as_text(stack_file: StackFile, appended: dict[str, list]) -> str | No
     config_end = doc.lc.data[after_config[0]][0] if after_config else len(lines)
     original_keys = [k for k in config if k in config.lc.data]
     key_column = config.lc.data[original_keys[0]][1]
-    inserts: list[tuple[int, list[str], int | None]] = []  # (at line, new lines, line to rewrite)
+    edits = _LineEdits(lines)
+
+    def list_end(list_key: str) -> int:
+        following = original_keys[original_keys.index(list_key) + 1:]
+        return config.lc.data[following[0]][0] if following else config_end
+
+    for list_key, indices in adopted.items():
+        if list_key not in config.lc.data or not isinstance(config[list_key], list):
+            return None
+        for index in indices:
+            if not _mark_adopted(edits, config[list_key], index, list_end(list_key)):
+                return None
     for list_key, entries in appended.items():
         if not entries:
             continue
         if list_key not in config.lc.data:  # a new list: at the end of the config mapping
             at = _region_end(lines, config_end, key_column)
-            inserts.append((at, [" " * key_column + f"{list_key}:", *_entry_lines(entries, key_column + 2)], None))
+            edits.inserts.append((at, [" " * key_column + f"{list_key}:", *_entry_lines(entries, key_column + 2)]))
             continue
         key_line, column, value_line, _ = config.lc.data[list_key]
-        following = original_keys[original_keys.index(list_key) + 1:]
-        end = config.lc.data[following[0]][0] if following else config_end
         positions = getattr(getattr(config[list_key], "lc", None), "data", None) or {}
         existing = sorted(positions)
         rest = _split_key(lines[key_line])[1] if value_line == key_line else ""
         if existing and value_line != key_line:
             first_line, first_column = positions[existing[0]]
             dash = lines[first_line].rfind("-", 0, first_column)
-            inserts.append((_region_end(lines, end, column), _entry_lines(entries, dash), None))
+            edits.inserts.append((_region_end(lines, list_end(list_key), column), _entry_lines(entries, dash)))
         elif rest.split("#", 1)[0].strip() in ("[]", ""):  # `key: []` (or `key:` and nothing)
-            inserts.append((key_line + 1, _entry_lines(entries, column + 2), key_line))
+            edits.inserts.append((key_line + 1, _entry_lines(entries, column + 2)))
+            key_text, value = _split_key(lines[key_line])
+            comment = value.split("#", 1)[1] if "#" in value else None
+            rewritten = f"{key_text}:" + (f"  #{comment}" if comment is not None else "")
+            edits.replaces.append((key_line, 0, len(lines[key_line]), rewritten))
         else:
             return None
-    result = list(lines)
-    # Bottom up, so earlier line numbers stay right; at one line, the later list goes in first
-    # and so ends up below the earlier one.
-    for _, (at, new_lines, rewrite) in sorted(enumerate(inserts), key=lambda item: (item[1][0], item[0]), reverse=True):
-        result[at:at] = new_lines
-        if rewrite is not None:
-            key_text, value = _split_key(result[rewrite])
-            comment = value.split("#", 1)[1] if "#" in value else None
-            result[rewrite] = f"{key_text}:" + (f"  #{comment}" if comment is not None else "")
-    return "\n".join(result) + "\n"
+    return edits.result()
 
 
 def _yaml_for(text: str):

@@ -10,7 +10,7 @@ a resource used and its timeouts and retry tuning apply.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -86,10 +86,12 @@ def shared_client(
     make_auth: Callable[[], Auth],
     *,
     auth_hint: str = "",
+    options: Mapping[str, Any] | None = None,
 ) -> C:
     """The process-wide client of one org (account) key. The token and the rate budget belong to
     the credential, so keys that share one share them (``settings`` gives such keys the lowest
-    ``requestsPerMinute`` among them)."""
+    ``requestsPerMinute`` among them). ``options``: the key's own keyword arguments of
+    ``client_class`` (e.g. a path its cluster serves an API on)."""
     key = settings.credential
     auth = registry.shared(f"{wire.vendor}-auth", key, make_auth)
     limiter = registry.shared(f"{wire.vendor}-limiter", key, lambda: RateLimiter(settings.requests_per_minute))
@@ -111,6 +113,6 @@ def shared_client(
             retry=settings.retry,
             auth_hint=auth_hint,
         )
-        return client_class(transport, credential=key)
+        return client_class(transport, credential=key, **(options or {}))
 
     return registry.shared(f"{wire.vendor}-client", (key, settings.key), build)

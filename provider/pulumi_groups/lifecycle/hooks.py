@@ -23,7 +23,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 from pulumi_groups.errors import GroupsError, NotFound
 from pulumi_groups.http.client import VendorClient
 from pulumi_groups.http.settings import ScopeConfig
-from pulumi_groups.lifecycle.schema import Field, Output, coerce
+from pulumi_groups.lifecycle.schema import Field, Output, coerce, same_name
 
 ClientT = TypeVar("ClientT", bound=VendorClient)
 
@@ -161,8 +161,9 @@ class GroupHooks(Generic[ClientT]):
         return self.api_list_all(client, inputs)
 
     def has_key(self, group: dict, inputs: dict) -> bool:
-        """Whether a listed group holds the declaration's unique key (default: the same name)."""
-        return group.get("name") == inputs.get("name")
+        """Whether a listed group holds the declaration's unique key (default: the same name,
+        compared in NFC: ``schema.same_name``)."""
+        return same_name(group.get("name"), inputs.get("name"))
 
     # -- read snapshots (defaults: none) ----------------------------------------------------------
     def snapshot_scope(self, client: ClientT, props: dict) -> Hashable | None:

@@ -86,6 +86,13 @@ def coerce(field: Field, value: Any) -> tuple[Any, str | None]:
                 f"{field.name} must not contain control or zero-width characters, found {', '.join(hidden)}: "
                 "remove them (they make a name that looks like another one)"
             )
+        composed = nfc(value)
+        if composed != value:
+            return None, (
+                f"{field.name} {_shown(value)} is not in Unicode normal form C (it holds decomposed characters, "
+                f"e.g. an accent typed as a separate mark): write it as {composed!r}, which looks the same; "
+                "two spellings of one name would make two groups that look alike"
+            )
         if field.max_length is not None and len(value) > field.max_length:
             return None, f"{field.name} must be at most {field.max_length} characters, got {len(value)}: shorten it"
         return value, None
@@ -110,6 +117,20 @@ def coerce(field: Field, value: Any) -> tuple[Any, str | None]:
             return None, f"{field.name} must be a whole number{field.describe_range()}, got {number}"
         return number, None
     raise AssertionError(f"unknown field kind {field.kind}")
+
+
+def nfc(text: str) -> str:
+    """``text`` in Unicode normal form C: the one spelling of a name every check and lookup uses."""
+    import unicodedata
+
+    return unicodedata.normalize("NFC", text)
+
+
+def same_name(live: object, declared: object) -> bool:
+    """Whether a live group's name is the declared one, compared in NFC: declared names are NFC
+    (``coerce`` refuses others), and one made in a console with decomposed characters is the
+    same name to a person, so it is found (and taken over with ``adopt``), never doubled."""
+    return isinstance(live, str) and isinstance(declared, str) and nfc(live) == nfc(declared)
 
 
 def _invisible_characters(text: str) -> list[str]:

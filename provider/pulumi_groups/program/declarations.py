@@ -222,6 +222,13 @@ def _check_entry(kind: Kind, index: int, entry: Any, scopes: Scopes) -> tuple[De
     ), []
 
 
+def entry_problems(kind: Kind, entry: Any, scope: str) -> list[str]:
+    """What the stack program would refuse in one entry that names ``scope`` as its org
+    (account): the checks ``plan`` runs on each entry, for a command about to write one."""
+    only = Scopes(kind.scope_field, (scope,), lambda key: None, "", scope)
+    return _check_entry(kind, 0, entry, only)[1]
+
+
 def _text(entry: dict, key: str, where: str, problems: list[str], like: Field | None) -> str | None:
     """An optional non-empty string (checked as a group name when ``like`` is the name field)."""
     value = entry.get(key)

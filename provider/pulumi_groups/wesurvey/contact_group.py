@@ -22,7 +22,7 @@ from pulumi_groups.lifecycle.hooks import ALIASES_FIRST
 from pulumi_groups.lifecycle.notices import warn
 from pulumi_groups.lifecycle.provider import GroupProvider
 from pulumi_groups.lifecycle.resource import GroupResource
-from pulumi_groups.lifecycle.schema import INT32_MAX, Field, Output, changed, is_unknown, normalized
+from pulumi_groups.lifecycle.schema import INT32_MAX, Field, Output, changed, is_unknown, normalized, same_name
 from pulumi_groups.wesurvey import guesses, settings
 from pulumi_groups.wesurvey.client import WeSurveyClient, client_for
 
@@ -295,8 +295,8 @@ class ContactGroupProvider(GroupProvider[WeSurveyClient]):
         if inputs.get("remote_id"):
             return super().api_find_candidates(client, inputs)
         siblings = client.list_groups(inputs["team_id"], parent_id=inputs["parent_id"])
-        same_name = [g for g in siblings if g.get("name") == inputs["name"]]
-        return sorted(same_name, key=lambda g: as_int(g.get("id")) or 0)
+        named = [g for g in siblings if same_name(g.get("name"), inputs["name"])]  # NFC, as every kind
+        return sorted(named, key=lambda g: as_int(g.get("id")) or 0)
 
     # -- writing --------------------------------------------------------------------------------
     def api_create(self, client, inputs):
