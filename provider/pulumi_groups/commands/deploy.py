@@ -29,7 +29,9 @@ each other: ``--plan-ci`` prints them as a CI matrix with concurrency keys and r
 (``ci_plan``), and ``--rate-limit ORG=RPM`` applies a job's share.
 
 After the runs, the drift report (``drift``, ``org_listings``, ``report_formats``): changed and
-gone groups from each run's engine events, unmanaged groups from one listing per org and kind;
+gone groups from each run's engine events (fields under a group's ``ignoreChanges`` apart, as not
+drift; each drift row names ``deploy --up`` and ``accept-drift`` as the ways out), unmanaged
+groups from one listing per org and kind;
 printed, and written with ``--report FILE.md`` / ``--json FILE``. ``--expect-no-unmanaged``
 exits 2 when an org holds groups no selected stack declares. Progress: ``progress``.
 """
@@ -74,6 +76,7 @@ class StackInfo:
     orgs: dict = field(default_factory=dict, repr=False)  # org key -> OrgSettings (holds credentials)
     declared: dict = field(default_factory=dict)  # (kind, org key) -> declared group names
     declared_count: int = 0  # entries in its declaration lists: the progress total
+    ignored: dict[str, list[str]] = field(default_factory=dict)  # resource name -> properties under ignoreChanges
 
 
 def discover(stacks_dir: Path, patterns: Iterable[str]) -> list[tuple[str, Path]]:
@@ -110,6 +113,20 @@ def describe(info: StackInfo, config: dict[str, str], environ: dict[str, str]) -
         except ValueError:
             entries = []
         info.declared_count += len(entries) if isinstance(entries, list) else 0
+    info.ignored = ignored_properties(info.name, config, environ)
+
+
+def ignored_properties(stack: str, config: dict[str, str], environ: dict[str, str]) -> dict[str, list[str]]:
+    """Resource name -> the properties its ``ignoreChanges`` lists, read as the stack program reads
+    them; empty when the declarations have a problem (the run itself reports it)."""
+    from pulumi_groups.program.stack_program import DeclarationError, plan_from_config
+
+    try:
+        plan = plan_from_config(stack, config, environ)
+    except DeclarationError:
+        return {}
+    return {d.resource_name: d.kind.property_names(d.options.ignore_changes or ()) for d in plan.declarations
+            if d.options.ignore_changes}
 
 
 def rate_limits(stacks: list[StackInfo], parallel: int) -> dict[str, dict[str, float]]:
@@ -312,8 +329,9 @@ def drift_report(
     report = drift.Report(operation)
     by_name = {o.stack: o for o in outcomes}
     stack_orgs = []
+    ignored = {info.name: info.ignored for info in infos}
     for outcome in sorted(outcomes, key=lambda o: o.stack):
-        findings = drift.changes_from_events(outcome.stack, outcome.events, operation)
+        findings = drift.changes_from_events(outcome.stack, outcome.events, operation, ignored.get(outcome.stack))
         findings.error = outcome.error
         report.stacks.append(findings)
     for info in infos:
