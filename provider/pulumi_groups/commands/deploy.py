@@ -353,6 +353,20 @@ def drift_report(
     return report
 
 
+def discount_ignored(outcomes: list[Outcome], report: drift.Report) -> None:
+    """A refresh's groups whose only differences are under ``ignoreChanges`` count as unchanged
+    (the engine counts them as updates: it asks the dynamic provider, which is never told the
+    list), so neither the summary nor ``--expect-no-changes`` calls them drift."""
+    findings = {s.stack: s for s in report.stacks}
+    for outcome in outcomes:
+        found = findings.get(outcome.stack)
+        if outcome.counts is None or found is None or not found.ignored_only:
+            continue
+        taken = min(found.ignored_only, outcome.counts.get("update", 0))
+        outcome.counts["update"] = outcome.counts.get("update", 0) - taken
+        outcome.counts["same"] = outcome.counts.get("same", 0) + taken
+
+
 def main(argv: list[str], api_factory: Callable[[Path], Any] | None = None,
          progress: Progress | None = None, client_for: Callable | None = None) -> int:
     """``api_factory(repo)`` returns the Automation API seam (tests pass a fake); ``progress``
@@ -440,6 +454,7 @@ def main(argv: list[str], api_factory: Callable[[Path], Any] | None = None,
         outcome.events = events.get(outcome.stack, [])
     outcomes += [Outcome(info.name, error=info.problem) for info in infos if info.problem is not None]
     report = drift_report(operation, infos, outcomes, list_orgs=not args.no_unmanaged, client_for=client_for)
+    discount_ignored(outcomes, report)
     print()
     print(report_formats.terminal(report))
     print()

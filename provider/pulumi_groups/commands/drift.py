@@ -113,6 +113,9 @@ class StackFindings:
     stack: str
     changes: list[Change] = field(default_factory=list)
     ignored: list[Change] = field(default_factory=list)  # differences in fields under ignoreChanges
+    # Groups the engine counted as drifted whose only differences are ignored: the engine's refresh
+    # diff asks the provider, and a dynamic provider is never told ignoreChanges (see README).
+    ignored_only: int = 0
     groups: int = 0  # groups the engine reported on (managed by this stack)
     error: str | None = None
 
@@ -281,6 +284,7 @@ def changes_from_events(
                 continue
             declared = {**group.old_outputs, **group.old_inputs}
             skipped = set((ignored or {}).get(group.resource, ()))
+            changed_before, ignored_before = len(findings.changes), len(findings.ignored)
             for name in fields:
                 if name in group.new_outputs and group.old_outputs.get(name) != group.new_outputs.get(name):
                     live = group.new_outputs.get(name)
@@ -291,6 +295,9 @@ def changes_from_events(
                         continue
                     found.refused = _refusal(group, CHANGED, name, replacing[group.kind])
                     findings.changes.append(_drift_ways(found, stack))
+            only_ignored = len(findings.changes) == changed_before and len(findings.ignored) > ignored_before
+            if group.op in REFRESH_RESULT_OPS and only_ignored:
+                findings.ignored_only += 1
             continue
         change = PREVIEW_CHANGE_OPS.get(group.op)
         if change is None:
