@@ -20,7 +20,7 @@ def urn_of(name: str, kind: str = "capillary:BadgeGroup") -> str:
 
 
 def engine_errors(run) -> list[dict]:
-    return [d for d in run.diagnostics(severity="error")]
+    return run.diagnostics(severity="error")
 
 
 def declared(project) -> dict:
@@ -56,6 +56,12 @@ def test_a_protected_group_cannot_be_removed_at_preview_nor_destroyed_and_nothin
     assert refused == {urn_of(GOLD), urn_of(SILVER)}
     assert set(project.resources()) == {GOLD, SILVER}
     assert emulator.counters()["total"] == 0
+
+    # The way out: unprotect (state only, nothing sent), then the removal goes through.
+    project.write_stack(stack_config(emulator.url, badge=badges.replace("protect: true", "protect: false")))
+    unprotect = project.pulumi("up", "--yes", "--json")
+    assert unprotect.changes() == {} and emulator.counters()["total"] == 0
+    assert not any(record.get("protect") for record in project.resources().values())
 
 
 def test_retain_on_delete_removal_sends_nothing_and_drops_the_group_from_state(project, emulator):
