@@ -64,6 +64,32 @@ def test_a_protected_group_cannot_be_removed_at_preview_nor_destroyed_and_nothin
     assert not any(record.get("protect") for record in project.resources().values())
 
 
+def test_a_protected_groups_replacement_is_flagged_by_the_preview_report_and_nothing_is_sent(project, emulator,
+                                                                                              tmp_path):
+    own_org = "    default: {host: \"%s\", username: demo.till, password: demo-password}\n" % emulator.url
+    second_org = "    second: {host: \"%s\", username: demo2.till, password: demo2-password}\n" % emulator.url
+
+    def two_orgs(badge: str) -> str:
+        text = stack_config(emulator.url, badge=badge, extra="  pulumi-groups:defaultOrg: default\n")
+        assert own_org in text
+        return text.replace(own_org, own_org + second_org)
+
+    project.write_stack(two_orgs("\n    - {name: GOLD, rank: 3, protect: true}"))
+    project.pulumi("up", "--yes")
+    # GOLD moved to an org with other credentials: a replacement, which protect forbids.
+    project.write_stack(two_orgs("\n    - {name: GOLD, rank: 3, protect: true, org: second, previousOrg: default}"))
+    emulator.reset_counters()
+    report = tmp_path / "plan.json"
+    run = project.command("deploy", "--stacks", STACK, "--preview", "--no-unmanaged", "--json", str(report),
+                          check=False)
+    assert run.returncode == 1, run.stdout + run.stderr  # the engine failed the preview
+    [stack] = json.loads(report.read_text())["stacks"]
+    assert stack["error"] is not None
+    rows = [(c["name"], c["change"], c["protected"], c["refused"] is not None) for c in stack["changes"]]
+    assert ("GOLD", "replace", True, True) in rows, stack["changes"]
+    assert emulator.counters()["total"] == 0
+
+
 def test_retain_on_delete_removal_sends_nothing_and_drops_the_group_from_state(project, emulator):
     project.write_stack(stack_config(emulator.url, badge="\n    - {name: GOLD, rank: 3}",
                                      reward="\n    - {name: VIP, rank: 1, retainOnDelete: true}"))
