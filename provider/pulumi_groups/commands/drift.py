@@ -238,9 +238,11 @@ def _refusal(group: GroupSeen, change: str, field_name: str | None, replacing: C
         return None
     if change == DELETE:
         return "protected: the engine refuses to delete it (set protect: false first, or keep the entry)"
-    if change == REPLACE or (change == CHANGED and field_name in replacing):
-        what = "this change replaces it" if change == REPLACE else "putting the declared value back replaces it"
-        return f"protected: {what}, which the engine refuses (accept the live value, or set protect: false first)"
+    if change == REPLACE:
+        return "protected: this change replaces it, which the engine refuses (set protect: false first)"
+    if change == CHANGED and field_name in replacing:
+        return ("protected: putting it back replaces it, which the engine refuses "
+                "(declare the live value, or set protect: false first)")
     return None
 
 
