@@ -8,7 +8,8 @@ the others.
   found changes (``--preview``) or drift (``--refresh``).
 - ``--refresh --expect-no-changes`` is a drift check: it runs ``refresh --preview-only``, so the
   state is left as it was and the drift is reported again on the next run until someone fixes
-  it (``--up`` puts the org back, a plain ``--refresh`` accepts the live values).
+  it (``--up`` puts the org back; ``accept-drift`` writes the live values into the stack file,
+  where a plain ``--refresh`` only takes them into state, for the next ``up`` to put back).
 - Stacks named ``example-*`` are templates to copy: a pattern selects them only when it starts
   with ``example-`` itself (so ``--stacks '*'`` never runs them).
 - ``--preview`` and ``--up`` create a stack that does not exist yet in the backend (a new
