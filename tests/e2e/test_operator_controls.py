@@ -146,8 +146,11 @@ def test_accepting_drift_writes_the_live_values_and_the_next_preview_changes_and
     emulator.update_group("badge", DEMO_ORG_ID, ids["SILVER"], name="SILVER-renamed")
     emulator.update_group("reward", DEMO_ORG_ID, vip_id, rank=4)
 
+    emulator.reset_counters()
     accepted = project.command("accept-drift", "--stack", STACK, check=False)
     assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+    sent = emulator.counters()["by_endpoint"]
+    assert sent and all(endpoint.startswith("GET ") for endpoint in sent), sent  # it only reads the org
     config = declared(project)
     assert config["pulumi-groups:badgeGroups"] == [
         {"name": "GOLD", "rank": 9},
