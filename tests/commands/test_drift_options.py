@@ -20,7 +20,8 @@ def event(sequence: int, op: str, urn: str, typ: str, old: dict, new: dict | Non
 
 
 def state(urn: str, typ: str, values: dict, protect: bool = False, group_id: str = "g1") -> dict:
-    return {"type": typ, "urn": urn, "id": group_id, "protect": protect, "inputs": dict(values), "outputs": dict(values)}
+    return {"type": typ, "urn": urn, "id": group_id, "protect": protect,
+            "inputs": dict(values), "outputs": dict(values)}
 
 
 def urn_of(name: str, typ: str = BADGE) -> str:

@@ -64,10 +64,9 @@ def test_a_protected_group_cannot_be_removed_at_preview_nor_destroyed_and_nothin
     assert not any(record.get("protect") for record in project.resources().values())
 
 
-def test_a_protected_groups_replacement_is_flagged_by_the_preview_report_and_nothing_is_sent(project, emulator,
-                                                                                              tmp_path):
-    own_org = "    default: {host: \"%s\", username: demo.till, password: demo-password}\n" % emulator.url
-    second_org = "    second: {host: \"%s\", username: demo2.till, password: demo2-password}\n" % emulator.url
+def test_a_protected_groups_replacement_is_flagged_at_preview_and_nothing_is_sent(project, emulator, tmp_path):
+    own_org = f'    default: {{host: "{emulator.url}", username: demo.till, password: demo-password}}\n'
+    second_org = f'    second: {{host: "{emulator.url}", username: demo2.till, password: demo2-password}}\n'
 
     def two_orgs(badge: str) -> str:
         text = stack_config(emulator.url, badge=badge, extra="  pulumi-groups:defaultOrg: default\n")

@@ -98,7 +98,8 @@ def test_the_program_registers_pulumis_resource_options_with_engine_property_nam
                                "retainOnDelete": True, "ignoreChanges": ["rank", "name"]},
                               {"name": "PLAIN", "rank": 1}],
                  contactGroups=[{"name": "Panel", "team_id": 53},
-                                {"name": "Batch", "team_id": 53, "parent": "Panel", "ignoreChanges": ["parent", "order"]}])
+                                {"name": "Batch", "team_id": 53, "parent": "Panel",
+                                 "ignoreChanges": ["parent", "order"]}])
     plan = {d.resource_name: d for d in stack_program.read_plan(STACK).declarations}
     gold = stack_program.resource_options_for(plan["eu/badge/GOLD"], [pulumi.Alias(name="eu/badge/OLD")])
     assert gold is not None
