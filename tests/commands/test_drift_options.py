@@ -50,14 +50,21 @@ def test_a_field_under_ignore_changes_is_not_drift_and_the_others_name_both_ways
     assert data["summary"]["changed"] == 1 and data["summary"]["ignored"] == 1
 
 
-def test_what_the_engine_reported_unchanged_is_ignored_whatever_the_config_says():
-    """The engine's refresh diff honours the ignoreChanges recorded in state: op `same`."""
+def test_an_ignored_difference_is_listed_whatever_the_engines_op_and_other_unchanged_groups_give_no_row():
     urn = urn_of("eu/badge/GOLD")
     old = state(urn, BADGE, {"name": "GOLD", "rank": 3, "org": "eu"})
     new = state(urn, BADGE, {"name": "GOLD", "rank": 9, "org": "eu"})
-    findings = drift.changes_from_events("s", [event(1, "same", urn, BADGE, old, new)], "refresh-preview")
+    events = [event(1, "same", urn, BADGE, old, new)]
+    findings = drift.changes_from_events("s", events, "refresh-preview", ignored={"eu/badge/GOLD": ["rank"]})
     assert findings.changes == [] and [(c.field, c.live) for c in findings.ignored] == [("rank", 9)]
+    assert findings.ignored_only == 0  # the engine did not count it: nothing to discount
     assert drift.Report("refresh-preview", stacks=[findings]).clean
+    # Without ignoreChanges, a difference the provider's diff found none in is no row at all.
+    plain = drift.changes_from_events("s", events, "refresh-preview")
+    assert plain.changes == [] and plain.ignored == []
+    counted = drift.changes_from_events("s", [event(1, "update", urn, BADGE, old, new)], "refresh-preview",
+                                        ignored={"eu/badge/GOLD": ["rank"]})
+    assert counted.changes == [] and counted.ignored_only == 1
 
 
 def test_a_protected_groups_replacement_and_delete_are_flagged_at_preview():

@@ -17,8 +17,10 @@ Where each part comes from (so that the report costs no request per group):
 The same functions read events recorded from a run (tests) and events from the live CLI.
 
 Resource options (``pulumi_groups.program.resource_options``) shape the rows: a field a group's
-``ignoreChanges`` lists is not drift (it goes to ``StackFindings.ignored``; the engine's own
-refresh diff ignores the fields state records, so such a group's op is ``same``); a protected
+``ignoreChanges`` lists is not drift (it goes to ``StackFindings.ignored``). The engine still
+counts such a group as an update: its refresh diff hands the list to the provider, and a dynamic
+provider is never told it, so ``StackFindings.ignored_only`` says how many of its updates to
+discount (``deploy.discount_ignored``). A protected
 group (the engine's events carry ``protect``) whose change replaces or deletes it is flagged with
 why the engine will refuse it. Every drift row names both ways out: put the declared value back
 (``deploy --up``) or accept the live one into the stack file (``accept-drift``), where possible.
@@ -265,8 +267,7 @@ def changes_from_events(
     what the vendor answered); a preview reports the plan (declared = stack file, live = state).
 
     ``ignored``: resource name -> the properties its ``ignoreChanges`` lists (from the stack's
-    declarations); a refresh puts differences in those under ``StackFindings.ignored``, as it does
-    every difference in a group the engine itself reported unchanged (its state's list).
+    declarations); a refresh puts differences in those under ``StackFindings.ignored``.
     """
     findings = StackFindings(stack)
     refresh = operation.startswith("refresh")
@@ -291,10 +292,12 @@ def changes_from_events(
                 if name in group.new_outputs and group.old_outputs.get(name) != group.new_outputs.get(name):
                     live = group.new_outputs.get(name)
                     found = row(change=CHANGED, field=name, declared=declared.get(name), live=live)
-                    if name in skipped or group.op == "same":
+                    if name in skipped:
                         found.change = IGNORED
                         findings.ignored.append(found)
                         continue
+                    if group.op == "same":
+                        continue  # the provider's diff found no change (a difference it normalizes away)
                     found.refused = _refusal(group, CHANGED, name, replacing[group.kind])
                     findings.changes.append(_drift_ways(found, stack))
             only_ignored = len(findings.changes) == changed_before and len(findings.ignored) > ignored_before
