@@ -111,7 +111,7 @@ def test_json_holds_exactly_the_drift_and_validates_against_its_schema(drifted, 
     assert {u["lastUpdatedBy"] for u in org["unmanaged"]} == {CONSOLE}
     assert all(re.match(r"^\d{4}-\d\d-\d\dT", u["lastUpdatedOn"]) for u in org["unmanaged"])
     assert data["summary"] == {"stacks": 2, "failed": 0, "changed": 2, "gone": 1, "update": 0, "replace": 0,
-                               "create": 0, "delete": 0, "unmanaged": 2}
+                               "create": 0, "delete": 0, "unmanaged": 2, "ignored": 0}
     assert data["clean"] is False
 
 
@@ -153,7 +153,7 @@ def test_terminal_table_holds_the_same_rows_within_120_columns(drifted, capsys):
     lines = report.splitlines()
     eu = lines.index("brand-eu: 2 changed, 1 gone")
     header = lines[eu + 1].split()
-    assert header == ["ORG", "KIND", "GROUP", "ID", "CHANGE", "FIELD", "DECLARED", "LIVE"]
+    assert header == ["ORG", "KIND", "GROUP", "ID", "CHANGE", "FIELD", "DECLARED", "LIVE", "WAYS"]
     rows = table_rows(lines[eu + 2:eu + 5])
     assert {(r[1], r[0], r[2], r[4], r[5], r[6], r[7]) for r in rows} == {
         (kind, org, name, change, field or "-", str(declared), "-" if live is None else str(live))

@@ -17,6 +17,8 @@ BAD_DECLARATIONS = [
     ("\n    - {name: GOLD, rank: 1, org: nowhere}", "", "nowhere"),
     ("", "\n    - {name: VIP, rank: 1, colour: red}", "colour"),
     ("\n    - {name: GOLD, rank: 1}\n    - {name: GOLD, rank: 2}", "", "GOLD"),
+    ("\n    - {name: GOLD, rank: 1, ignoreChanges: [colour]}", "", "colour"),
+    ("", "\n    - {name: VIP, rank: 1, protect: 'yes'}", "protect must be true or false, got 'yes'"),
 ]
 
 

@@ -229,7 +229,7 @@ def test_duplicate_group_in_one_org_names_both_entries(mocks):
         ({"name": "GOLD", "rank": -1}, "pulumi-groups:badgeGroups[0] ('GOLD'): rank must be a whole number between 0 and 2147483647, got -1"),
         ({"name": "GOLD", "rank": 1, "adopt": "yes"}, "pulumi-groups:badgeGroups[0] ('GOLD'): adopt must be true or false, got str 'yes'"),
         ({"name": "GOLD", "rank": 1, "org": 5}, "pulumi-groups:badgeGroups[0] ('GOLD'): org must be the key of a configured org, got '5'"),
-        ({"name": "GOLD", "rank": 1, "active": False}, "pulumi-groups:badgeGroups[0] ('GOLD'): unknown key(s) active; allowed: name, rank, org, adopt, previousNames, previousOrg"),
+        ({"name": "GOLD", "rank": 1, "active": False}, "pulumi-groups:badgeGroups[0] ('GOLD'): unknown key(s) active; allowed: name, rank, org, adopt, previousNames, previousOrg, protect, retainOnDelete, ignoreChanges"),
         ("GOLD", "pulumi-groups:badgeGroups[0]: must be an object like {name: ..., ...}, got str 'GOLD'"),
     ],
 )
@@ -247,7 +247,7 @@ def test_bad_reward_entries_and_every_problem_at_once(mocks):
     assert problems == [
         "pulumi-groups:badgeGroups[0] ('GOLD'): rank is required; give a whole number from 0 to 2147483647 (badge groups need a rank)",
         "pulumi-groups:rewardGroups[0] ('VIP'): active must be true or false, got str 'no'",
-        "pulumi-groups:rewardGroups[2] ('X'): unknown key(s) colour; allowed: name, rank, active, org, adopt, previousNames, previousOrg",
+        "pulumi-groups:rewardGroups[2] ('X'): unknown key(s) colour; allowed: name, rank, active, org, adopt, previousNames, previousOrg, protect, retainOnDelete, ignoreChanges",
         "pulumi-groups:rewardGroups[2] ('X'): rank must be a whole number between 0 and 2147483647, got float 1.5",
     ]
 

@@ -84,6 +84,7 @@ class AutomationApi:
         config_text: str | None,
         on_output: Callable[[str], None],
         on_event: Callable[[Any], None] | None = None,
+        targets: list[str] | None = None,
     ) -> dict[str, int]:
         """Run ``operation`` and return its resource-change counts by op (create, update, ...).
 
@@ -93,11 +94,15 @@ class AutomationApi:
         ``config_text``: a stack file to use instead of ``stacks/Pulumi.<stack>.yaml`` for this
         run only (``--config-file``), e.g. with a lower ``requestsPerMinute``; the user's file is
         never modified.
+
+        ``targets``: refresh only these URNs (``accept-drift`` takes in only the groups it accepts).
         """
         selected = self._stack(stack, create=operation in (PREVIEW, UP))
         common: dict[str, Any] = {"on_output": on_output, "color": "never", "suppress_progress": True}
         if on_event is not None:
             common["on_event"] = on_event
+        if targets:
+            common["target"] = targets
         with tempfile.TemporaryDirectory(prefix=f"pulumi-groups-{stack}-") as folder:
             if config_text is not None:
                 path = Path(folder) / f"Pulumi.{stack}.yaml"

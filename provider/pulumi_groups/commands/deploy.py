@@ -8,7 +8,8 @@ the others.
   found changes (``--preview``) or drift (``--refresh``).
 - ``--refresh --expect-no-changes`` is a drift check: it runs ``refresh --preview-only``, so the
   state is left as it was and the drift is reported again on the next run until someone fixes
-  it (``--up`` puts the org back, a plain ``--refresh`` accepts the live values).
+  it (``--up`` puts the org back; ``accept-drift`` writes the live values into the stack file,
+  where a plain ``--refresh`` only takes them into state, for the next ``up`` to put back).
 - Stacks named ``example-*`` are templates to copy: a pattern selects them only when it starts
   with ``example-`` itself (so ``--stacks '*'`` never runs them).
 - ``--preview`` and ``--up`` create a stack that does not exist yet in the backend (a new
@@ -31,11 +32,13 @@ each other: ``--plan-ci`` prints them as a CI matrix with concurrency keys and r
 run never sends faster than its stack's own ``requestsPerMinute``.
 
 After the runs, the drift report (``drift``, ``org_listings``, ``report_formats``): changed and
-gone groups from each run's engine events, unmanaged groups from one listing per org and kind;
-printed, and written with ``--report FILE.md`` / ``--json FILE``. Unmanaged means declared by no
-stack of the project for that org: the stack files this run did not select are read too (their
-plaintext, nothing decrypted), and the ids their states record where the backend has them.
-``--expect-no-unmanaged`` exits 2 when an org holds such groups. Progress: ``progress``.
+gone groups from each run's engine events (fields under a group's ``ignoreChanges`` apart, as not
+drift; each drift row names ``deploy --up`` and ``accept-drift`` as the ways out), unmanaged
+groups from one listing per org and kind; printed, and written with ``--report FILE.md`` /
+``--json FILE``. Unmanaged means declared by no stack of the project for that org: the stack
+files this run did not select are read too (their plaintext, nothing decrypted), and the ids
+their states record where the backend has them. ``--expect-no-unmanaged`` exits 2 when an org
+holds such groups. Progress: ``progress``.
 """
 
 from __future__ import annotations
@@ -79,6 +82,7 @@ class StackInfo:
     orgs: dict = field(default_factory=dict, repr=False)  # org key -> OrgSettings (holds credentials)
     declared: dict = field(default_factory=dict)  # (kind, org key) -> declared group names
     declared_count: int = 0  # entries in its declaration lists: the progress total
+    ignored: dict[str, list[str]] = field(default_factory=dict)  # resource name -> properties under ignoreChanges
 
 
 def discover(stacks_dir: Path, patterns: Iterable[str]) -> list[tuple[str, Path]]:
@@ -117,6 +121,20 @@ def describe(info: StackInfo, config: dict[str, str], environ: dict[str, str]) -
         except ValueError:
             entries = []
         info.declared_count += len(entries) if isinstance(entries, list) else 0
+    info.ignored = ignored_properties(info.name, config, environ)
+
+
+def ignored_properties(stack: str, config: dict[str, str], environ: dict[str, str]) -> dict[str, list[str]]:
+    """Resource name -> the properties its ``ignoreChanges`` lists, read as the stack program reads
+    them; empty when the declarations have a problem (the run itself reports it)."""
+    from pulumi_groups.program.stack_program import DeclarationError, plan_from_config
+
+    try:
+        plan = plan_from_config(stack, config, environ)
+    except DeclarationError:
+        return {}
+    return {d.resource_name: d.kind.property_names(d.options.ignore_changes or ()) for d in plan.declarations
+            if d.options.ignore_changes}
 
 
 def rate_limits(stacks: list[StackInfo], parallel: int) -> dict[str, dict[str, float]]:
@@ -335,8 +353,9 @@ def drift_report(
     report = drift.Report(operation)
     by_name = {o.stack: o for o in outcomes}
     stack_orgs = []
+    ignored = {info.name: info.ignored for info in infos}
     for outcome in sorted(outcomes, key=lambda o: o.stack):
-        findings = drift.changes_from_events(outcome.stack, outcome.events, operation)
+        findings = drift.changes_from_events(outcome.stack, outcome.events, operation, ignored.get(outcome.stack))
         findings.error = outcome.error
         report.stacks.append(findings)
     for info in infos:
@@ -372,6 +391,20 @@ def other_stacks(api: Any, stacks_dir: Path, ran: set[str]) -> list[org_listings
     for problem in problems:
         print(f"deploy: {problem}", file=sys.stderr)
     return others
+
+
+def discount_ignored(outcomes: list[Outcome], report: drift.Report) -> None:
+    """A refresh's groups whose only differences are under ``ignoreChanges`` count as unchanged
+    (the engine counts them as updates: it asks the dynamic provider, which is never told the
+    list), so neither the summary nor ``--expect-no-changes`` calls them drift."""
+    findings = {s.stack: s for s in report.stacks}
+    for outcome in outcomes:
+        found = findings.get(outcome.stack)
+        if outcome.counts is None or found is None or not found.ignored_only:
+            continue
+        taken = min(found.ignored_only, outcome.counts.get("update", 0))
+        outcome.counts["update"] = outcome.counts.get("update", 0) - taken
+        outcome.counts["same"] = outcome.counts.get("same", 0) + taken
 
 
 def main(argv: list[str], api_factory: Callable[[Path], Any] | None = None,
@@ -458,6 +491,7 @@ def main(argv: list[str], api_factory: Callable[[Path], Any] | None = None,
     others = [] if args.no_unmanaged else other_stacks(api, repo / "stacks", {info.name for info in runnable})
     report = drift_report(operation, infos, outcomes, list_orgs=not args.no_unmanaged, client_for=client_for,
                           others=others)
+    discount_ignored(outcomes, report)
     print()
     print(report_formats.terminal(report))
     print()

@@ -16,11 +16,20 @@ Where each part comes from (so that the report costs no request per group):
   (``ownership.is_unmanaged``; the stacks this run did not select included).
 
 The same functions read events recorded from a run (tests) and events from the live CLI.
+
+Resource options (``pulumi_groups.program.resource_options``) shape the rows: a field a group's
+``ignoreChanges`` lists is not drift (it goes to ``StackFindings.ignored``). The engine still
+counts such a group as an update: its refresh diff hands the list to the provider, and a dynamic
+provider is never told it, so ``StackFindings.ignored_only`` says how many of its updates to
+discount (``deploy.discount_ignored``). A protected
+group (the engine's events carry ``protect``) whose change replaces or deletes it is flagged with
+why the engine will refuse it. Every drift row names both ways out: put the declared value back
+(``deploy --up``) or accept the live one into the stack file (``accept-drift``), where possible.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -40,6 +49,15 @@ OWNED_FIELDS = {
     "reward": ("name", "rank", "active"),
     "contact": ("name", "parent_id", "order", "remote_id", "team_id"),
 }
+# What `accept-drift` can write into a stack file: the live value of these fields (a name through
+# `previousNames`, so the group is renamed, not replaced).
+ACCEPTABLE_FIELDS = {
+    "badge": ("name", "rank"),
+    "reward": ("name", "rank", "active"),
+    "contact": ("name", "order"),
+}
+PUT_BACK_COMMAND = "python -m pulumi_groups deploy --up --stacks {stack}"
+ACCEPT_COMMAND = "python -m pulumi_groups accept-drift --stack {stack}"
 # Ops as the engine spells them (OpType values).
 REFRESH_RESULT_OPS = {"update", "refresh"}  # ``refresh``: engines that report the step itself
 PREVIEW_CHANGE_OPS = {"update": "update", "create": "create", "delete": "delete", "replace": "replace",
@@ -48,7 +66,7 @@ PREVIEW_CHANGE_OPS = {"update": "update", "create": "create", "delete": "delete"
 # group's row is the replace; the steps around it say nothing more.
 REPLACEMENT_STEPS = {"delete-replaced", "discard-replaced", "remove-pending-replace"}
 
-CHANGED, GONE = "changed", "gone"  # a refresh's findings
+CHANGED, GONE, IGNORED = "changed", "gone", "ignored"  # a refresh's findings
 UPDATE, CREATE, DELETE, REPLACE = "update", "create", "delete", "replace"  # a preview's plan
 
 
@@ -65,6 +83,11 @@ class Change:
     field: str | None = None
     declared: Any = None
     live: Any = None
+    resource: str = ""  # the Pulumi resource name (``<org>/badge/<name>``)
+    protected: bool = False  # state marks it protected (``protect: true``)
+    refused: str | None = None  # why the engine will refuse this change (or putting it back)
+    put_back: str | None = None  # drift: the command that puts the declared value back
+    accept: str | None = None  # drift: the command that writes the live value into the stack file
 
 
 @dataclass
@@ -95,6 +118,10 @@ class OrgFindings:
 class StackFindings:
     stack: str
     changes: list[Change] = field(default_factory=list)
+    ignored: list[Change] = field(default_factory=list)  # differences in fields under ignoreChanges
+    # Groups the engine counted as drifted whose only differences are ignored: the engine's refresh
+    # diff asks the provider, and a dynamic provider is never told ignoreChanges (see README).
+    ignored_only: int = 0
     groups: int = 0  # groups the engine reported on (managed by this stack)
     error: str | None = None
 
@@ -111,6 +138,7 @@ class Report:
             for key in {(c.kind, c.scope, c.name, c.id, c.change) for c in stack.changes}:
                 counts[key[-1]] = counts.get(key[-1], 0) + 1
         counts["unmanaged"] = sum(len(org.unmanaged) for org in self.orgs)
+        counts[IGNORED] = sum(len({(c.kind, c.scope, c.name, c.id) for c in s.ignored}) for s in self.stacks)
         return counts
 
     @property
@@ -149,6 +177,11 @@ class GroupSeen:
     new_inputs: dict
     new_outputs: dict
     has_new: bool
+    protected: bool = False
+
+    @property
+    def resource(self) -> str:
+        return self.urn.split("::")[-1]
 
 
 def _seen(metadata: Any) -> GroupSeen | None:
@@ -162,8 +195,9 @@ def _seen(metadata: Any) -> GroupSeen | None:
     scope = next((d.get(scope_field) for d in (old_out, old_in, new_out, new_in) if d.get(scope_field)), "default")
     name = next((d.get("name") for d in (old_in, old_out, new_in, new_out) if d.get("name")), None)
     group_id = _value(old, "id") or _value(new, "id") or None
+    protected = bool(_value(old, "protect") or _value(new, "protect"))
     return GroupSeen(_value(metadata, "urn") or "", kind, str(scope), group_id, name, _op(metadata),
-                     old_in, old_out, new_in, new_out, new is not None)
+                     old_in, old_out, new_in, new_out, new is not None, protected)
 
 
 def groups_seen(events: Iterable[Any]) -> dict[str, GroupSeen]:
@@ -193,27 +227,86 @@ def groups_seen(events: Iterable[Any]) -> dict[str, GroupSeen]:
     return seen
 
 
-def changes_from_events(stack: str, events: Iterable[Any], operation: str) -> StackFindings:
+def _replacing_fields() -> dict[str, tuple[str, ...]]:
+    """Per kind, the fields whose change replaces the group (the providers' own schema)."""
+    from pulumi_groups.capillary.badge_group import BadgeGroupProvider
+    from pulumi_groups.capillary.reward_group import RewardGroupProvider
+    from pulumi_groups.wesurvey.contact_group import ContactGroupProvider
+
+    fields = {"badge": BadgeGroupProvider.fields, "reward": RewardGroupProvider.fields,
+              "contact": ContactGroupProvider.fields}
+    return {kind: tuple(f.name for f in own if f.on_change == "replace") for kind, own in fields.items()}
+
+
+def _refusal(group: GroupSeen, change: str, field_name: str | None, replacing: Collection[str]) -> str | None:
+    """Why the engine will refuse this on a protected group (None: it will not)."""
+    if not group.protected:
+        return None
+    if change == DELETE:
+        return "protected: the engine refuses to delete it (set protect: false first, or keep the entry)"
+    if change == REPLACE:
+        return "protected: this change replaces it, which the engine refuses (set protect: false first)"
+    if change == CHANGED and field_name in replacing:
+        return ("protected: putting it back replaces it, which the engine refuses "
+                "(declare the live value, or set protect: false first)")
+    return None
+
+
+def _drift_ways(row: Change, stack: str) -> Change:
+    """Both ways out of a drift row, where they exist."""
+    if row.refused is None:
+        row.put_back = PUT_BACK_COMMAND.format(stack=stack)
+    if row.change == CHANGED and row.field in ACCEPTABLE_FIELDS[row.kind]:
+        row.accept = ACCEPT_COMMAND.format(stack=stack)
+    return row
+
+
+def changes_from_events(
+    stack: str,
+    events: Iterable[Any],
+    operation: str,
+    ignored: Mapping[str, Collection[str]] | None = None,
+) -> StackFindings:
     """Rows for one stack's run. ``operation``: a refresh reports drift (declared = state, live =
-    what the vendor answered); a preview reports the plan (declared = stack file, live = state)."""
+    what the vendor answered); a preview reports the plan (declared = stack file, live = state).
+
+    ``ignored``: resource name -> the properties its ``ignoreChanges`` lists (from the stack's
+    declarations); a refresh puts differences in those under ``StackFindings.ignored``.
+    """
     findings = StackFindings(stack)
     refresh = operation.startswith("refresh")
+    replacing = _replacing_fields()
     for group in groups_seen(events).values():
         findings.groups += 1
-        row = partial(Change, stack=stack, kind=group.kind, scope=group.scope, name=group.name or "?", id=group.id)
+        row = partial(Change, stack=stack, kind=group.kind, scope=group.scope, name=group.name or "?", id=group.id,
+                      resource=group.resource, protected=group.protected)
         # The org (account) too: changing it replaces the group.
         fields = OWNED_FIELDS[group.kind] + (GROUP_TYPES_BY_KIND[group.kind],)
         if refresh:
             if group.op == "delete" or (group.op in REFRESH_RESULT_OPS and not group.has_new):
-                findings.changes.append(row(change=GONE, declared=group.old_inputs.get("name", group.name)))
+                findings.changes.append(_drift_ways(row(change=GONE, declared=group.old_inputs.get("name", group.name)),
+                                                    stack))
                 continue
-            if group.op not in REFRESH_RESULT_OPS:
+            if group.op not in REFRESH_RESULT_OPS | {"same"}:
                 continue
             declared = {**group.old_outputs, **group.old_inputs}
+            skipped = set((ignored or {}).get(group.resource, ()))
+            changed_before, ignored_before = len(findings.changes), len(findings.ignored)
             for name in fields:
                 if name in group.new_outputs and group.old_outputs.get(name) != group.new_outputs.get(name):
-                    findings.changes.append(row(change=CHANGED, field=name,
-                                                declared=declared.get(name), live=group.new_outputs.get(name)))
+                    live = group.new_outputs.get(name)
+                    found = row(change=CHANGED, field=name, declared=declared.get(name), live=live)
+                    if name in skipped:
+                        found.change = IGNORED
+                        findings.ignored.append(found)
+                        continue
+                    if group.op == "same":
+                        continue  # the provider's diff found no change (a difference it normalizes away)
+                    found.refused = _refusal(group, CHANGED, name, replacing[group.kind])
+                    findings.changes.append(_drift_ways(found, stack))
+            only_ignored = len(findings.changes) == changed_before and len(findings.ignored) > ignored_before
+            if group.op in REFRESH_RESULT_OPS and only_ignored:
+                findings.ignored_only += 1
             continue
         change = PREVIEW_CHANGE_OPS.get(group.op)
         if change is None:
@@ -221,15 +314,19 @@ def changes_from_events(stack: str, events: Iterable[Any], operation: str) -> St
         if change in (CREATE, DELETE):
             findings.changes.append(row(change=change,
                                         declared=group.new_inputs.get("name") if change == CREATE else None,
-                                        live=group.old_outputs.get("name") if change == DELETE else None))
+                                        live=group.old_outputs.get("name") if change == DELETE else None,
+                                        refused=_refusal(group, change, None, ())))
             continue
         recorded = {**group.old_inputs, **group.old_outputs}
-        rows = [row(change=change, field=name, declared=group.new_inputs.get(name), live=recorded.get(name))
+        refused = _refusal(group, change, None, ())
+        rows = [row(change=change, field=name, declared=group.new_inputs.get(name), live=recorded.get(name),
+                    refused=refused)
                 for name in fields
                 if name in group.new_inputs and recorded.get(name) != group.new_inputs.get(name)]
         # No field to show (a value unknown until apply): the group still gets its row.
-        findings.changes += rows or [row(change=change)]
-    findings.changes.sort(key=lambda c: (c.scope, c.kind, c.name, c.change, c.field or ""))
+        findings.changes += rows or [row(change=change, refused=refused)]
+    for rows in (findings.changes, findings.ignored):
+        rows.sort(key=lambda c: (c.scope, c.kind, c.name, c.change, c.field or ""))
     return findings
 
 

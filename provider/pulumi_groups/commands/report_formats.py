@@ -1,6 +1,9 @@
 """The drift report in three forms: a terminal table, Markdown for CI summaries, versioned JSON.
 
-All three are drawn from one ``drift.Report`` and hold the same rows. The JSON follows
+All three are drawn from one ``drift.Report`` and hold the same rows. Each drift row names the
+ways out (``ways``: ``up`` puts the declared value back, ``accept`` writes the live one into the
+stack file; the commands follow the tables); a change the engine will refuse on a protected group
+says so; differences in fields under ``ignoreChanges`` are listed apart, as not drift. The JSON follows
 ``drift_report.schema.json`` beside this module (``SCHEMA_ID``, version ``SCHEMA_VERSION``): a new
 optional field keeps the version, anything that changes or removes a field bumps it.
 
@@ -22,6 +25,7 @@ from pulumi_groups.commands.drift import (
     CREATE,
     DELETE,
     GONE,
+    IGNORED,
     REPLACE,
     UPDATE,
     Change,
@@ -36,7 +40,8 @@ SCHEMA_FILE = Path(__file__).with_name("drift_report.schema.json")
 TERMINAL_WIDTH = 120
 FOLD_AFTER = 10  # Markdown tables longer than this are folded under <details>
 
-CHANGE_COLUMNS = ("org", "kind", "group", "id", "change", "field", "declared", "live")
+CHANGE_COLUMNS = ("org", "kind", "group", "id", "change", "field", "declared", "live", "ways")
+IGNORED_COLUMNS = ("org", "kind", "group", "id", "field", "declared", "live")
 UNMANAGED_COLUMNS = ("kind", "name", "id", "rank", "active", "last changed by", "last changed on")
 ORDER = (CHANGED, GONE, UPDATE, REPLACE, CREATE, DELETE)
 TITLES = {"refresh-preview": "drift check", "refresh": "refresh", "preview": "preview", "up": "up"}
@@ -74,9 +79,36 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def _ways(change: Change) -> str:
+    if change.refused is not None and change.put_back is None and change.accept is None:
+        return "refused: protected"
+    ways = [way for way, command in (("up", change.put_back), ("accept", change.accept)) if command]
+    return " | ".join(ways) if ways else "-"
+
+
 def _change_row(change: Change) -> list[str]:
     return [_text(value) for value in (change.scope, change.kind, change.name, change.id, change.change,
-                                       change.field, change.declared, change.live)]
+                                       change.field, change.declared, change.live)] + [_ways(change)]
+
+
+def _ignored_row(change: Change) -> list[str]:
+    return [_text(value) for value in (change.scope, change.kind, change.name, change.id, change.field,
+                                       change.declared, change.live)]
+
+
+def ways_forward(stack: StackFindings) -> list[str]:
+    """The commands behind the ``ways`` column, and what the engine will refuse, for one stack."""
+    lines = []
+    put_back = next((c.put_back for c in stack.changes if c.put_back), None)
+    accept = next((c.accept for c in stack.changes if c.accept), None)
+    if put_back:
+        lines.append(f"up: put the declared values back: {put_back}")
+    if accept:
+        lines.append(f"accept: write the live values into the stack file: {accept}")
+    for change in stack.changes:
+        if change.refused is not None:
+            lines.append(f"{change.kind} {change.name!r} ({change.scope}): {change.refused}")
+    return list(dict.fromkeys(lines))
 
 
 def _unmanaged_rows(org: OrgFindings) -> list[list[str]]:
@@ -91,7 +123,9 @@ def _stack_summary(stack: StackFindings) -> str:
     for change in stack.changes:
         groups.setdefault(change.change, set()).add((change.kind, change.scope, change.name, change.id))
     parts = [f"{len(groups[c])} {c}" for c in ORDER if c in groups]
-    return ", ".join(parts) if parts else "no changes"
+    ignored = {(c.kind, c.scope, c.name, c.id) for c in stack.ignored}
+    summary = ", ".join(parts) if parts else "no changes"
+    return summary + (f" ({len(ignored)} with ignored fields)" if ignored else "")
 
 
 def _org_title(org: OrgFindings) -> str:
@@ -104,6 +138,8 @@ def headline(report: Report) -> str:
     failed = sum(1 for s in report.stacks if s.error is not None)
     parts = [f"{counts[c]} {c}" for c in ORDER if counts.get(c)]
     parts.append(f"{counts['unmanaged']} unmanaged")
+    if counts.get(IGNORED):
+        parts.append(f"{counts[IGNORED]} ignored")
     if failed:
         parts.append(f"{failed} stack(s) failed")
     if report.clean and not failed:
@@ -134,6 +170,10 @@ def _table(header: tuple[str, ...], rows: list[list[str]], width: int) -> list[s
     return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in fitted]
 
 
+def _cut(line: str, width: int) -> str:
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
 def terminal(report: Report, width: int = TERMINAL_WIDTH) -> str:
     lines = [visible(headline(report))]
     for stack in report.stacks:
@@ -141,6 +181,14 @@ def terminal(report: Report, width: int = TERMINAL_WIDTH) -> str:
         if stack.changes:
             table = _table(CHANGE_COLUMNS, [_change_row(c) for c in stack.changes], width - 2)
             lines += ["  " + line for line in table]
+        if stack.ignored:
+            lines += ["", f"{stack.stack}: not drift, the fields are under ignoreChanges (the console owns them):"]
+            table = _table(IGNORED_COLUMNS, [_ignored_row(c) for c in stack.ignored], width - 2)
+            lines += ["  " + line for line in table]
+    for stack in report.stacks:
+        ways = ways_forward(stack)
+        if ways:
+            lines += ["", f"{stack.stack}, ways forward:"] + [_cut("  " + visible(line), width) for line in ways]
     for org in report.orgs:
         title = visible(f"unmanaged groups in org {_org_title(org)} (stacks: {', '.join(org.stacks)})")
         if org.problem:
@@ -170,9 +218,17 @@ def _md_table(header: tuple[str, ...], rows: list[list[str]], summary: str) -> l
     return ["<details>", f"<summary>{_md_cell(summary)}</summary>", "", *table, "", "</details>"]
 
 
+def _md_code(line: str) -> str:
+    """A ways-forward line with its command (after the last ': ') as code."""
+    head, _, command = line.rpartition(": ")
+    if command.startswith("python -m"):
+        return f"{_md_cell(head)}: `{command}`"
+    return _md_cell(line)
+
+
 def markdown(report: Report) -> str:
     lines = [f"## {_md_cell(headline(report))}", ""]
-    quiet = [s.stack for s in report.stacks if not s.changes and s.error is None]
+    quiet = [s.stack for s in report.stacks if not s.changes and not s.ignored and s.error is None]
     for stack in report.stacks:
         if stack.stack in quiet:
             continue  # dozens of unchanged stacks get one line below, not a heading each
@@ -180,6 +236,13 @@ def markdown(report: Report) -> str:
         if stack.changes:
             lines += _md_table(CHANGE_COLUMNS, [_change_row(c) for c in stack.changes],
                                f"{len(stack.changes)} rows") + [""]
+        ways = ways_forward(stack)
+        if ways:
+            lines += [f"- {_md_code(line)}" for line in ways] + [""]
+        if stack.ignored:
+            lines += ["Not drift: these fields are under `ignoreChanges` (the console owns them).", ""]
+            lines += _md_table(IGNORED_COLUMNS, [_ignored_row(c) for c in stack.ignored],
+                               f"{len(stack.ignored)} ignored") + [""]
     if quiet:
         lines += [f"No changes in {len(quiet)} stack(s): " + ", ".join(f"`{name}`" for name in quiet) + ".", ""]
     for org in report.orgs:
@@ -219,6 +282,7 @@ def as_json(report: Report) -> dict:
             "failed": sum(1 for s in report.stacks if s.error is not None),
             **{c: counts.get(c, 0) for c in ORDER},
             "unmanaged": counts["unmanaged"],
+            IGNORED: counts.get(IGNORED, 0),
         },
         "stacks": [
             {
@@ -227,8 +291,14 @@ def as_json(report: Report) -> dict:
                 "groups": s.groups,
                 "changes": [
                     {"kind": c.kind, "org": c.scope, "name": c.name, "id": c.id, "change": c.change,
-                     "field": c.field, "declared": _json_value(c.declared), "live": _json_value(c.live)}
+                     "field": c.field, "declared": _json_value(c.declared), "live": _json_value(c.live),
+                     "protected": c.protected, "refused": c.refused, "putBack": c.put_back, "accept": c.accept}
                     for c in s.changes
+                ],
+                "ignored": [
+                    {"kind": c.kind, "org": c.scope, "name": c.name, "id": c.id, "field": c.field,
+                     "declared": _json_value(c.declared), "live": _json_value(c.live)}
+                    for c in s.ignored
                 ],
             }
             for s in report.stacks

@@ -28,6 +28,10 @@ Default org (account) of an entry without ``org`` (``account``): the only one th
 configures; with several, the one ``pulumi-groups:defaultOrg`` (``defaultAccount``) names; else
 an error naming the entry and that key. The provider's check applies the same rule
 (``settings.ScopeConfig.default_key``) to resources declared without one.
+
+Resource options (``protect``, ``retainOnDelete``, ``ignoreChanges``, per entry or stack-wide in
+``pulumi-groups:defaults``) are parsed by ``pulumi_groups.program.resource_options``; each
+``Declaration`` carries the options that apply to it, defaults merged in.
 """
 
 from __future__ import annotations
@@ -38,12 +42,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pulumi_groups.lifecycle.schema import Field, coerce
+from pulumi_groups.program import resource_options
+from pulumi_groups.program.resource_options import OPTION_KEYS, GroupOptions
 
 NAMESPACE = "pulumi-groups"
 # Every declaration list a stack file may hold (config keys inside the namespace).
 LIST_KEYS = ("badgeGroups", "rewardGroups", "contactGroups")
-# Stack-level settings in the namespace: which org (account) entries without one target.
-SETTING_KEYS = ("defaultOrg", "defaultAccount")
+# Stack-level settings in the namespace: which org (account) entries without one target, and
+# the resource options every entry gets unless it gives its own.
+SETTING_KEYS = ("defaultOrg", "defaultAccount", resource_options.DEFAULTS_KEY)
 PREVIOUS_NAMES = "previousNames"
 KEY = "key"
 
@@ -59,6 +66,7 @@ class Kind:
     fields: tuple[Field, ...]  # the resource's own schema (its provider's fields)
     extra_keys: tuple[str, ...] = ()  # declaration-only keys ("parent", "key")
     hidden_fields: tuple[str, ...] = ()  # resource fields not set from a declaration ("parent_id")
+    declared_as: tuple[tuple[str, str], ...] = ()  # declaration key -> the property it sets ("parent", "parent_id")
 
     @property
     def config_key(self) -> str:
@@ -70,7 +78,16 @@ class Kind:
 
     def allowed_keys(self) -> list[str]:
         own = [f.name for f in self.fields if f.name not in self.hidden_fields]
-        return own + list(self.extra_keys) + [PREVIOUS_NAMES, self.previous_scope_key]
+        return own + list(self.extra_keys) + [PREVIOUS_NAMES, self.previous_scope_key, *OPTION_KEYS]
+
+    def property_fields(self) -> list[str]:
+        """The declaration keys that set a resource property: what ``ignoreChanges`` may name."""
+        own = [f.name for f in self.fields if f.name not in self.hidden_fields]
+        return own + [key for key, _ in self.declared_as]
+
+    def property_names(self, fields: Sequence[str]) -> list[str]:
+        """The engine's property names of declaration keys (``parent`` sets ``parent_id``)."""
+        return resource_options.property_names(fields, dict(self.declared_as))
 
 
 def resource_name(kind: Kind, scope: str, name: str) -> str:
@@ -109,6 +126,7 @@ class Declaration:
     key: str = ""  # the resource-name part: the name, or a contact entry's own `key`
     previous_names: tuple[str, ...] = ()
     previous_scope: str | None = None
+    options: GroupOptions = resource_options.NONE  # defaults merged in
 
     @property
     def resource_name(self) -> str:
@@ -177,7 +195,9 @@ def parse_list(raw: Any, kind: Kind) -> tuple[list[Any], list[str]]:
     return raw, []
 
 
-def _check_entry(kind: Kind, index: int, entry: Any, scopes: Scopes) -> tuple[Declaration | None, list[str]]:
+def _check_entry(
+    kind: Kind, index: int, entry: Any, scopes: Scopes, defaults: GroupOptions = resource_options.NONE
+) -> tuple[Declaration | None, list[str]]:
     where = f"{kind.config_key}[{index}]"
     if not isinstance(entry, dict):
         got = f"{type(entry).__name__} {str(entry)[:40]!r}"
@@ -213,12 +233,15 @@ def _check_entry(kind: Kind, index: int, entry: Any, scopes: Scopes) -> tuple[De
     key = _text(entry, KEY, where, problems, name_field) if KEY in kind.extra_keys else None
     previous_names = _previous_names(entry, where, problems, name_field)
     previous_scope = _text(entry, kind.previous_scope_key, where, problems, None)
+    fields = kind.property_fields()
+    options = resource_options.parse(entry, where, fields, problems, applies_to=f" of a {kind.label}")
     if problems or scope is None:
         return None, problems
     args[kind.scope_field] = scope
     return Declaration(
         kind, index, scope, args["name"], args, parent if "parent" in kind.extra_keys else None,
         key=key or args["name"], previous_names=previous_names, previous_scope=previous_scope,
+        options=options.over(resource_options.for_kind(defaults, fields)),
     ), []
 
 
@@ -399,14 +422,23 @@ def plan(
     raw_lists: Mapping[Kind, Any],
     scopes_for: Callable[[Kind], Scopes],
     config_keys: Sequence[str] = (),
+    defaults: Any = None,
+    default_fields: Sequence[str] | None = None,
 ) -> Plan:
     """Check every list and return what to declare, or raise one ``DeclarationError``.
 
     ``raw_lists`` maps each kind to its config value (JSON text, a parsed list, or None);
     ``scopes_for(kind)`` is only called for kinds with entries, so a stack without contact
-    groups never needs WeSurvey settings.
+    groups never needs WeSurvey settings. ``defaults``: ``pulumi-groups:defaults`` (JSON text,
+    an object, or None), whose ``ignoreChanges`` may name ``default_fields`` (default: the
+    fields of the kinds in ``raw_lists``).
     """
     problems = unknown_config_keys(config_keys)
+    if default_fields is None:
+        default_fields = list(dict.fromkeys(f for kind in raw_lists for f in kind.property_fields()))
+    stack_defaults, default_problems = resource_options.parse_defaults(
+        defaults, default_fields, f"{NAMESPACE}:{resource_options.DEFAULTS_KEY}")
+    problems += default_problems
     result = Plan()
     for kind, raw in raw_lists.items():
         entries, list_problems = parse_list(raw, kind)
@@ -416,7 +448,7 @@ def plan(
         scopes = scopes_for(kind)
         declared, entry_problems = [], []
         for index, entry in enumerate(entries):
-            declaration, found = _check_entry(kind, index, entry, scopes)
+            declaration, found = _check_entry(kind, index, entry, scopes, stack_defaults)
             entry_problems += found
             if declaration is not None:
                 declared.append(declaration)

@@ -8,7 +8,10 @@
 
 Every entry may also say what it was: ``previousNames: [...]`` and ``previousOrg`` (contact
 groups: ``previousAccount``), which become Pulumi aliases; a contact entry may give a ``key``
-(see ``pulumi_groups.program.declarations``).
+(see ``pulumi_groups.program.declarations``). Every entry may give Pulumi's resource options
+``protect``, ``retainOnDelete`` and ``ignoreChanges``, and ``pulumi-groups:defaults`` may give
+them for all (see ``pulumi_groups.program.resource_options``); they become the resource's
+``pulumi.ResourceOptions``.
 
 Every list is checked first (``declarations.plan``): a bad entry stops the run at preview,
 before any resource is declared, with one message per problem naming stack, list and index.
@@ -24,6 +27,7 @@ none of a kind).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping
 from types import SimpleNamespace
 from typing import Any
 
@@ -35,7 +39,8 @@ from pulumi_groups.capillary import settings as capillary_settings
 from pulumi_groups.capillary.badge_group import BadgeGroupProvider
 from pulumi_groups.capillary.reward_group import RewardGroupProvider
 from pulumi_groups.program import declarations
-from pulumi_groups.program.declarations import DeclarationError, Kind, Plan, Scopes
+from pulumi_groups.program.declarations import Declaration, DeclarationError, Kind, Plan, Scopes
+from pulumi_groups.program.resource_options import DEFAULTS_KEY
 
 BADGE = Kind("badgeGroups", "badge group", "badge", "org", BadgeGroupProvider.fields)
 REWARD = Kind("rewardGroups", "reward group", "reward", "org", RewardGroupProvider.fields)
@@ -54,6 +59,7 @@ def _contact_kind() -> Kind:
         ContactGroupProvider.fields,
         extra_keys=("parent", declarations.KEY),
         hidden_fields=("parent_id",),  # declarations name their parent instead of giving its id
+        declared_as=(("parent", "parent_id"),),
     )
 
 
@@ -61,14 +67,18 @@ def _config_get(key: str) -> Any:
     return runtime_config.get_config(key)
 
 
+ConfigGet = Callable[[str], Any]
+
+
 def config_keys() -> list[str]:
     """Every stack config key the engine passed to this program."""
     return sorted(set(runtime_config.CONFIG.get()) | set(runtime_config.get_config_env()))
 
 
-def _scopes(settings_module, noun: str, how_to_configure: str) -> Scopes:
+def _scopes(settings_module, noun: str, how_to_configure: str, get: ConfigGet = _config_get,
+            environ: Mapping[str, str] | None = None) -> Scopes:
     """What the declarations may name as org/account, read with the provider's own rules."""
-    config = settings_module.load(SimpleNamespace(get=_config_get), os.environ)
+    config = settings_module.load(SimpleNamespace(get=get), os.environ if environ is None else environ)
     return Scopes(
         noun=noun,
         known=tuple(config.known_keys()),
@@ -79,16 +89,18 @@ def _scopes(settings_module, noun: str, how_to_configure: str) -> Scopes:
     )
 
 
-def capillary_scopes() -> Scopes:
+def capillary_scopes(get: ConfigGet = _config_get, environ: Mapping[str, str] | None = None) -> Scopes:
     return _scopes(
         capillary_settings,
         "org",
         "add capillary:orgs.<key> with host and credentials (see stacks/Pulumi.example-basic.yaml), "
         "or, for a stack without any org in its file, set CAPILLARY_HOST and credentials in the environment",
+        get,
+        environ,
     )
 
 
-def wesurvey_scopes() -> Scopes:
+def wesurvey_scopes(get: ConfigGet = _config_get, environ: Mapping[str, str] | None = None) -> Scopes:
     from pulumi_groups.wesurvey import settings as wesurvey_settings
 
     return _scopes(
@@ -96,13 +108,30 @@ def wesurvey_scopes() -> Scopes:
         "account",
         "add wesurvey:accounts.<key> with appId and secret (see stacks/Pulumi.example-basic.yaml), "
         "or, for a stack without any account in its file, set WESURVEY_APP_ID and WESURVEY_SECRET in the environment",
+        get,
+        environ,
     )
 
 
-def read_plan(stack: str) -> Plan:
-    """The checked declarations of this stack; raises ``DeclarationError``."""
-    raw_lists: dict[Kind, Any] = {BADGE: _config_get(BADGE.config_key), REWARD: _config_get(REWARD.config_key)}
-    contacts = _config_get(f"{declarations.NAMESPACE}:{CONTACT_LIST}")
+def _option_fields() -> list[str]:
+    """What ``pulumi-groups:defaults`` may list in ``ignoreChanges``: any kind's fields."""
+    kinds = [BADGE, REWARD]
+    try:
+        kinds.append(_contact_kind())
+    except ImportError:
+        pass  # reported by read_plan when the stack declares contact groups
+    return list(dict.fromkeys(f for kind in kinds for f in kind.property_fields()))
+
+
+def read_plan(stack: str, get: ConfigGet = _config_get, environ: Mapping[str, str] | None = None,
+              keys: list[str] | None = None) -> Plan:
+    """The checked declarations of this stack; raises ``DeclarationError``.
+
+    By default from the config the engine passed to this program; ``get`` (and ``keys``, the
+    config keys) read another source the same way, e.g. the commands' ``read_config``.
+    """
+    raw_lists: dict[Kind, Any] = {BADGE: get(BADGE.config_key), REWARD: get(REWARD.config_key)}
+    contacts = get(f"{declarations.NAMESPACE}:{CONTACT_LIST}")
     if contacts not in (None, "", "[]"):
         try:
             raw_lists[_contact_kind()] = contacts
@@ -114,9 +143,29 @@ def read_plan(stack: str) -> Plan:
             ) from None
 
     def scopes_for(kind: Kind) -> Scopes:
-        return wesurvey_scopes() if kind.scope_field == "account" else capillary_scopes()
+        return wesurvey_scopes(get, environ) if kind.scope_field == "account" else capillary_scopes(get, environ)
 
-    return declarations.plan(stack, raw_lists, scopes_for, config_keys())
+    return declarations.plan(stack, raw_lists, scopes_for, config_keys() if keys is None else keys,
+                             defaults=get(f"{declarations.NAMESPACE}:{DEFAULTS_KEY}"),
+                             default_fields=_option_fields())
+
+
+def plan_from_config(stack: str, config: Mapping[str, str], environ: Mapping[str, str]) -> Plan:
+    """``read_plan`` on a stack's config as the commands read it (every value a string)."""
+    return read_plan(stack, config.get, environ, sorted(config))
+
+
+def resource_options_for(declaration: Declaration, aliases: list[pulumi.Alias]) -> pulumi.ResourceOptions | None:
+    """The entry's aliases and resource options; None when it has neither (registered as before)."""
+    options = declaration.options
+    if not aliases and options.is_empty:
+        return None
+    return pulumi.ResourceOptions(
+        aliases=aliases or None,
+        protect=options.protect or None,
+        retain_on_delete=options.retain_on_delete or None,
+        ignore_changes=declaration.kind.property_names(options.ignore_changes or ()) or None,
+    )
 
 
 def _resource_class(kind: Kind):
@@ -142,8 +191,7 @@ def declare(plan: Plan) -> dict[str, dict[str, dict[str, pulumi.Output]]]:
             args["parent_id"] = declared[(d.kind.list_key, d.scope, d.parent)].id
         # Earlier names of this group: the engine updates (renames) it instead of replacing it.
         aliases = [pulumi.Alias(name=alias) for alias in d.aliases]
-        options = pulumi.ResourceOptions(aliases=aliases) if aliases else None
-        resource = _resource_class(d.kind)(d.resource_name, **args, opts=options)
+        resource = _resource_class(d.kind)(d.resource_name, **args, opts=resource_options_for(d, aliases))
         declared[(d.kind.list_key, d.scope, d.key)] = resource
         outputs[d.kind.list_key].setdefault(d.scope, {})[d.key] = resource.id
     return outputs
@@ -160,4 +208,5 @@ def run() -> None:
         pulumi.export(key, value)
 
 
-__all__ = ["BADGE", "REWARD", "DeclarationError", "declare", "read_plan", "run"]
+__all__ = ["BADGE", "REWARD", "DeclarationError", "declare", "plan_from_config", "read_plan", "resource_options_for",
+           "run"]
