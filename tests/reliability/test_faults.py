@@ -168,7 +168,8 @@ def test_a_wrong_client_secret_fails_at_the_token_call_naming_what_it_was_for(em
     with pytest.raises(Exception) as caught:
         _create(provider, "reward", "NOPE")
     message = str(caught.value)
-    assert "generate OAuth token" in message and "needed to create reward group 'NOPE'" in message
+    # the token was needed for the org's listing before the first create, which the message names
+    assert "generate OAuth token" in message and "create reward group 'NOPE'" in message
     assert "wrong-client-secret-123" not in message and scenarios.secrets_in(message) == []
     assert emu.reward_groups(ORG_ID) == []
     assert emu.counters()["by_endpoint"] == {"POST /v3/oauth/token/generate": 1}
