@@ -131,7 +131,10 @@ class Interrupts:
         return child
 
     def run(self, argv: list[str], *, share_terminal: bool = False, **popen: Any) -> subprocess.CompletedProcess:
-        """:meth:`popen`, then wait for the CLI to end, however many interrupts come."""
+        """:meth:`popen`, then wait for the CLI to end, however many interrupts come
+        (``capture_output=True`` as for ``subprocess.run``)."""
+        if popen.pop("capture_output", False):
+            popen.update(stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         with self.popen(argv, share_terminal=share_terminal, **popen) as child:
             stdout, stderr = child.communicate()
         return subprocess.CompletedProcess(argv, child.returncode, stdout, stderr)
