@@ -30,7 +30,8 @@ def record(signum, frame):
         f.write(f"{{signum}}\\n")
 signal.signal(signal.SIGINT, record)
 signal.signal(signal.SIGTERM, record)
-open(log + ".ready", "w").close()
+starts = sum(1 for name in os.listdir(os.path.dirname(log)) if name.startswith("signals.log.ready"))
+open(log + ".ready" + (str(starts + 1) if starts else ""), "w").close()
 while not os.path.exists(log + ".quit"):
     time.sleep(0.02)
 sys.exit({CLI_EXIT})
@@ -117,3 +118,15 @@ def test_ctrl_c_on_a_terminal_reaches_the_cli_once(repo):
     assert b"Traceback" not in output, output.decode(errors="replace")
     assert os.waitstatus_to_exitcode(status) == CLI_EXIT
     assert received(repo) == [signal.SIGINT, signal.SIGINT]
+
+
+def test_recover_passes_ctrl_c_on_lets_the_step_finish_and_stops(repo):
+    argv = [sys.executable, "-m", "pulumi_groups", "recover", "--stack", "dev"]
+    run = subprocess.Popen(argv, cwd=repo, env=environment(repo), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True, start_new_session=True)
+    interrupt(repo, lambda signum: os.killpg(run.pid, signum), [signal.SIGINT])
+    _, stderr = run.communicate(timeout=WAIT_SECONDS)
+    assert "Traceback" not in stderr, stderr
+    assert run.returncode == 130
+    assert received(repo) == [signal.SIGINT]
+    assert not (repo / "signals.log.ready2").exists()  # no further CLI step was started
