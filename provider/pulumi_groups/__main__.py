@@ -11,7 +11,7 @@ COMMANDS = {
     "export": "Write an org's existing groups into a stack file as declarations with adopt: true.",
     "deploy": "Run preview/up/refresh on every stack matching a pattern and print one summary.",
     "accept-drift": "Write the live values of drifted declared groups into the stack file (rank, renames).",
-    "recover": "After a killed `up`: release the lock, mark the groups it was creating adopt: true.",
+    "recover": "After a killed `up`: repair what the kill cut, release the lock, mark its creates adopt: true.",
     "pulumi": "Run the pulumi CLI with the stack program served from here (no language host needed).",
 }
 # Commands whose module is not named after them.

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -212,6 +213,32 @@ config:
   pulumi-groups:rewardGroups:{reward or " []"}
   pulumi-groups:contactGroups:{contact or " []"}
 {extra}"""
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and every process below it (Linux ``/proc``), parents first."""
+    tree, i = [pid], 0
+    while i < len(tree):
+        for children in Path(f"/proc/{tree[i]}/task").glob("*/children"):
+            try:
+                tree += [int(child) for child in children.read_text().split()]
+            except OSError:  # the thread or process ended meanwhile
+                pass
+        i += 1
+    return tree
+
+
+def kill_tree(pid: int) -> None:
+    """SIGKILL a command and everything it started, at one instant (as a runner that times out or
+    a lost machine does): the tree is stopped first, so no process reacts to another's death
+    (the CLI runs in a process group of its own, so killing the command's group is not enough)."""
+    tree = process_tree(pid)
+    for signum in (signal.SIGSTOP, signal.SIGKILL):
+        for member in tree:
+            try:
+                os.kill(member, signum)
+            except ProcessLookupError:
+                pass
 
 
 def in_ci() -> bool:

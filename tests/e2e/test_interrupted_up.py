@@ -4,14 +4,12 @@ that landed are taken over, none is made twice."""
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import sys
 import time
 
 from tests.conftest import DEMO_ORG_ID
-from tests.e2e.harness import STACK, stack_config
+from tests.e2e.harness import STACK, kill_tree, stack_config
 
 GROUPS = 24
 LANDED_BEFORE_KILL = 5
@@ -43,7 +41,7 @@ def test_sigkill_during_creates_then_up_again_duplicates_nothing(project, emulat
     deadline = time.monotonic() + DEADLINE_SECONDS
     while len(emulator.badge_groups(DEMO_ORG_ID)) < LANDED_BEFORE_KILL and time.monotonic() < deadline:
         time.sleep(0.05)
-    os.killpg(run.pid, signal.SIGKILL)  # the CLI, the program and the provider process at once
+    kill_tree(run.pid)  # the CLI, the program and the provider process at once
     run.wait()
     landed = settled_groups(emulator)
     assert len(landed) >= LANDED_BEFORE_KILL

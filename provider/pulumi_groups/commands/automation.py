@@ -11,9 +11,12 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pulumi_groups.commands.cli_support import cli_env, pulumi_command
+
+if TYPE_CHECKING:
+    from pulumi_groups.commands.cli_process import Interrupts
 
 # Operations `run` accepts.
 PREVIEW, UP, REFRESH, REFRESH_PREVIEW = "preview", "up", "refresh", "refresh-preview"
@@ -33,10 +36,13 @@ class AutomationApi:
     workspace object must not be shared between them (pulumi/pulumi#8186).
     """
 
-    def __init__(self, repo: Path, pulumi: str) -> None:
+    def __init__(self, repo: Path, pulumi: str, interrupts: Interrupts | None = None) -> None:
+        """``interrupts``: open ``cli_process.Interrupts`` that every CLI run is started through
+        (Ctrl-C passed on once, the run waited for); without it the SDK's own way."""
         self.repo = repo
         self.pulumi = pulumi
         self.env = cli_env(pulumi)
+        self.interrupts = interrupts
         self._command = None
 
     def _options(self):
@@ -45,7 +51,7 @@ class AutomationApi:
         from pulumi_groups.program.stack_program import run as stack_program
 
         if self._command is None:
-            self._command = pulumi_command(self.pulumi)
+            self._command = pulumi_command(self.pulumi, self.interrupts)
         # The program runs inline (served to the CLI from this process, as `python -m
         # pulumi_groups pulumi` does): no language host needed, and the same program
         # stacks/__main__.py runs. Project, stack files and config still come from the repo.

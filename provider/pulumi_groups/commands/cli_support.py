@@ -101,11 +101,15 @@ def cli_env(pulumi: str | None = None, base: dict[str, str] | None = None) -> di
     return env
 
 
-def pulumi_command(pulumi: str):
-    """An Automation API ``PulumiCommand`` for this binary (``<root>/bin/pulumi``)."""
+def pulumi_command(pulumi: str, interrupts=None):
+    """An Automation API ``PulumiCommand`` for this binary (``<root>/bin/pulumi``); with
+    ``interrupts`` (a ``cli_process.Interrupts``) each run gets Ctrl-C once and is waited for."""
     from pulumi.automation import PulumiCommand
 
     path = Path(pulumi)
-    if path.parent.name == "bin":
-        return PulumiCommand(root=str(path.parent.parent))
-    return PulumiCommand()
+    root = str(path.parent.parent) if path.parent.name == "bin" else None
+    if interrupts is not None:
+        from pulumi_groups.commands.interruptible_command import InterruptibleCommand
+
+        return InterruptibleCommand(root, interrupts)
+    return PulumiCommand(root=root)

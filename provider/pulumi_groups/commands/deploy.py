@@ -57,6 +57,7 @@ from typing import Any
 from pulumi_groups.capillary import settings as capillary_settings
 from pulumi_groups.commands import ci_plan, drift, org_identity, org_listings, report_formats, stack_files
 from pulumi_groups.commands.automation import PREVIEW, REFRESH, REFRESH_PREVIEW, UP, AutomationApi
+from pulumi_groups.commands.cli_process import INTERRUPTED_EXIT, Interrupts
 from pulumi_groups.commands.cli_support import INSTALL_HELP, find_pulumi, repo_root
 from pulumi_groups.commands.org_identity import OrgIdentity
 from pulumi_groups.commands.progress import Progress
@@ -67,6 +68,7 @@ DEFAULT_PARALLEL = 4
 TEMPLATE_PREFIX = "example-"  # stacks/Pulumi.example-*.yaml: placeholders to copy, never deployed
 UNCHANGED_OPS = frozenset({"same", "read"})
 PLAN_CI = "plan-ci"  # not an Automation API operation: deploy prints the CI matrix instead
+NOT_RUN = "not run: interrupted"
 
 
 # -- what each stack uses -------------------------------------------------------------------------
@@ -202,8 +204,11 @@ def run_all(
     stacks: list[StackInfo],
     parallel: int,
     execute: Callable[[StackInfo], Outcome],
+    stopped: Callable[[], bool] = lambda: False,
 ) -> list[Outcome]:
-    """Run ``execute`` on every stack, ``parallel`` at a time, never two sharing a WeSurvey appid."""
+    """Run ``execute`` on every stack, ``parallel`` at a time, never two sharing a WeSurvey appid;
+    once ``stopped()`` (Ctrl-C), start no more: the runs going on finish, the rest are reported
+    as not run."""
     pending = list(stacks)
     busy: set = set()
     outcomes: list[Outcome] = []
@@ -213,6 +218,9 @@ def run_all(
         while True:
             with condition:
                 while True:
+                    if stopped():
+                        outcomes.extend(Outcome(s.name, error=NOT_RUN) for s in pending)
+                        pending.clear()
                     if not pending:
                         return
                     chosen = next((s for s in pending if not (s.appids & busy)), None)
@@ -410,7 +418,18 @@ def discount_ignored(outcomes: list[Outcome], report: drift.Report) -> None:
 def main(argv: list[str], api_factory: Callable[[Path], Any] | None = None,
          progress: Progress | None = None, client_for: Callable | None = None) -> int:
     """``api_factory(repo)`` returns the Automation API seam (tests pass a fake); ``progress``
-    and ``client_for`` (the Capillary client used to list orgs) default to the real ones."""
+    and ``client_for`` (the Capillary client used to list orgs) default to the real ones.
+
+    Ctrl-C (SIGINT, or SIGTERM) reaches each CLI run once (``cli_process``): the runs going on
+    cancel gracefully and are waited for, no other stack starts, and the summary is printed;
+    exit 130."""
+    with Interrupts() as interrupts:
+        code = _deploy(argv, api_factory, progress, client_for, interrupts)
+    return INTERRUPTED_EXIT if interrupts.interrupted else code
+
+
+def _deploy(argv: list[str], api_factory: Callable[[Path], Any] | None, progress: Progress | None,
+            client_for: Callable | None, interrupts: Interrupts) -> int:
     args = _parse(argv)
     repo = repo_root()
     matched = discover(repo / "stacks", args.patterns)
@@ -424,7 +443,7 @@ def main(argv: list[str], api_factory: Callable[[Path], Any] | None = None,
             print(f"deploy needs the pulumi CLI (it drives it through the Automation API).\n{INSTALL_HELP}",
                   file=sys.stderr)
             return 1
-        api = AutomationApi(repo, pulumi)
+        api = AutomationApi(repo, pulumi, interrupts)
     else:
         api = api_factory(repo)
 
@@ -483,14 +502,14 @@ def main(argv: list[str], api_factory: Callable[[Path], Any] | None = None,
         progress.finish(info.name, "done")
         return Outcome(info.name, counts=counts)
 
-    outcomes = run_all(runnable, args.parallel, execute)
+    outcomes = run_all(runnable, args.parallel, execute, stopped=lambda: interrupts.interrupted)
     progress.close()
     for outcome in outcomes:
         outcome.events = events.get(outcome.stack, [])
     outcomes += [Outcome(info.name, error=info.problem) for info in infos if info.problem is not None]
-    others = [] if args.no_unmanaged else other_stacks(api, repo / "stacks", {info.name for info in runnable})
-    report = drift_report(operation, infos, outcomes, list_orgs=not args.no_unmanaged, client_for=client_for,
-                          others=others)
+    list_orgs = not args.no_unmanaged and not interrupts.interrupted
+    others = other_stacks(api, repo / "stacks", {info.name for info in runnable}) if list_orgs else []
+    report = drift_report(operation, infos, outcomes, list_orgs=list_orgs, client_for=client_for, others=others)
     discount_ignored(outcomes, report)
     print()
     print(report_formats.terminal(report))

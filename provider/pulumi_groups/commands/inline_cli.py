@@ -27,6 +27,8 @@ from concurrent import futures
 from pathlib import Path
 from typing import Any
 
+from pulumi_groups.commands.cli_args import CliArgs
+from pulumi_groups.commands.cli_process import INTERRUPTED_EXIT, Interrupted, Interrupts, exit_status
 from pulumi_groups.commands.cli_support import cli_env, find_pulumi, repo_root
 
 # Commands that run the program. refresh/destroy run it only when asked (--run-program).
@@ -35,8 +37,8 @@ RUN_PROGRAM_FLAG = "--run-program"
 
 
 def needs_program(args: list[str]) -> bool:
-    command = next((a for a in args if not a.startswith("-")), "")
-    return command in PROGRAM_COMMANDS or RUN_PROGRAM_FLAG in args
+    parsed = CliArgs.parse(args)
+    return parsed.command in PROGRAM_COMMANDS or parsed.has_true_flag(RUN_PROGRAM_FLAG)
 
 
 class ProgramServer:
@@ -69,27 +71,45 @@ def run_pulumi(
     cwd: Path,
     env: dict[str, str],
     program: Callable[[], None] | None = None,
+    interrupts: Interrupts | None = None,
     **popen: Any,
 ) -> subprocess.CompletedProcess:
-    """Run ``pulumi <args>`` in ``cwd``; commands that need the program get it served from here."""
+    """Run ``pulumi <args>`` in ``cwd``; commands that need the program get it served from here.
+
+    With ``interrupts`` (opened by the caller), Ctrl-C reaches the CLI once and this waits for
+    it to finish its graceful cancel (see ``cli_process``)."""
+    def start(argv: list[str]) -> subprocess.CompletedProcess:
+        if interrupts is None:
+            return subprocess.run(argv, cwd=cwd, env=env, **popen)
+        # The CLI may prompt (`up` without --yes): it shares the terminal with this process.
+        return interrupts.run(argv, share_terminal=True, cwd=cwd, env=env, **popen)
+
     if not needs_program(args):
-        return subprocess.run([pulumi, *args], cwd=cwd, env=env, **popen)
+        return start([pulumi, *args])
     if program is None:
         from pulumi_groups.program.stack_program import run
 
         program = run
     with ProgramServer(program) as server:
-        return subprocess.run([pulumi, *args, *server.client_args()], cwd=cwd, env=env, **popen)
+        # Before any `--`: after it the CLI would read them as arguments, not flags.
+        return start([pulumi, *CliArgs.parse(args).with_flags(server.client_args())])
 
 
 def main(argv: list[str]) -> int:
     if not argv or argv[0] in ("-h", "--help"):
         print(__doc__)
         return 0
-    repo = repo_root()
+    # With --cwd/-C the CLI runs as if started there: so does the search for the repository.
+    cwd = CliArgs.parse(argv).cwd
+    repo = repo_root(Path(cwd) if cwd else None)
     pulumi = find_pulumi(repo)
     if pulumi is None:
         print("no pulumi CLI on PATH or in .pulumi-cli/bin: run `make cli` (or scripts/pulumi-cli.sh) first",
               file=sys.stderr)
         return 1
-    return run_pulumi(pulumi, argv, cwd=repo, env=cli_env(pulumi)).returncode
+    with Interrupts() as interrupts:
+        try:
+            done = run_pulumi(pulumi, argv, cwd=repo, env=cli_env(pulumi), interrupts=interrupts)
+        except Interrupted:  # Ctrl-C before the CLI started: nothing ran
+            return INTERRUPTED_EXIT
+    return exit_status(done.returncode)

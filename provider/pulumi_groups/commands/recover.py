@@ -3,10 +3,13 @@
 
 A killed run leaves three things behind, and this command deals with each:
 
-1. the backend's lock (``pulumi cancel``): run this only when no other run of the stack is
+1. with a file backend, now and then a cut ``.attrs`` sidecar beside the checkpoint (or the
+   lock, or a history file): every read of the stack then fails with ``failed to load
+   checkpoint``, although the checkpoint itself is whole (see ``file_backend``). The cut sidecar
+   is removed once the checkpoint is known to parse. The checkpoint is never replaced: a backup
+   (``.bak``, ``.pulumi/backups/``) is older than what the killed run recorded;
+2. the backend's lock (``pulumi cancel``): run this only when no other run of the stack is
    going on;
-2. with a file backend, sometimes a checkpoint cut off mid-write (``failed to load checkpoint``):
-   the newest of the backend's own backups is imported (``pulumi stack import``);
 3. the creates that were in flight, as *pending operations* in the state. The engine records
    one before it asks the provider to create the group, so it is the stack's own evidence that
    it was making that group. Whether the group landed is unknown, and a new run cannot tell a
@@ -20,6 +23,9 @@ adopting by name could take a hand-made group (the command names them; check and
 Nor is a badge or reward group that another stack file of the project declares for the same org
 (told by host and username / client key, ``org_identity``; nothing is decrypted): adopting it
 would give one group two owning stacks, and either one's destroy would deactivate it.
+
+Ctrl-C reaches the step of the CLI that is running, which finishes as it does on its own; the
+command then stops (exit 130) and can be run again.
 """
 
 from __future__ import annotations
@@ -30,9 +36,9 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from urllib.parse import urlparse
 
-from pulumi_groups.commands import org_identity, org_listings, stack_files
+from pulumi_groups.commands import file_backend, org_identity, org_listings, stack_files
+from pulumi_groups.commands.cli_process import INTERRUPTED_EXIT, Interrupted, Interrupts
 from pulumi_groups.commands.cli_support import cli_env, find_pulumi, repo_root
 
 # Capillary lists -> the kind org_listings names them by (contact groups are WeSurvey's).
@@ -43,45 +49,58 @@ LISTS = {
     "pulumi-python:dynamic/capillary:RewardGroup": "pulumi-groups:rewardGroups",
     "pulumi-python:dynamic/wesurvey:ContactGroup": "pulumi-groups:contactGroups",
 }
-CHECKPOINT_CUT = "failed to load checkpoint"
+PROJECT = "pulumi-groups"
 
 
 class Pulumi:
-    def __init__(self, binary: str, repo: Path, stack: str) -> None:
+    def __init__(self, binary: str, repo: Path, stack: str, interrupts: Interrupts) -> None:
         self.binary, self.repo, self.stack = binary, repo, stack
         self.env = cli_env(binary)
+        self.interrupts = interrupts
+
+    def _run(self, args: list[str]) -> subprocess.CompletedProcess:
+        done = self.interrupts.run([self.binary, *args, "--non-interactive"], cwd=self.repo, env=self.env,
+                                   capture_output=True, text=True)
+        if self.interrupts.interrupted:
+            raise Interrupted(f"interrupted during `pulumi {' '.join(args)}` (it finished as it does on Ctrl-C)")
+        return done
 
     def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        done = subprocess.run([self.binary, *args, "--stack", self.stack, "--non-interactive"], cwd=self.repo,
-                              env=self.env, capture_output=True, text=True)
+        """One CLI step on the stack; :class:`Interrupted` after a step Ctrl-C reached (it was
+        let finish)."""
+        done = self._run([*args, "--stack", self.stack])
         if check and done.returncode != 0:
             raise SystemExit(f"recover: pulumi {' '.join(args)} failed:\n{done.stderr.strip() or done.stdout.strip()}")
         return done
 
+    def backend_root(self) -> Path | None:
+        """The folder of the stack's backend when it is a file backend (``pulumi whoami``)."""
+        who = self._run(["whoami", "--json"])
+        if who.returncode != 0:
+            return None
+        try:
+            return file_backend.root_of(str(json.loads(who.stdout).get("url", "")))
+        except ValueError:
+            return None
 
-def newest_backup(env: dict[str, str], project: str, stack: str) -> Path | None:
-    """The newest checkpoint backup of a file backend (``<backend>/.pulumi/backups/...``)."""
-    url = env.get("PULUMI_BACKEND_URL", "")
-    if not url.startswith("file://"):
-        return None
-    folder = Path(urlparse(url).path) / ".pulumi" / "backups" / project / stack
-    backups = sorted(folder.glob(f"{stack}.*.json"), key=lambda p: int(p.name.split(".")[1]))
-    return backups[-1] if backups else None
+
+def repair_file_backend(pulumi: Pulumi) -> None:
+    root = pulumi.backend_root()
+    if root is None:
+        return
+    try:
+        repaired = file_backend.repair(root, PROJECT, pulumi.stack)
+    except file_backend.CheckpointUnreadable as exc:
+        raise SystemExit(
+            f"recover: the stack's checkpoint is damaged: {exc}. Nothing was changed. Its .bak and the "
+            "files in .pulumi/backups/ are older states: importing one (pulumi stack import) drops what "
+            "was recorded since, so look at the checkpoint first") from None
+    for sidecar in repaired.removed:
+        print(f"removed a sidecar the killed run cut off mid-write (the file beside it is whole): {sidecar}")
 
 
-def load_state(pulumi: Pulumi, project: str) -> dict:
-    exported = pulumi.run("stack", "export", check=False)
-    if exported.returncode != 0 and CHECKPOINT_CUT in exported.stderr:
-        backup = newest_backup(pulumi.env, project, pulumi.stack)
-        if backup is None:
-            raise SystemExit(f"recover: the stack's checkpoint is cut off ({exported.stderr.strip()}), and no "
-                             "backup of a file backend was found: restore it with `pulumi stack import`")
-        print(f"the stack's checkpoint was cut off by the killed run: importing the backend's backup {backup.name}")
-        pulumi.run("stack", "import", "--file", str(backup), "--force")
-        exported = pulumi.run("stack", "export", check=False)
-    if exported.returncode != 0:
-        raise SystemExit(f"recover: pulumi stack export failed:\n{exported.stderr.strip()}")
-    return json.loads(exported.stdout)
+def load_state(pulumi: Pulumi) -> dict:
+    return json.loads(pulumi.run("stack", "export").stdout)
 
 
 # The stack's default org/account, as the stack program picks it (README, "Default org").
@@ -184,12 +203,19 @@ def main(argv: list[str]) -> int:
     if binary is None:
         print("recover needs the pulumi CLI: run `make cli` first", file=sys.stderr)
         return 1
-    pulumi = Pulumi(binary, repo, args.stack)
-    project = "pulumi-groups"
+    with Interrupts() as interrupts:
+        try:
+            return recover(Pulumi(binary, repo, args.stack, interrupts), args.stack_file)
+        except Interrupted as stopped:
+            print(f"recover: {stopped}; run it again to finish", file=sys.stderr)
+            return INTERRUPTED_EXIT
 
+
+def recover(pulumi: Pulumi, stack_file_path: Path | None) -> int:
+    repair_file_backend(pulumi)
     pulumi.run("cancel", "--yes", check=False)  # no lock left is fine too
-    state = load_state(pulumi, project)
-    stack_file = stack_files.load(args.stack_file or repo / "stacks" / f"Pulumi.{args.stack}.yaml")
+    state = load_state(pulumi)
+    stack_file = stack_files.load(stack_file_path or pulumi.repo / "stacks" / f"Pulumi.{pulumi.stack}.yaml")
     marks, refused = marks_for(state, stack_file)
     try:
         mark_adopted(stack_file, marks)
@@ -206,6 +232,6 @@ def main(argv: list[str]) -> int:
         print(f"marked adopt: true: {key} {entry.get('name')!r}")
     for line in refused:
         print(f"not marked: {line}")
-    print(f"{len(pending)} pending operation(s) cleared; next: pulumi up --stack {args.stack}"
+    print(f"{len(pending)} pending operation(s) cleared; next: pulumi up --stack {pulumi.stack}"
           + (" (review the adopt: true entries first)" if marks else ""))
     return 1 if refused else 0
