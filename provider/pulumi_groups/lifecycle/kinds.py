@@ -121,6 +121,12 @@ def register(kind: GroupKind) -> GroupKind:
     return kind
 
 
+def unregister(kind: GroupKind) -> None:
+    """Take a kind out again (a test's example kind, so that other tests never see it)."""
+    if _registry.get(kind.type_token) is kind:
+        del _registry[kind.type_token]
+
+
 def load_package(package: str) -> list[GroupKind]:
     """Import every module of ``package`` (each resource module registers its kind); the kinds
     whose resource lives there."""
