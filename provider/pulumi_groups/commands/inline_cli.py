@@ -27,6 +27,7 @@ from concurrent import futures
 from pathlib import Path
 from typing import Any
 
+from pulumi_groups.commands import large_plan
 from pulumi_groups.commands.cli_support import cli_env, find_pulumi, repo_root
 
 # Commands that run the program. refresh/destroy run it only when asked (--run-program).
@@ -92,4 +93,9 @@ def main(argv: list[str]) -> int:
         print("no pulumi CLI on PATH or in .pulumi-cli/bin: run `make cli` (or scripts/pulumi-cli.sh) first",
               file=sys.stderr)
         return 1
-    return run_pulumi(pulumi, argv, cwd=repo, env=cli_env(pulumi)).returncode
+    env = cli_env(pulumi)
+    if next((a for a in argv if not a.startswith("-")), "") in large_plan.UP_COMMANDS:
+        # A large plan runs without intermediate checkpoints, its creates journaled (large_plan.py).
+        return large_plan.run_up(pulumi, argv, repo, env,
+                                 lambda run_env: run_pulumi(pulumi, argv, cwd=repo, env=run_env).returncode)
+    return run_pulumi(pulumi, argv, cwd=repo, env=env).returncode

@@ -30,6 +30,8 @@ from urllib.parse import urlparse
 
 from pulumi_groups.commands import stack_files
 from pulumi_groups.commands.cli_support import cli_env, find_pulumi, repo_root
+from pulumi_groups.commands.large_plan import journal_path
+from pulumi_groups.lifecycle import create_journal
 
 # Resource type -> the stack config list that declares it.
 LISTS = {
@@ -136,10 +138,38 @@ def plan(state: dict, config) -> tuple[list[tuple[str, dict]], list[str]]:
     return marks, refused
 
 
+def journal_plan(entries: list[dict], state: dict, config) -> tuple[list[tuple[str, dict]], list[str]]:
+    """As ``plan``, from a create journal (``lifecycle/create_journal.py``) instead of pending
+    operations: a run without intermediate checkpoints leaves none. Each line names a create whose
+    key was free before that run, so a group with it now is the stack's own; lines whose group is
+    in state already need nothing."""
+    from pulumi_groups.commands.large_plan import KINDS, not_in_state
+
+    marks, refused = [], []
+    for line in not_in_state(entries, state):
+        list_key = f"pulumi-groups:{KINDS[line['kind']][0]}" if line.get("kind") in KINDS else None
+        if list_key is None:
+            continue
+        label = f"{line['kind']} {line.get('name')!r} (create journal)"
+        if list_key.endswith("contactGroups") and not line.get("key"):
+            refused.append(f"{label}: a contact group without remote_id (names are not unique in WeSurvey): "
+                           "look in the team for it; delete a duplicate or set adopt: true yourself")
+            continue
+        found = matching_entries(config.get(list_key), line, default_scope(config, list_key))
+        if len(found) != 1:
+            refused.append(f"{label}: {len(found)} declarations in {list_key} match it; "
+                           "set adopt: true on the right one")
+            continue
+        marks.append((list_key, found[0]))
+    return marks, refused
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m pulumi_groups recover", description=__doc__.split("\n")[0])
     parser.add_argument("--stack", required=True)
     parser.add_argument("--stack-file", type=Path, help="default: stacks/Pulumi.<stack>.yaml")
+    parser.add_argument("--create-journal", type=Path,
+                        help="a large run's create journal (default: where that run put it, see large_plan.py)")
     args = parser.parse_args(argv)
     repo = repo_root()
     binary = find_pulumi(repo)
@@ -153,11 +183,17 @@ def main(argv: list[str]) -> int:
     state = load_state(pulumi, project)
     stack_file = stack_files.load(args.stack_file or repo / "stacks" / f"Pulumi.{args.stack}.yaml")
     marks, refused = plan(state, stack_file.config())
+    journal = args.create_journal or journal_path(repo, args.stack, pulumi.env)
+    journaled, journal_refused = journal_plan(create_journal.read(journal), state, stack_file.config())
+    marks += [mark for mark in journaled if not any(mark[1] is entry for _, entry in marks)]
+    refused += journal_refused
     changed = [entry for _, entry in marks if entry.get("adopt") is not True]
     for entry in changed:
         entry["adopt"] = True
     if changed:
         stack_file.save()
+    if journal.exists() and not journal_refused:
+        journal.unlink()  # its creates are marked now: the next up takes over or creates each
     pending = state.get("deployment", {}).get("pending_operations") or []
     if pending:
         pulumi.run("refresh", "--clear-pending-creates", "--yes", "--skip-preview")

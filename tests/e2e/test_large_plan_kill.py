@@ -1,0 +1,88 @@
+"""A large first ``up`` runs without intermediate checkpoints (``commands/large_plan.py``), so a
+kill leaves nothing in state; the create journal is what ``recover`` reads instead. Killed
+(SIGKILL) at seeded random points, run after run, then recovered and run to the end: every
+declared group exists once and is in state, and nothing foreign is taken: neither hand-made
+groups with other names, nor a hand-made group with a declared name whose entry has no
+``adopt``."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+from pulumi_groups.commands.large_plan import journal_path
+from pulumi_groups.lifecycle import create_journal
+from tests.conftest import DEMO_ORG_ID
+from tests.e2e.harness import STACK, stack_config
+from tests.e2e.test_interrupted_up import settled_groups
+
+GROUPS = 300
+SEED = 21
+KILLS = 3
+FOREIGN_DECLARED = "ZZ-HAND-MADE"  # declared last (its refused create ends a run), no adopt
+DEADLINE_SECONDS = 300  # a bound on waiting for the creates, not a verdict
+
+
+def names(emulator) -> list[str]:
+    return [g["name"] for g in emulator.badge_groups(DEMO_ORG_ID)]
+
+
+def test_large_up_killed_at_random_points_then_recovered_takes_each_group_once(project, emulator):
+    rng = random.Random(SEED)
+    declared = [f"K{i:04d}" for i in range(GROUPS)]
+    hand_made = {g["name"]: g for g in (emulator.create_badge_group(DEMO_ORG_ID, f"HAND-{i}", 90 + i) for i in range(3))}
+    foreign = emulator.create_badge_group(DEMO_ORG_ID, FOREIGN_DECLARED, 99)
+    badges = "".join(f"\n    - {{name: {name}, rank: {i % 50}}}" for i, name in enumerate(declared))
+    project.write_stack(stack_config(emulator.url, badge=badges + f"\n    - {{name: {FOREIGN_DECLARED}, rank: 1}}"))
+    project.env["PULUMI_GROUPS_LARGE_PLAN"] = "50"  # every run below is a large plan
+    emulator.options.latency = 0.01  # creates in flight when the kill comes
+    journal = journal_path(project.root, STACK, project.env)
+    argv = [sys.executable, "-m", "pulumi_groups", "pulumi", "up", "--yes", "--skip-preview",
+            "--non-interactive", "--stack", STACK]
+
+    targets = sorted(rng.sample(range(10, GROUPS - 20), KILLS))
+    for target in targets:
+        landed_before = set(names(emulator))
+        run = subprocess.Popen(argv, cwd=project.root, env=project.env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.monotonic() + DEADLINE_SECONDS
+        while len(names(emulator)) < len(hand_made) + 1 + target and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(rng.uniform(0, 0.3))
+        os.killpg(run.pid, signal.SIGKILL)  # the CLI, the program and the provider process at once
+        run.wait()
+        landed = settled_groups(emulator)
+        made_by_this_run = set(landed) - landed_before
+        assert made_by_this_run, f"the run was killed before any create (target {target})"
+
+        # No checkpoint was written: the state knows nothing of this run's creates; the journal does.
+        state_names = {r["inputs"]["name"] for r in project.resources().values()}
+        journaled = {e["name"] for e in create_journal.read(journal)}
+        assert made_by_this_run - state_names <= journaled
+        assert not journaled & (set(hand_made) | {FOREIGN_DECLARED})
+
+        recovered = project.command("recover", "--stack", STACK)
+        marked = {line.split("'")[1] for line in recovered.stdout.splitlines() if line.startswith("marked adopt")}
+        assert made_by_this_run - state_names <= marked
+        assert not marked & (set(hand_made) | {FOREIGN_DECLARED})
+        assert not journal.exists()
+
+    emulator.options.latency = 0.0
+    final = project.pulumi("up", "--yes", "--skip-preview", "--json", check=False)
+    assert final.returncode != 0  # the one hand-made group with a declared name is refused
+
+    groups = emulator.badge_groups(DEMO_ORG_ID)
+    all_names = [g["name"] for g in groups]
+    assert sorted(all_names) == sorted(set(all_names)), "a group was created twice"
+    assert set(all_names) == set(declared) | set(hand_made) | {FOREIGN_DECLARED}
+    by_name = {g["name"]: g for g in groups}
+    # nothing foreign taken: the hand-made groups keep their ids and ranks and are in no state
+    for name, made in [*hand_made.items(), (FOREIGN_DECLARED, foreign)]:
+        assert (by_name[name]["id"], by_name[name]["rank"]) == (made["id"], made["rank"])
+    in_state = {r["inputs"]["name"]: r["id"] for r in project.resources().values()}
+    assert in_state == {name: by_name[name]["id"] for name in declared}
+    assert not journal.exists()
