@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from pulumi_groups.commands.large_plan import journal_path
 from pulumi_groups.lifecycle import create_journal
@@ -27,6 +28,33 @@ FOREIGN_DECLARED = "ZZ-HAND-MADE"  # declared last (its refused create ends a ru
 DEADLINE_SECONDS = 300  # a bound on waiting for the creates, not a verdict
 
 
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (the engine starts each plugin in a process group of its own,
+    so killing the run's group leaves the provider process running)."""
+    found, queue = [], [pid]
+    while queue:
+        parent = queue.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*"):
+            try:
+                children = [int(c) for c in (task / "children").read_text().split()]
+            except OSError:
+                continue
+            found += children
+            queue += children
+    return found
+
+
+def kill_everything(pid: int) -> None:
+    """SIGKILL to the run and every process it started, at once, as when a CI runner is lost."""
+    tree = descendants(pid)
+    os.killpg(pid, signal.SIGKILL)
+    for child in tree:
+        try:
+            os.kill(child, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
 def names(emulator) -> list[str]:
     return [g["name"] for g in emulator.badge_groups(DEMO_ORG_ID)]
 
@@ -34,7 +62,8 @@ def names(emulator) -> list[str]:
 def test_large_up_killed_at_random_points_then_recovered_takes_each_group_once(project, emulator):
     rng = random.Random(SEED)
     declared = [f"K{i:04d}" for i in range(GROUPS)]
-    hand_made = {g["name"]: g for g in (emulator.create_badge_group(DEMO_ORG_ID, f"HAND-{i}", 90 + i) for i in range(3))}
+    made = (emulator.create_badge_group(DEMO_ORG_ID, f"HAND-{i}", 90 + i) for i in range(3))
+    hand_made = {g["name"]: g for g in made}
     foreign = emulator.create_badge_group(DEMO_ORG_ID, FOREIGN_DECLARED, 99)
     badges = "".join(f"\n    - {{name: {name}, rank: {i % 50}}}" for i, name in enumerate(declared))
     project.write_stack(stack_config(emulator.url, badge=badges + f"\n    - {{name: {FOREIGN_DECLARED}, rank: 1}}"))
@@ -53,7 +82,7 @@ def test_large_up_killed_at_random_points_then_recovered_takes_each_group_once(p
         while len(names(emulator)) < len(hand_made) + 1 + target and time.monotonic() < deadline:
             time.sleep(0.02)
         time.sleep(rng.uniform(0, 0.3))
-        os.killpg(run.pid, signal.SIGKILL)  # the CLI, the program and the provider process at once
+        kill_everything(run.pid)  # the CLI, the program and the provider process
         run.wait()
         landed = settled_groups(emulator)
         made_by_this_run = set(landed) - landed_before

@@ -158,7 +158,9 @@ def plan_up(
         if missing:
             return LargePlan(run_env, refusal=(
                 f"{journal} names {len(missing)} create(s) of an earlier run that are not in the stack's state "
-                f"(a killed run): run `python -m pulumi_groups recover --stack {stack}` first"))
+                f"(a killed run): run `python -m pulumi_groups recover --stack {stack}` first (it removes the "
+                "journal once it has marked every line; a line it cannot mark, it names: settle that by hand, "
+                "then delete the journal)"))
         journal.unlink()
     missing_count = declared - len(groups_in_state(state))
     chosen = env.get(SKIP_CHECKPOINTS, "").strip().lower()
