@@ -151,7 +151,7 @@ class AdoptOrCreate:
             return hooks.api_list_before(client, inputs) if held is None else held
 
         try:
-            listed = ownership.run().listed_before(scope, list_before)
+            listed = ownership.run().listed_before(scope, list_before, lambda g: hooks.has_key(g, inputs))
         except (ApiError, RequestFailed) as failed:  # nothing was sent: say what the listing was for
             failed.during = failed.during or (
                 f"listing which keys are taken, before it could create {hooks.kind} {inputs.get('name')!r}"
