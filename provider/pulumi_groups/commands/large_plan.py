@@ -109,6 +109,7 @@ class LargePlan:
     """The decision for one ``up``: the environment to run it with, and the journal to settle."""
 
     env: dict[str, str]
+    stack: str = ""
     journal: Path | None = None  # set when this run journals its creates
     notes: list[str] = field(default_factory=list)
     refusal: str | None = None  # set when the run must not start
@@ -116,10 +117,10 @@ class LargePlan:
     def settle(self, export_state: Callable[[], dict | None]) -> str | None:
         """After the run ended: remove the journal when every create it names is in state; else
         keep it and return what to do."""
-        return settle_journal(self.journal, export_state) if self.journal is not None else None
+        return settle_journal(self.journal, export_state, self.stack) if self.journal is not None else None
 
 
-def settle_journal(journal: Path, export_state: Callable[[], dict | None]) -> str | None:
+def settle_journal(journal: Path, export_state: Callable[[], dict | None], stack: str = "<stack>") -> str | None:
     entries = create_journal.read(journal)
     if not journal.exists():
         return None
@@ -131,7 +132,7 @@ def settle_journal(journal: Path, export_state: Callable[[], dict | None]) -> st
         journal.unlink()
         return None
     return (f"{len(missing)} create(s) this run journaled are not in the stack's state ({journal}): "
-            "run `python -m pulumi_groups recover --stack <stack>` before the next up")
+            f"run `python -m pulumi_groups recover --stack {stack}` before the next up")
 
 
 def plan_up(
@@ -169,7 +170,7 @@ def plan_up(
     run_env[SKIP_CHECKPOINTS] = "true"
     run_env[create_journal.ENV] = str(journal)
     journal.parent.mkdir(parents=True, exist_ok=True)
-    return LargePlan(run_env, journal=journal, notes=[
+    return LargePlan(run_env, stack=stack, journal=journal, notes=[
         f"{missing_count} declarations are not in state yet: running without intermediate checkpoints "
         f"({SKIP_CHECKPOINTS}=true), each create journaled first in {journal}; after a kill run "
         f"`python -m pulumi_groups recover --stack {stack}`"])
