@@ -22,7 +22,9 @@ engine's floor (``noop_stack.py``: a dynamic provider that sends nothing) on the
 - no-op floor, with checkpoints (the engine's default) and with ``PULUMI_SKIP_CHECKPOINTS=true``;
 - badge groups created, with checkpoints, and as ``python -m pulumi_groups pulumi up`` runs a
   large plan (no intermediate checkpoints, the create journal on: ``commands/large_plan.py``);
-- badge groups adopted (``adopt: true`` on every entry, as after ``export``), both ways.
+- badge groups adopted (``adopt: true`` on every entry, as after ``export``), both ways;
+- with ``--slices SIZE``: the org created in slices of SIZE groups, one ``up`` each (the option
+  not chosen), summed.
 
 Each line prints its wall time and its ratio to both floors. Runs with checkpoints grow with the
 square of N: ``--checkpointed-max`` skips them above that size (say so in the table).
@@ -115,7 +117,24 @@ def badge_up(cli: str, emu: Emulator, n: int, checkpoints: bool, adopt: bool) ->
     return seconds, requests
 
 
-def run_large(cli: str, n: int, checkpointed: bool) -> list[tuple[str, float | None, int | None]]:
+def sliced_up(cli: str, emu: Emulator, n: int, size: int) -> tuple[float, int]:
+    """The option not chosen: ``n`` badge groups created in slices of ``size``, each its own
+    ``up`` (the stack file grown by one slice per run), summed."""
+    with tempfile.TemporaryDirectory(prefix="cli-bench-slices-") as folder:
+        project = Project(Path(folder), cli)
+        project.init()
+        emu.reset_counters()
+        seconds = 0.0
+        for end in range(size, n + size, size):
+            badges = "".join(f"\n    - {{name: G{i:05d}, rank: {i % 100}}}" for i in range(min(end, n)))
+            project.write_stack(stack_config(emu.url, badge=badges))
+            seconds += timed(lambda: project.pulumi("up", "--yes", "--skip-preview"))
+        requests = emu.counters()["total"]
+        assert len(project.resources()) == n
+    return seconds, requests
+
+
+def run_large(cli: str, n: int, checkpointed: bool, slice_size: int = 0) -> list[tuple[str, float | None, int | None]]:
     """(line, seconds or None when not run, requests) for one size."""
     rows: list[tuple[str, float | None, int | None]] = []
     floor = noop_up(cli, n, checkpoints=True) if checkpointed else None
@@ -129,15 +148,19 @@ def run_large(cli: str, n: int, checkpointed: bool) -> list[tuple[str, float | N
         if checkpointed:
             rows.append(("badge groups adopted, checkpoints", *badge_up(cli, emu, n, True, adopt=True)))
         rows.append(("badge groups adopted, the wrapper (large plan)", *badge_up(cli, emu, n, False, adopt=True)))
+        if slice_size:
+            emu.reset()
+            label = f"badge groups created in slices of {slice_size:,} (each a large plan), summed"
+            rows.append((label, *sliced_up(cli, emu, n, slice_size)))
     return rows
 
 
-def print_large(cli: str, sizes: list[int], checkpointed_max: int) -> None:
+def print_large(cli: str, sizes: list[int], checkpointed_max: int, slice_size: int = 0) -> None:
     print("| resources | `up` | wall time | × no-op, checkpoints | × no-op, no checkpoints | requests |")
     print("|---:|---|---:|---:|---:|---:|")
     for n in sizes:
         checkpointed = n <= checkpointed_max
-        rows = run_large(cli, n, checkpointed)
+        rows = run_large(cli, n, checkpointed, slice_size if slice_size < n else 0)
         floor_ckpt, floor_skip = rows[0][1], rows[1][1]
         for label, seconds, requests in rows:
             if seconds is None:
@@ -155,13 +178,15 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--large", action="store_true", help="the first up of a large org, next to the no-op floor")
     parser.add_argument("--checkpointed-max", type=int, default=1000,
                         help="--large: run the lines with checkpoints only up to this size")
+    parser.add_argument("--slices", type=int, default=0, metavar="SIZE",
+                        help="--large: also create the org in slices of SIZE groups, one up each")
     args = parser.parse_args(argv)
     cli, why = find_cli()
     if cli is None:
         print(f"cli_benchmark: {why}", file=sys.stderr)
         return 1
     if args.large:
-        print_large(cli, [int(s) for s in args.sizes.split(",")], args.checkpointed_max)
+        print_large(cli, [int(s) for s in args.sizes.split(",")], args.checkpointed_max, args.slices)
         print(f"\nMachine: {machine()}")
         return 0
     print("| groups | CLI run | requests | lower bound | wall time | per group | |")
