@@ -30,7 +30,7 @@ from urllib.parse import urlparse
 
 from pulumi_groups.commands import stack_files
 from pulumi_groups.commands.cli_support import cli_env, find_pulumi, repo_root
-from pulumi_groups.commands.large_plan import journal_path
+from pulumi_groups.commands.large_plan import KINDS, journal_path, not_in_state
 from pulumi_groups.lifecycle import create_journal
 
 # Resource type -> the stack config list that declares it.
@@ -143,8 +143,6 @@ def journal_plan(entries: list[dict], state: dict, config) -> tuple[list[tuple[s
     operations: a run without intermediate checkpoints leaves none. Each line names a create whose
     key was free before that run, so a group with it now is the stack's own; lines whose group is
     in state already need nothing."""
-    from pulumi_groups.commands.large_plan import KINDS, not_in_state
-
     marks, refused = [], []
     for line in not_in_state(entries, state):
         list_key = f"pulumi-groups:{KINDS[line['kind']][0]}" if line.get("kind") in KINDS else None
