@@ -17,6 +17,9 @@ A killed run leaves three things behind, and this command deals with each:
 
 Contact groups without a ``remote_id`` are not marked: WeSurvey names are not unique, so
 adopting by name could take a hand-made group (the command names them; check and decide).
+
+A large first ``up`` runs without intermediate checkpoints (``large_plan.py``) and so records no
+pending operations; its create journal stands in for them (``journal_plan``; ``--create-journal``).
 """
 
 from __future__ import annotations
