@@ -1,9 +1,9 @@
 """A large first ``up`` runs without intermediate checkpoints (``commands/large_plan.py``), so a
 kill leaves nothing in state; the create journal is what ``recover`` reads instead. Killed
-(SIGKILL) at seeded random points, run after run, then recovered and run to the end: every
-declared group exists once and is in state, and nothing foreign is taken: neither hand-made
-groups with other names, nor a hand-made group with a declared name whose entry has no
-``adopt``."""
+(SIGKILL) at seeded random points, run after run, each recovered: the next ``up`` is refused on
+the one hand-made group with a declared name whose entry has no ``adopt`` (never taken, never
+marked); once the user stops declaring it, ``up`` ends with every declared group once and in
+state, and nothing foreign taken (hand-made groups with other names neither)."""
 
 from __future__ import annotations
 
@@ -55,6 +55,14 @@ def kill_everything(pid: int) -> None:
             pass
 
 
+def adopt_marked(project) -> set[str]:
+    """Names of the stack file's badge entries marked ``adopt: true`` (what ``recover`` wrote)."""
+    from ruamel.yaml import YAML
+
+    config = YAML(typ="safe").load(project.stack_file().read_text())["config"]
+    return {e["name"] for e in config["pulumi-groups:badgeGroups"] if e.get("adopt") is True}
+
+
 def names(emulator) -> list[str]:
     return [g["name"] for g in emulator.badge_groups(DEMO_ORG_ID)]
 
@@ -95,15 +103,22 @@ def test_large_up_killed_at_random_points_then_recovered_takes_each_group_once(p
         assert made_by_this_run - state_names <= journaled
         assert not journaled & (set(hand_made) | {FOREIGN_DECLARED})
 
-        recovered = project.command("recover", "--stack", STACK)
-        marked = {line.split("'")[1] for line in recovered.stdout.splitlines() if line.startswith("marked adopt")}
+        project.command("recover", "--stack", STACK)
+        marked = adopt_marked(project)
         assert made_by_this_run - state_names <= marked
         assert not marked & (set(hand_made) | {FOREIGN_DECLARED})
         assert not journal.exists()
 
     emulator.options.latency = 0.0
-    final = project.pulumi("up", "--yes", "--skip-preview", "--json", check=False)
-    assert final.returncode != 0  # the one hand-made group with a declared name is refused
+    refused = project.pulumi("up", "--yes", "--skip-preview", check=False)
+    assert refused.returncode != 0  # the hand-made group with a declared name and no adopt is refused
+    assert FOREIGN_DECLARED not in adopt_marked(project)
+    # The user settles that one (here: stops declaring it; its refusal may have stopped the run
+    # before its last creates) and runs up again.
+    text = project.stack_file().read_text()
+    project.stack_file().write_text("".join(line for line in text.splitlines(keepends=True)
+                                            if FOREIGN_DECLARED not in line))
+    project.pulumi("up", "--yes", "--skip-preview")
 
     groups = emulator.badge_groups(DEMO_ORG_ID)
     all_names = [g["name"] for g in groups]
