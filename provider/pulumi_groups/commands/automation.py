@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pulumi_groups.commands import large_plan
 from pulumi_groups.commands.cli_support import cli_env, pulumi_command
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ class AutomationApi:
         self.interrupts = interrupts
         self._command = None
 
-    def _options(self):
+    def _options(self, env: dict[str, str] | None = None):
         from pulumi.automation import LocalWorkspaceOptions
 
         from pulumi_groups.program.stack_program import run as stack_program
@@ -55,14 +56,14 @@ class AutomationApi:
         # The program runs inline (served to the CLI from this process, as `python -m
         # pulumi_groups pulumi` does): no language host needed, and the same program
         # stacks/__main__.py runs. Project, stack files and config still come from the repo.
-        return LocalWorkspaceOptions(work_dir=str(self.repo), pulumi_command=self._command, env_vars=self.env,
-                                     program=stack_program)
+        return LocalWorkspaceOptions(work_dir=str(self.repo), pulumi_command=self._command,
+                                     env_vars=self.env if env is None else env, program=stack_program)
 
-    def _stack(self, name: str, create: bool):
+    def _stack(self, name: str, create: bool, env: dict[str, str] | None = None):
         from pulumi.automation import create_or_select_stack, select_stack
 
         init = create_or_select_stack if create else select_stack
-        return init(stack_name=name, work_dir=str(self.repo), opts=self._options())
+        return init(stack_name=name, work_dir=str(self.repo), opts=self._options(env))
 
     def read_config(self, stack: str, create: bool = False) -> dict[str, str]:
         """The stack's whole config with secrets decrypted (by the stack's secrets provider), as
@@ -117,9 +118,30 @@ class AutomationApi:
             if operation == PREVIEW:
                 return op_counts(selected.preview(**common).change_summary)
             if operation == UP:
-                return op_counts(selected.up(show_secrets=False, **common).summary.resource_changes)
+                return self._up(stack, common)
             if operation == REFRESH:
                 return op_counts(selected.refresh(show_secrets=False, **common).summary.resource_changes)
             if operation == REFRESH_PREVIEW:
                 return op_counts(selected.preview_refresh(**common).change_summary)
         raise ValueError(f"unknown operation {operation!r}; one of {', '.join(OPERATIONS)}")
+
+    def _up(self, stack: str, common: dict[str, Any]) -> dict[str, int]:
+        """``pulumi up --refresh``: the live values first, so drift that a check found (and left in
+        place: ``--refresh --expect-no-changes`` changes no state) is put back to the declared
+        values. A large plan runs as ``large_plan`` decides (no intermediate checkpoints, the
+        create journal on), the same as through ``python -m pulumi_groups pulumi up``."""
+        config = large_plan.stack_file_config(self.repo, stack, common.get("config_file"))
+        export_state = large_plan.exporter(self.pulumi, self.repo, stack, self.env)
+        plan = large_plan.plan_up(self.repo, stack, self.env, config, export_state)
+        if plan.refusal is not None:
+            raise RuntimeError(plan.refusal)
+        for note in plan.notes:
+            common["on_output"](note)
+        selected = self._stack(stack, create=True, env=plan.env)
+        try:
+            result = selected.up(show_secrets=False, refresh=True, **common)
+        finally:
+            left = plan.settle(export_state)
+            if left is not None:
+                common["on_output"](left)
+        return op_counts(result.summary.resource_changes)

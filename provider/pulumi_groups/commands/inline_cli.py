@@ -27,6 +27,7 @@ from concurrent import futures
 from pathlib import Path
 from typing import Any
 
+from pulumi_groups.commands import large_plan
 from pulumi_groups.commands.cli_args import CliArgs
 from pulumi_groups.commands.cli_process import INTERRUPTED_EXIT, Interrupted, Interrupts, exit_status
 from pulumi_groups.commands.cli_support import cli_env, find_pulumi, repo_root
@@ -107,9 +108,16 @@ def main(argv: list[str]) -> int:
         print("no pulumi CLI on PATH or in .pulumi-cli/bin: run `make cli` (or scripts/pulumi-cli.sh) first",
               file=sys.stderr)
         return 1
+    env = cli_env(pulumi)
     with Interrupts() as interrupts:
         try:
-            done = run_pulumi(pulumi, argv, cwd=repo, env=cli_env(pulumi), interrupts=interrupts)
+            if CliArgs.parse(argv).command in large_plan.UP_COMMANDS:
+                # A large plan runs without intermediate checkpoints, its creates journaled (large_plan.py).
+                return exit_status(large_plan.run_up(
+                    pulumi, argv, repo, env,
+                    lambda run_env: run_pulumi(pulumi, argv, cwd=repo, env=run_env, interrupts=interrupts).returncode,
+                ))
+            done = run_pulumi(pulumi, argv, cwd=repo, env=env, interrupts=interrupts)
         except Interrupted:  # Ctrl-C before the CLI started: nothing ran
             return INTERRUPTED_EXIT
     return exit_status(done.returncode)

@@ -26,6 +26,9 @@ would give one group two owning stacks, and either one's destroy would deactivat
 
 Ctrl-C reaches the step of the CLI that is running, which finishes as it does on its own; the
 command then stops (exit 130) and can be run again.
+
+A large first ``up`` runs without intermediate checkpoints (``large_plan.py``) and so records no
+pending operations; its create journal stands in for them (``journal_plan``; ``--create-journal``).
 """
 
 from __future__ import annotations
@@ -40,7 +43,8 @@ from pathlib import Path
 from pulumi_groups.commands import file_backend, org_identity, org_listings, stack_files
 from pulumi_groups.commands.cli_process import INTERRUPTED_EXIT, Interrupted, Interrupts
 from pulumi_groups.commands.cli_support import cli_env, find_pulumi, repo_root
-from pulumi_groups.lifecycle import kinds
+from pulumi_groups.commands.large_plan import journal_path, journaled_kinds, not_in_state
+from pulumi_groups.lifecycle import create_journal, kinds
 
 
 def lists() -> dict[str, str]:
@@ -196,12 +200,38 @@ def mark_adopted(stack_file: stack_files.StackFile, marks: list[tuple[str, dict]
             adopted.setdefault(key, []).append(next(i for i, e in enumerate(config[key]) if e is entry))
     if adopted:
         stack_file.save(adopted=adopted)
+def journal_plan(entries: list[dict], state: dict, config) -> tuple[list[tuple[str, dict]], list[str]]:
+    """As ``plan``, from a create journal (``lifecycle/create_journal.py``) instead of pending
+    operations: a run without intermediate checkpoints leaves none. Each line names a create whose
+    key was free before that run, so a group with it now is the stack's own; lines whose group is
+    in state already need nothing."""
+    marks, refused = [], []
+    by_label = journaled_kinds()
+    for line in not_in_state(entries, state):
+        kind = by_label.get(str(line.get("kind")))
+        if kind is None:
+            continue
+        list_key = kind.config_key
+        label = f"{line['kind']} {line.get('name')!r} (create journal)"
+        if kind.unique_with and not line.get("key"):
+            refused.append(f"{label}: a {kind.label} without {kind.unique_with}: adopting it could take a "
+                           "hand-made group; look for it, delete a duplicate or set adopt: true yourself")
+            continue
+        found = matching_entries(config.get(list_key), line, default_scope(config, list_key), kind.scope.field)
+        if len(found) != 1:
+            refused.append(f"{label}: {len(found)} declarations in {list_key} match it; "
+                           "set adopt: true on the right one")
+            continue
+        marks.append((list_key, found[0]))
+    return marks, refused
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m pulumi_groups recover", description=__doc__.split("\n")[0])
     parser.add_argument("--stack", required=True)
     parser.add_argument("--stack-file", type=Path, help="default: stacks/Pulumi.<stack>.yaml")
+    parser.add_argument("--create-journal", type=Path,
+                        help="a large run's create journal (default: where that run put it, see large_plan.py)")
     args = parser.parse_args(argv)
     repo = repo_root()
     binary = find_pulumi(repo)
@@ -210,26 +240,32 @@ def main(argv: list[str]) -> int:
         return 1
     with Interrupts() as interrupts:
         try:
-            return recover(Pulumi(binary, repo, args.stack, interrupts), args.stack_file)
+            return recover(Pulumi(binary, repo, args.stack, interrupts), args.stack_file, args.create_journal)
         except Interrupted as stopped:
             print(f"recover: {stopped}; run it again to finish", file=sys.stderr)
             return INTERRUPTED_EXIT
 
 
-def recover(pulumi: Pulumi, stack_file_path: Path | None) -> int:
+def recover(pulumi: Pulumi, stack_file_path: Path | None, journal_file: Path | None = None) -> int:
     repair_file_backend(pulumi)
     pulumi.run("cancel", "--yes", check=False)  # no lock left is fine too
     state = load_state(pulumi)
     stack_file = stack_files.load(stack_file_path or pulumi.repo / "stacks" / f"Pulumi.{pulumi.stack}.yaml")
     marks, refused = marks_for(state, stack_file)
+    journal = journal_file or journal_path(pulumi.repo, pulumi.stack, pulumi.env)
+    journaled, journal_refused = journal_plan(create_journal.read(journal), state, stack_file.config())
+    marks += [mark for mark in journaled if not any(mark[1] is entry for _, entry in marks)]
+    refused += journal_refused
     try:
         mark_adopted(stack_file, marks)
     except stack_files.UnsafeWrite as unsafe:
-        # The pending operations are the only record of those creates: keep them for a run after
-        # the file is fixed (by hand, or simplified so that it can be written).
+        # The pending operations (or the journal) are the only record of those creates: keep them
+        # for a run after the file is fixed (by hand, or simplified so that it can be written).
         print(f"recover: {unsafe}; the file is unchanged and the pending operations are kept. Set adopt: true "
               "by hand on: " + ", ".join(f"{key} {entry.get('name')!r}" for key, entry in marks), file=sys.stderr)
         return 1
+    if journal.exists() and not journal_refused:
+        journal.unlink()  # its creates are marked now: the next up takes over or creates each
     pending = state.get("deployment", {}).get("pending_operations") or []
     if pending:
         pulumi.run("refresh", "--clear-pending-creates", "--yes", "--skip-preview")

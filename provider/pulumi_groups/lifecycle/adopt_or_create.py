@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 from pulumi_groups.errors import ApiError, GroupsError, NameTaken, RequestFailed, outcome_unknown
 from pulumi_groups.http.client import VendorClient
-from pulumi_groups.lifecycle import ownership
+from pulumi_groups.lifecycle import create_journal, ownership
 from pulumi_groups.lifecycle.hooks import GroupHooks
 from pulumi_groups.lifecycle.notices import notify, warn
 from pulumi_groups.lifecycle.schema import changed
@@ -89,6 +89,7 @@ class AdoptOrCreate:
             notify(f"{self._named(inputs, holder)}: taking over the existing group (adopt: true)")
             return self._take_over(client, holder, inputs)
         before_ids = {self.hooks.group_id(group) for group in before}
+        self._journal(inputs, inputs.get("remote_id") or inputs.get("name"))
         last_failure: RequestFailed | ApiError | None = None
         first_failure_at = 0.0
         resends = 0
@@ -150,13 +151,19 @@ class AdoptOrCreate:
             return hooks.api_list_before(client, inputs) if held is None else held
 
         try:
-            listed = ownership.run().listed_before(scope, list_before)
+            listed = ownership.run().listed_before(scope, list_before, lambda g: hooks.has_key(g, inputs))
         except (ApiError, RequestFailed) as failed:  # nothing was sent: say what the listing was for
             failed.during = failed.during or (
                 f"listing which keys are taken, before it could create {hooks.kind} {inputs.get('name')!r}"
             )
             raise
         return sorted((g for g in listed if hooks.has_key(g, inputs)), key=lambda g: str(hooks.group_id(g)))
+
+    def _journal(self, inputs: dict, key: str | None) -> None:
+        """The create's intent, durable before anything is sent (``create_journal``; off unless a
+        run names a journal file): the key was free before this run, so what it names is ours."""
+        field = self.hooks.scope_field
+        create_journal.record(self.hooks.kind, field, inputs.get(field), inputs.get("name"), key)
 
     def _create_with_id(self, client: VendorClient, inputs: dict) -> dict:
         """``api_create``, whose answer must name the new group: a success without an id (a
@@ -184,6 +191,7 @@ class AdoptOrCreate:
                      f"taking the oldest (id {self.hooks.group_id(before[0])})")
             notify(f"{self.hooks.label(inputs, self.hooks.group_id(before[0]))}: taking over the existing group")
             return self._take_over(client, before[0], inputs)
+        self._journal(inputs, None)
         try:
             return self._create_with_id(client, inputs)
         except (RequestFailed, ApiError) as failed:

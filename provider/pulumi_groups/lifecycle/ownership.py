@@ -50,15 +50,18 @@ class RunLedger:
         self.listings = 0  # what tests look at
 
     # -- the groups that were there before this run's first create ------------------------------
-    def listed_before(self, scope: Hashable, list_all: Callable[[], Iterable[dict]]) -> list[dict]:
+    def listed_before(
+        self, scope: Hashable, list_all: Callable[[], Iterable[dict]], holds: Callable[[dict], bool] | None = None
+    ) -> list[dict]:
         """The scope's groups as listed before this run's first create in it: one listing per
         scope and run (concurrent callers wait for the one in flight). A failed listing is not
         kept. Groups this run deletes are forgotten (``forget``); groups it creates are never
-        added: they were not there before."""
+        added: they were not there before. ``holds``: only the groups it accepts (copied), so
+        that each create in a large org does not copy the whole listing."""
         while True:
             with self._lock:
                 if scope in self._before:
-                    return [dict(g) for g in self._before[scope].values()]
+                    return [dict(g) for g in self._before[scope].values() if holds is None or holds(g)]
                 waiting = self._listing.get(scope)
                 if waiting is None:
                     waiting = self._listing[scope] = threading.Event()
