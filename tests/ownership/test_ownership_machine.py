@@ -48,7 +48,6 @@ from __future__ import annotations
 import os
 from collections import Counter
 
-import pytest
 from hypothesis import HealthCheck, event, seed, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
@@ -90,13 +89,12 @@ EXERCISED: Counter[str] = Counter()
 
 
 class OwnershipMachine(RuleBasedStateMachine):
-    emulator: Emulator  # set by the test
-
     def __init__(self) -> None:
         super().__init__()
         Violation.examples += 1
-        self.emulator.reset()
-        self.emulator.clear_faults()
+        # A fresh emulator per example: the same ids and answers whenever an example is replayed.
+        # Groups are picked in the order the store lists them (creation order), never by id.
+        self.emulator = Emulator().start()
         self.stacks = [Stack(0, self.emulator, EXERCISED), Stack(1, self.emulator, EXERCISED)]
         self.hand_made: dict = {}  # (kind, id) -> the wire group as the console left it
         self.keep = default_team_group(self.emulator)
@@ -104,6 +102,7 @@ class OwnershipMachine(RuleBasedStateMachine):
     def teardown(self) -> None:
         for stack in self.stacks:
             stack.close()
+        self.emulator.stop()
 
     # -- helpers --------------------------------------------------------------------------------
     def live(self) -> dict:
@@ -161,8 +160,12 @@ class OwnershipMachine(RuleBasedStateMachine):
         found = self.live().get(key)
         return found[0] if found else None
 
+    @staticmethod
+    def resource_name(kind: str, scope: str, news: dict) -> str:
+        return f"{scope}/{kind}/{news['name']}" + (f"#{news.get('remote_id')}" if kind == "contact" else "")
+
     def declare_new(self, stack: Stack, kind: str, scope: str, news: dict, fault: FaultSpec | None) -> Resource | None:
-        resource_name = f"{scope}/{kind}/{news['name']}" + (f"#{news.get('remote_id')}" if kind == "contact" else "")
+        resource_name = self.resource_name(kind, scope, news)
         if resource_name in stack.state:
             return None
         inputs = stack.check(kind, resource_name, {}, news)
@@ -173,6 +176,20 @@ class OwnershipMachine(RuleBasedStateMachine):
         if made is not None and made.how == "adopted":
             self.hand_made.pop(made.key, None)  # taken explicitly: no longer anyone else's
         return made
+
+    def without_alias(self, stack: Stack, old: Resource, news: dict, fault: FaultSpec | None) -> None:
+        """The program declares ``news`` instead of ``old``, with no alias: the engine creates the new
+        resource, then deletes the old one, in one run (a failed create leaves the old for the next)."""
+        if self.resource_name(old.kind, news.get("org", "default"), news) in stack.state:
+            return  # the same resource name: no new resource (or one the stack holds already)
+        old.declared = False
+        made = self.declare_new(stack, old.kind, news.get("org", "default"), news, fault)
+        if made is None:
+            return
+        if stack.holders(made.key, besides=made):
+            self.note("a new resource took the group the old one holds")
+        if not stack.children(old):
+            stack.delete(old, None)
 
     # -- stack rules ----------------------------------------------------------------------------
     @rule(index=stacks, kind=st.sampled_from(KINDS), scope=st.sampled_from(sorted(ORG_KEYS)),
@@ -188,7 +205,7 @@ class OwnershipMachine(RuleBasedStateMachine):
         """Declare the key of an existing group (hand-made ones first), with or without adopt: true."""
         stack = self.acting(index)
         live = self.live()
-        keys = sorted(self.hand_made) or sorted(k for k in live if k not in self.keep)
+        keys = list(self.hand_made) or [k for k in live if k not in self.keep]
         key = self.pick(keys, group)
         if key is None or key not in live:
             return
@@ -252,15 +269,28 @@ class OwnershipMachine(RuleBasedStateMachine):
             news["adopt"] = True
         else:
             news.pop("adopt", None)
-        target = news.get("org", "default")
-        chosen.declared = False  # the program declares the new one instead
-        made = self.declare_new(stack, chosen.kind, target, news, fault)
-        if made is None:
-            return  # the run failed: the engine leaves the old resource for the next run
-        if stack.holders(made.key, besides=made):
-            self.note("a new resource took the group the old one holds")
-        if not stack.children(chosen):
-            stack.delete(chosen, None)
+        self.without_alias(stack, chosen, news, fault)
+
+    @precondition(lambda self: any(s.declared() for s in self.stacks))
+    @rule(index=stacks, resource=picks, scope=picks, adopt=st.booleans(), fault=faults)
+    def redeclare_same_group(self, index, resource, scope, adopt, fault):
+        """Issue 19 case 2: a new declaration of the group a resource holds, without an alias: under
+        the name the group has now (renamed in the console), or under another key of the same org."""
+        stack = self.acting(index)
+        chosen = self.pick(stack.declared(), resource)
+        if chosen is None:
+            return
+        live = self.live().get(chosen.key)
+        news = {k: v for k, v in chosen.inputs.items() if k not in ("__provider", "adopt")}
+        if live is not None and live[1].get("name") != chosen.inputs["name"]:
+            news["name"] = live[1]["name"]
+            self.note("declared a group under the name it was given by hand")
+        elif chosen.kind != "contact":
+            same_org = [k for k in sorted(ORG_ID) if ORG_ID[k] == ORG_ID[chosen.inputs["org"]] and k != news["org"]]
+            news["org"] = self.pick(same_org, scope) or news["org"]
+        if adopt:
+            news["adopt"] = True
+        self.without_alias(stack, chosen, news, fault)
 
     @precondition(lambda self: any(s.state for s in self.stacks))
     @rule(index=stacks, resource=picks, fault=faults)
@@ -314,7 +344,7 @@ class OwnershipMachine(RuleBasedStateMachine):
     def console_rename(self, group, name):
         self.outside_change()
         live = self.live()
-        key = self.pick(sorted(k for k in live if k not in self.keep), group)
+        key = self.pick([k for k in live if k not in self.keep], group)
         if key is None:
             return
         try:
@@ -330,7 +360,7 @@ class OwnershipMachine(RuleBasedStateMachine):
     def console_delete(self, group):
         self.outside_change()
         live = self.live()
-        key = self.pick(sorted(k for k in live if k not in self.keep), group)
+        key = self.pick([k for k in live if k not in self.keep], group)
         if key is None:
             return
         self.emulator.delete_group(key[0], live[key][0], int(key[1]) if key[0] != "badge" else key[1])
@@ -385,14 +415,7 @@ MUST_HAVE = (
 )
 
 
-@pytest.fixture
-def machine_emulator():
-    with Emulator() as emulator:
-        OwnershipMachine.emulator = emulator
-        yield emulator
-
-
-def test_no_run_touches_a_group_it_does_not_own(machine_emulator):
+def test_no_run_touches_a_group_it_does_not_own():
     EXERCISED.clear()
     Violation.found.clear()
     Violation.examples = 0
