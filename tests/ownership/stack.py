@@ -29,6 +29,8 @@ TYPE_TOKENS = {
     "reward": "pulumi-python:dynamic/capillary:RewardGroup",
     "contact": "pulumi-python:dynamic/wesurvey:ContactGroup",
 }
+# The method of an update or delete (a reward group's deactivation is an update); creates POST.
+WRITES = {"badge": "PUT", "reward": "PUT", "contact": "POST"}
 PROVIDERS = {"badge": BadgeGroupProvider, "reward": RewardGroupProvider, "contact": ContactGroupProvider}
 # Scaled down as in tests/process: an unknown outcome settles in about a second.
 TIMEOUTS = {
@@ -125,12 +127,13 @@ class Stack:
                 and parent.kind == "contact"]
 
     # -- one provider call, judged ------------------------------------------------------------------
-    def call(self, what: str, do: Callable[[ProviderProcess], Any], fault: FaultSpec | None) -> Outcome:
+    def call(self, what: str, do: Callable[[ProviderProcess], Any], fault: FaultSpec | None,
+             write_method: str = "POST") -> Outcome:
         proc = self.current()
         mark = len(proc.output)
         before = snapshot(self.emulator)
         if fault is not None:
-            self.emulator.set_faults(fault.plan())
+            self.emulator.set_faults(fault.plan(write_method))
         try:
             result, error = do(proc), None
         except grpc.RpcError as failed:
@@ -192,6 +195,7 @@ class Stack:
                 raise Violation(f"stack {self.index}: create {name} without adopt took {key}, a group no create "
                                 f"of this stack made")
             allowed.add(key)
+            self.counters[f"{kind} group {how}"] += 1
             resource = Resource(name, kind, inputs, group_id, outputs, how)
             self.state[name] = resource
         self.judge(f"create {name}", outcome, allowed)
@@ -210,7 +214,8 @@ class Stack:
         allowed = set() if others else {resource.key}
         token = TYPE_TOKENS[resource.kind]
         outcome = self.call(f"delete {resource.name}",
-                            lambda p: p.delete(token, resource.name, resource.id, resource.outputs), fault)
+                            lambda p: p.delete(token, resource.name, resource.id, resource.outputs), fault,
+                            WRITES[resource.kind])
         if outcome.change.new:
             raise Violation(f"stack {self.index}: delete {resource.name} made {sorted(outcome.change.new)}")
         self.judge(f"delete {resource.name} (id {resource.id}; other holders in this stack: "
@@ -240,7 +245,8 @@ class Stack:
             self.replace(resource, inputs, bool(reply.deleteBeforeReplace), fault)
         elif reply.changes == DIFF_SOME:
             outcome = self.call(f"update {resource.name}",
-                                lambda p: p.update(token, resource.name, resource.id, resource.outputs, inputs), fault)
+                                lambda p: p.update(token, resource.name, resource.id, resource.outputs, inputs), fault,
+                                WRITES[resource.kind])
             if outcome.change.new:
                 raise Violation(f"stack {self.index}: update {resource.name} made {sorted(outcome.change.new)}")
             self.judge(f"update {resource.name}", outcome, {resource.key})
@@ -282,10 +288,13 @@ class Stack:
         del self.state[resource.name]
 
     # -- what must hold after every step ----------------------------------------------------------
-    def check_orgs(self, live: dict) -> None:
-        """A declaration's org never changed: its state records the org its key reaches, never
-        null, and its group lives there."""
+    def check_state(self, live: dict) -> None:
+        """What state holds is a group: never an answer that lacked it (a null name). A
+        declaration's org never changed: its state records the org its key reaches, never null,
+        and its group lives there."""
         for resource in self.state.values():
+            if resource.outputs.get("name") is None:
+                raise Violation(f"stack {self.index}: {resource.name}'s state holds no name: {resource.outputs}")
             if resource.kind == "contact":
                 continue
             expected = ORG_ID[resource.inputs["org"]]

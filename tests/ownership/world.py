@@ -36,25 +36,28 @@ FAULTS: dict[str, dict] = {
     "answer-without-group": {"action": "commit_then_body", "body": {}},
     "answer-data-null": {"action": "commit_then_body", "body": {"data": None, "errors": [], "warnings": []}},
 }
-FAULT_METHODS = ("POST", "PUT", "GET", "DELETE", None)
+# Where a fault lands: the call's own write (POST, or PUT for a Capillary update or deactivation),
+# a read (GET), or any request at all; token requests are spared unless "any".
+FAULT_TARGETS = ("write", "write", "read", "any")
+NOT_A_TOKEN = r"^(?!.*(/oauth/token|/oauth2/access_token))"
 
 
 @dataclass(frozen=True)
 class FaultSpec:
-    """One fault: which, on which method (None: any), after letting ``skip`` matching requests pass."""
+    """One fault: which, where (``FAULT_TARGETS``), after letting ``skip`` matching requests pass."""
 
     name: str
-    method: str | None
+    target: str
     skip: int
 
-    def plan(self) -> list[dict]:
+    def plan(self, write_method: str) -> list[dict]:
         spec = {**FAULTS[self.name], "skip": self.skip}
-        if self.method is not None:
-            spec["method"] = self.method
+        if self.target != "any":
+            spec.update(method=write_method if self.target == "write" else "GET", path=NOT_A_TOKEN)
         return [spec]
 
     def __repr__(self) -> str:  # how the failing steps Hypothesis prints name it
-        return f"FaultSpec({self.name!r}, {self.method!r}, {self.skip})"
+        return f"FaultSpec({self.name!r}, {self.target!r}, {self.skip})"
 
 
 def snapshot(emulator) -> dict[Key, tuple[int, dict]]:
