@@ -86,6 +86,7 @@ class Stack:
     index: int
     emulator: Any
     counters: Any  # collections.Counter shared by every example (what the test exercised)
+    hand_made: dict  # the machine's hand-made groups: one this stack adopts leaves it
     state: dict[str, Resource] = field(default_factory=dict)
     made: set[Key] = field(default_factory=set)  # every group a create of this stack made
     process: ProviderProcess | None = None
@@ -188,6 +189,7 @@ class Stack:
             elif adopt:
                 how = "adopted"
                 self.counters["adopted an existing group"] += 1
+                self.hand_made.pop(key, None)  # taken explicitly: no longer anyone else's
             elif key in self.made:
                 how = "retaken"
                 self.counters["took back a group this stack made"] += 1

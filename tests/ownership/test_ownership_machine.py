@@ -48,6 +48,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 
+import pytest
 from hypothesis import HealthCheck, event, seed, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
@@ -72,7 +73,7 @@ COMMON = {
     "print_blob": True,
     "suppress_health_check": list(HealthCheck),
 }
-settings.register_profile("ownership-ci", derandomize=True, max_examples=20, stateful_step_count=25, **COMMON)
+settings.register_profile("ownership-ci", derandomize=True, max_examples=30, stateful_step_count=25, **COMMON)
 settings.register_profile("ownership-long", max_examples=300, stateful_step_count=40, **COMMON)
 PROFILE = os.environ.get("OWNERSHIP_PROFILE", "ownership-ci")
 CONCURRENT = os.environ.get("OWNERSHIP_CONCURRENT_RUNS") == "1"
@@ -95,8 +96,8 @@ class OwnershipMachine(RuleBasedStateMachine):
         # A fresh emulator per example: the same ids and answers whenever an example is replayed.
         # Groups are picked in the order the store lists them (creation order), never by id.
         self.emulator = Emulator().start()
-        self.stacks = [Stack(0, self.emulator, EXERCISED), Stack(1, self.emulator, EXERCISED)]
         self.hand_made: dict = {}  # (kind, id) -> the wire group as the console left it
+        self.stacks = [Stack(i, self.emulator, EXERCISED, self.hand_made) for i in (0, 1)]
         self.keep = default_team_group(self.emulator)
 
     def teardown(self) -> None:
@@ -172,10 +173,7 @@ class OwnershipMachine(RuleBasedStateMachine):
         if inputs is None:
             return None
         self.collides(kind, scope, news)
-        made = stack.create(resource_name, kind, inputs, fault)
-        if made is not None and made.how == "adopted":
-            self.hand_made.pop(made.key, None)  # taken explicitly: no longer anyone else's
-        return made
+        return stack.create(resource_name, kind, inputs, fault)
 
     def without_alias(self, stack: Stack, old: Resource, news: dict, fault: FaultSpec | None) -> None:
         """The program declares ``news`` instead of ``old``, with no alias: the engine creates the new
@@ -406,7 +404,11 @@ class OwnershipMachine(RuleBasedStateMachine):
     def sync_hand_made(self) -> None:
         """After a console change: what the hand-made groups now are (gone ones forgotten)."""
         live = self.live()
-        self.hand_made = {key: live[key][1] for key in self.hand_made if key in live}
+        for key in list(self.hand_made):
+            if key in live:
+                self.hand_made[key] = live[key][1]
+            else:
+                del self.hand_made[key]
 
     # -- invariants -------------------------------------------------------------------------------
     @invariant()
@@ -452,6 +454,7 @@ MUST_HAVE = (
 )
 
 
+@pytest.mark.timeout(900 if PROFILE == "ownership-ci" else 0)  # the long profile runs as long as it needs
 def test_no_run_touches_a_group_it_does_not_own():
     EXERCISED.clear()
     Violation.found.clear()
