@@ -38,7 +38,7 @@ FAULTS: dict[str, dict] = {
 }
 # Where a fault lands: the call's own write (POST, or PUT for a Capillary update or deactivation),
 # a read (GET), or any request at all; token requests are spared unless "any".
-FAULT_TARGETS = ("write", "write", "read", "any")
+FAULT_TARGETS = ("write", "write", "write", "read", "any")
 NOT_A_TOKEN = r"^(?!.*(/oauth/token|/oauth2/access_token))"
 
 
