@@ -9,6 +9,7 @@ import pytest
 from tests.conftest import DEMO_BASIC, DEMO_OAUTH, DEMO_ORG_ID
 from tests.process.test_ownership_cases import run, writes
 from tests.process.test_zero_surprises import CREATE_PATHS, REWARD, declare
+from tests.wesurvey.conftest import CONTACT_GROUP, TEAM
 
 # One org reached by two credentials: a till user (Basic) and an OAuth client.
 ONE_ORG_TWO_CREDENTIALS = {"brand": DEMO_BASIC, "brand-oauth": DEMO_OAUTH}
@@ -61,3 +62,24 @@ def test_a_group_made_by_hand_during_a_run_is_not_taken_by_a_create_whose_answer
         group_id = None  # failing, naming the group and adopt, is right
 
     assert group_id != str(hand_made["id"])
+
+
+@pytest.mark.parametrize("body", [{}, {"data": None}, {"data": {}}], ids=["empty", "data-null", "no-list"])
+def test_a_children_listing_answered_without_the_list_never_lets_a_delete_take_hand_made_subgroups(
+        emulator, processes, body):
+    """Found as: a contact group with a subgroup made by hand under it, deleted in a later run while
+    the listing of its children is answered 200 without the list: the empty answer was read as "no
+    children", the delete went out, and WeSurvey deleted the hand-made subgroup with it."""
+    first = run(emulator, processes)
+    group_id, outs = first.create(CONTACT_GROUP, "panel",
+                                  declare(first, CONTACT_GROUP, "panel", team_id=TEAM, name="Panel", remote_id="p-1"))
+    child = emulator.create_contact_group(TEAM, "Hand made", parent_id=int(group_id))
+    destroy = run(emulator, processes)
+    emulator.set_faults([{"method": "GET", "path": CREATE_PATHS[CONTACT_GROUP], "action": "commit_then_body",
+                          "body": body}])
+
+    with pytest.raises(grpc.RpcError):
+        destroy.delete(CONTACT_GROUP, "panel", group_id, outs)
+
+    assert emulator.pending_faults() == []  # the fault fired
+    assert {g["id"] for g in emulator.contact_groups(TEAM)} >= {int(group_id), child["id"]}
