@@ -25,7 +25,7 @@ to a later run than the adoption of its group by another resource is a known gap
 (``test_found_cases.py``): counted, not failed, unless ``OWNERSHIP_KNOWN_GAPS=1``.
 
 Budget and replay: CI runs the ``ownership-ci`` profile (fixed seed: ``derandomize=True``, 30
-examples of up to 25 steps: about 730 steps, 45 faults fired, 100 s on two busy cores). ``make
+examples of up to 25 steps: about 730 steps, 45 faults fired, 70 to 100 s on two busy cores). ``make
 ownership`` runs ``ownership-long`` (``OWNERSHIP_PROFILE``; random seeds, 300 examples of up to
 40 steps). A failure prints the shrunk steps as code (``state = OwnershipMachine()`` then one
 ``state.rule(...)`` per step: paste them into a test to replay) and ``@reproduce_failure(...)``
