@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup cli demo demo-stop lint test test-fast emulator reliability-report benchmark benchmark-cli benchmark-program benchmark-import mutation clean
+.PHONY: setup cli demo demo-stop lint test test-fast ownership emulator reliability-report benchmark benchmark-cli benchmark-program benchmark-import mutation clean
 
 setup: $(VENV)/.installed
 
@@ -40,6 +40,12 @@ test: setup lint cli
 # Everything but the end-to-end suite through the real CLI.
 test-fast: setup lint
 	$(PY) -m pytest --ignore=tests/e2e
+
+# The randomized ownership test (tests/ownership) at length: random seeds, 300 examples of up to
+# 40 steps (tens of minutes; CI runs 30 with a fixed seed). A failure prints the steps that
+# replay it and @reproduce_failure; OWNERSHIP_SEED=N seeds a run.
+ownership: setup
+	OWNERSHIP_PROFILE=ownership-long $(PY) -m pytest tests/ownership/test_ownership_machine.py -x -s --timeout=0 $(ARGS)
 
 emulator: setup
 	$(PY) -m pulumi_groups.emulator --port 18080 --state .demo/emulator-state.json

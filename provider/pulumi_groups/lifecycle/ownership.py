@@ -21,7 +21,8 @@ API (all process-wide, thread-safe; ``run()`` is the ledger of the current run):
 - ``run().listed_before(scope, list_all)``: the groups of a scope as they were before this run's
   first create there (listed once per scope and run; the caller passes the listing function).
 - ``run().claim(identity, group_id, how)`` / ``run().claimed(identity, group_id)``: groups this
-  run created or adopted; ``may_delete`` turns a claim into "drop from state, send nothing".
+  run created or adopted, held under each of ``group_identities`` (the credential, and the org a
+  group's state records); ``may_delete`` turns a claim into "drop from state, send nothing".
 - ``take_after_unknown(group, before_ids)``, ``children_refusal(label, children)``,
   ``keep_org_id(olds, outs)``, ``answer_is_group(group, group_id)``, ``is_unmanaged(...)``.
 """
@@ -115,6 +116,19 @@ def org_identity(client: Any, kind: str) -> Hashable:
     return (kind, registry.principal_of(getattr(client, "credential", None)))
 
 
+def group_identities(client: Any, kind: str, outputs: dict | None) -> tuple[Hashable, ...]:
+    """The keys a claim on a group is held under: the credential's principal (``org_identity``)
+    and, when the group's state or answer records its ``org_id``, that org on the client's host,
+    so two credentials of one org (a till user and an OAuth client under two org keys) see each
+    other's claims."""
+    identities: tuple[Hashable, ...] = (org_identity(client, kind),)
+    org_id = (outputs or {}).get("org_id")
+    credential = getattr(client, "credential", None)
+    if isinstance(org_id, (int, float)) and not isinstance(org_id, bool) and isinstance(credential, tuple):
+        identities += ((kind, tuple(credential[:2]), "org", int(org_id)),)
+    return identities
+
+
 # -- decisions ------------------------------------------------------------------------------------
 
 
@@ -124,10 +138,12 @@ def take_after_unknown(group: dict, before_ids: set[str]) -> bool:
     return str(group.get("id")) not in before_ids
 
 
-def may_delete(identity: Hashable, group_id: object) -> str | None:
+def may_delete(identities: Iterable[Hashable], group_id: object) -> str | None:
     """None: the delete may be sent. Otherwise why it must not be (another resource of this run
-    created or adopted the group); the caller drops the resource from state with that notice."""
-    how = run().claimed(identity, group_id)
+    created or adopted the group, under any of ``identities``); the caller drops the resource from
+    state with that notice."""
+    claims = [run().claimed(identity, group_id) for identity in identities]
+    how = next((how for how in claims if how), None)
     if how is None:
         return None
     return (f"another resource of this run {how} this group, so it is not deleted or deactivated; "

@@ -127,8 +127,10 @@ class GroupProvider(GroupHooks[ClientT], ResourceProvider, abstract=True):
         group = AdoptOrCreate(self, self.reads).run(client, inputs)
         self.reads.note_write(client, inputs, self.group_id(group), group)
         how = ownership.ADOPTED if inputs.get("adopt") else ownership.CREATED
-        ownership.run().claim(ownership.org_identity(client, self.kind), self.group_id(group), how)
-        return CreateResult(self.group_id(group), self.flatten(group, inputs))
+        outputs = self.flatten(group, inputs)
+        for identity in ownership.group_identities(client, self.kind, outputs):
+            ownership.run().claim(identity, self.group_id(group), how)
+        return CreateResult(self.group_id(group), outputs)
 
     def read(self, group_id: str, props: dict) -> ReadResult:
         inputs = self.owned_inputs(props, strict=False)
@@ -197,7 +199,7 @@ class GroupProvider(GroupHooks[ClientT], ResourceProvider, abstract=True):
     def delete(self, group_id: str, props: dict) -> None:
         inputs = self.owned_inputs(props, strict=False)
         client = self.client(inputs[self.scope_field])
-        refused = ownership.may_delete(ownership.org_identity(client, self.kind), group_id)
+        refused = ownership.may_delete(ownership.group_identities(client, self.kind, props), group_id)
         if refused is not None:
             notify(f"{self.label(inputs, group_id)}: {refused}")
             return

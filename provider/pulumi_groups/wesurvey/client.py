@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from pulumi_groups.errors import ApiError, AuthRejected, NameTaken, NotFound
+from pulumi_groups.errors import ApiError, AuthRejected, NameTaken, NotFound, RequestFailed
 from pulumi_groups.http.client import VendorClient, WireFormat, shared_client
 from pulumi_groups.http.paging import fetch_all
 from pulumi_groups.http.records import as_int
@@ -142,7 +142,12 @@ class WeSurveyClient(VendorClient):
                 operation="list contact groups",
                 params=params,
             )
-            batch = [group for group in data.get("list") or [] if isinstance(group, dict)]
+            listed = data.get("list")
+            if not isinstance(listed, list):
+                # A 200 without the list (a proxy's empty answer) is no listing: read as "no groups",
+                # it would let a delete believe a group has no children and take them with it.
+                raise RequestFailed(self.context("list contact groups"), "the answer holds no list of groups", False)
+            batch = [group for group in listed if isinstance(group, dict)]
             received += len(batch)
             # One more page while fewer than `total` have arrived (see guesses.PAGE_SIZE).
             total = as_int(data.get("total")) or 0
