@@ -14,7 +14,7 @@ WESURVEY = CallContext("wesurvey", "default", "list contact groups", None, "GET"
 
 
 def test_a_full_api_error_names_every_part_in_order():
-    error = ApiError(CONTEXT, 400, 733, "Group Name should be Unique.", "req-1", hint="Set adopt: true",
+    error = ApiError(CONTEXT, 733, "Group Name should be Unique.", status=400, request_id="req-1", hint="Set adopt: true",
                      needed_for="update badge group 'X'", during="reading badge group 'GOLD'")
     assert str(error) == (
         "capillary org 'brand-eu': create badge group 'GOLD' (POST /api_gateway/v1/badges/group) failed: "
@@ -25,15 +25,15 @@ def test_a_full_api_error_names_every_part_in_order():
 
 
 def test_an_api_error_leaves_out_what_it_does_not_have():
-    text = str(ApiError(WESURVEY, None))
+    text = str(ApiError(WESURVEY))
     assert text == "wesurvey account 'default': list contact groups (GET /api/contacts/teams/53/groups) failed"
     for absent in ("HTTP", "code", "''", "request id", "needed to", "while", "None", ". "):
         assert absent not in text
-    assert str(ApiError(WESURVEY, 503, "", "")).endswith("failed: HTTP 503")
+    assert str(ApiError(WESURVEY, "", "", status=503)).endswith("failed: HTTP 503")
 
 
 def test_a_request_failure_names_every_part_and_leaves_out_the_rest():
-    full = RequestFailed(CONTEXT, "the answer is not valid JSON", True, 200, "req-2", needed_for="create x",
+    full = RequestFailed(CONTEXT, "the answer is not valid JSON", True, status=200, request_id="req-2", needed_for="create x",
                          during="listing", hint="Run it again")
     assert str(full).endswith(
         "failed: the answer is not valid JSON, HTTP 200, request id req-2 (needed to create x, which was not sent), "

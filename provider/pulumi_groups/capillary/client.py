@@ -223,8 +223,8 @@ class CapillaryClient(VendorClient):
         operation = f"{'create' if created else 'read'} {kind}"
         missing = f"{kind} id" if group else kind  # a group without its id, or none at all
         raise RequestFailed(self.transport.context(operation, name, method, path),
-                            f"the answer (HTTP {answer.status}) holds no {missing}", created, answer.status,
-                            answer.request_id)
+                            f"the answer (HTTP {answer.status}) holds no {missing}", created,
+                            status=answer.status, request_id=answer.request_id)
 
 
 def _auth_hint(org: OrgSettings) -> str:

@@ -36,7 +36,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import InvalidHeader
 from urllib3.util.retry import RequestHistory, Retry
 
-from pulumi_groups.errors import ApiError, AuthRejected, CallContext, RequestFailed
+from pulumi_groups.errors import ApiError, AuthRejected, CallContext, RequestFailed, calls_for
 from pulumi_groups.http.policy import RetryPolicy, Timeouts
 from pulumi_groups.http.ratelimit import RateLimiter
 
@@ -246,9 +246,8 @@ class Transport:
                 error_type: type[ApiError] = AuthRejected
             else:
                 error_type = self._classify(response.status_code, code, message)
-            error = error_type(
-                context, response.status_code, code, message, request_id, retry_after=_retry_after(response)
-            )
+            error = error_type(context, code, message, status=response.status_code, request_id=request_id,
+                               retry_after=_retry_after(response))
             if response.status_code in (401, 403) or error_type is AuthRejected:
                 error.hint = self._auth_hint
             raise error
@@ -256,12 +255,8 @@ class Transport:
 
     def _credentials(self, auth: Auth, context: CallContext) -> tuple[dict[str, str], dict[str, str]]:
         """The auth headers/params; a failed token call names the request it was needed for."""
-        try:
+        with calls_for(needed_for=context.action()):
             return auth.credentials(self)
-        except (ApiError, RequestFailed) as failed:
-            if not failed.needed_for:
-                failed.needed_for = context.action()
-            raise
 
     def _exchange(self, method, path, params, json_body, used, idempotent, context):
         """One request (urllib3 retries underneath) and its parsed answer. An idempotent call
@@ -332,7 +327,8 @@ class Transport:
         except ValueError:  # requests' JSONDecodeError quotes the body: keep it out of __context__
             body = _UNREADABLE
         if body is _UNREADABLE:
-            raise RequestFailed(context, "the answer is not valid JSON", True, response.status_code, request_id)
+            raise RequestFailed(context, "the answer is not valid JSON", True, status=response.status_code,
+                                request_id=request_id)
         if request_id is None and self._request_id_field and isinstance(body, dict):
             request_id = body.get(self._request_id_field) or None
         return body, request_id
