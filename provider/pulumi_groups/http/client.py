@@ -3,15 +3,16 @@ its endpoints, and the one helper that builds a vendor's process-wide client.
 
 The lifecycle talks to a ``VendorClient`` only through the endpoints of its subclass and the few
 members below (request context, retry pacing, timeouts, credential); it never reaches into the
-transport. ``shared_client`` builds each client the same way for both vendors: one token (auth)
-and one rate budget per credential, one client per org (account) key so that errors name the key
-a resource used and its timeouts and retry tuning apply.
+transport. A vendor's endpoints are data (``Endpoint`` rows: method, path template, operation),
+all sent by ``VendorClient.send``. ``shared_client`` builds each client the same way for both
+vendors: one token (auth) and one rate budget per credential, one client per org (account) key so
+that errors name the key a resource used and its timeouts and retry tuning apply.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from pulumi_groups.errors import ApiError, CallContext
@@ -22,7 +23,7 @@ from pulumi_groups.http.ratelimit import RateLimiter
 if TYPE_CHECKING:
     # Only for types: requests and urllib3 load with the first client (a no-change preview
     # builds none), so this module does not import the transport at run time.
-    from pulumi_groups.http.transport import Auth, ErrorDecoder, Transport
+    from pulumi_groups.http.transport import Auth, ErrorDecoder, Response, Transport
 
 
 class ConnectionSettings(Protocol):
@@ -54,6 +55,21 @@ class WireFormat:
     request_id_field: str | None = None
 
 
+@dataclass(frozen=True)
+class Endpoint:
+    """One endpoint of a vendor API, as data: a new endpoint of a shape the client serves already
+    is one more row, not one more method."""
+
+    method: str
+    # A template over the client's ``roots`` (e.g. "{rewards}", the path an org's cluster serves
+    # reward groups on) and the call's own values (e.g. "{group_id}").
+    path: str
+    operation: str  # names the call in every error, e.g. "create badge group"
+    _: KW_ONLY
+    # A create: the transport never re-sends it blindly (the provider looks the group up instead).
+    creates: bool = False
+
+
 class VendorClient:
     """Base of ``CapillaryClient`` and ``WeSurveyClient``."""
 
@@ -62,6 +78,25 @@ class VendorClient:
         # registry.credential_key of the org (account): what shared state and read snapshots are
         # keyed by. It tells credentials apart without holding the secret.
         self.credential = credential
+
+    def roots(self) -> dict[str, str]:
+        """The paths this client's endpoint templates are built on (fixed, or per org)."""
+        return {}
+
+    def send(
+        self,
+        endpoint: Endpoint,
+        *,
+        group: str | None = None,
+        body: Any = None,
+        params: dict[str, Any] | list[tuple[str, Any]] | None = None,
+        **path_values: Any,
+    ) -> Response:
+        """Send one endpoint's request: ``path_values`` fill its path, ``group`` names the group
+        in an error, ``body`` is the JSON sent."""
+        path = endpoint.path.format(**self.roots(), **path_values)
+        return self.transport.request(endpoint.method, path, operation=endpoint.operation, group=group,
+                                      params=params, json_body=body, idempotent=not endpoint.creates)
 
     @property
     def timeouts(self) -> Timeouts:
