@@ -23,7 +23,8 @@ from pulumi_groups.http.ratelimit import RateLimiter
 if TYPE_CHECKING:
     # Only for types: requests and urllib3 load with the first client (a no-change preview
     # builds none), so this module does not import the transport at run time.
-    from pulumi_groups.http.transport import Auth, ErrorDecoder, Response, Transport
+    from pulumi_groups.http.answers import Auth, ErrorDecoder
+    from pulumi_groups.http.transport import Response, Transport
 
 
 class ConnectionSettings(Protocol):
@@ -135,14 +136,10 @@ def shared_client(
         from pulumi_groups.http.transport import Transport
 
         transport = Transport(
-            vendor=wire.vendor,
-            scope=settings.key,
-            base_url=settings.base_url,
+            wire,
+            settings.key,
+            settings.base_url,
             auth=auth,
-            decode_error=wire.decode_error,
-            classify=wire.classify,
-            request_id_header=wire.request_id_header,
-            request_id_field=wire.request_id_field,
             limiter=limiter,
             timeouts=Timeouts(connect=min(5.0, settings.timeout_seconds), read=settings.timeout_seconds),
             retry=settings.retry,
