@@ -13,36 +13,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import KW_ONLY, dataclass
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pulumi_groups.errors import ApiError, CallContext
 from pulumi_groups.http import registry
-from pulumi_groups.http.policy import RetryPolicy, Timeouts
+from pulumi_groups.http.policy import Timeouts
 from pulumi_groups.http.ratelimit import RateLimiter
+from pulumi_groups.http.settings import ScopeSettings
 
 if TYPE_CHECKING:
     # Only for types: requests and urllib3 load with the first client (a no-change preview
     # builds none), so this module does not import the transport at run time.
     from pulumi_groups.http.answers import Auth, ErrorDecoder
     from pulumi_groups.http.transport import Response, Transport
-
-
-class ConnectionSettings(Protocol):
-    """What a vendor's settings for one org (account) key give the client (``OrgSettings``,
-    ``AccountSettings``)."""
-
-    @property
-    def key(self) -> str: ...
-    @property
-    def base_url(self) -> str: ...
-    @property
-    def requests_per_minute(self) -> float: ...
-    @property
-    def timeout_seconds(self) -> float: ...
-    @property
-    def retry(self) -> RetryPolicy: ...
-    @property
-    def credential(self) -> Hashable: ...
 
 
 @dataclass(frozen=True)
@@ -117,7 +100,7 @@ C = TypeVar("C", bound=VendorClient)
 
 def shared_client(
     client_class: type[C],
-    settings: ConnectionSettings,
+    settings: ScopeSettings,
     wire: WireFormat,
     make_auth: Callable[[], Auth],
     *,
