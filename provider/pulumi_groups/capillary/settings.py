@@ -59,18 +59,14 @@ class OrgSettings(ScopeSettings):
 
 class CapillaryConfig(ScopeConfig[OrgSettings]):
     source = SOURCE
+    how_to_add = (
+        "`pulumi config set --path --secret 'capillary:orgs.{key}.password' ...` "
+        "(and host, username), or, in a stack that configures no org, set CAPILLARY_* for the org 'default'"
+    )
 
     @property
     def orgs(self) -> dict[str, OrgSettings]:
         return self.by_key
-
-    def unknown_key_problem(self, key: str) -> str:
-        known = ", ".join(self.known_keys()) or "none"
-        return (
-            f"org {key!r} is not configured (known orgs: {known}); add it with "
-            f"`pulumi config set --path --secret 'capillary:orgs.{key}.password' ...` "
-            f"(and host, username), or, in a stack that configures no org, set CAPILLARY_* for the org 'default'"
-        )
 
 
 def resolve_host(host: str) -> str | None:

@@ -219,6 +219,7 @@ class ScopeConfig(Generic[S]):
     by_key: dict[str, S]
     entries: Entries
     source: ClassVar[Source]
+    how_to_add: ClassVar[str]  # the commands (or variables) that configure key "{key}"
 
     def known_keys(self) -> list[str]:
         return self.entries.known_keys()
@@ -231,7 +232,10 @@ class ScopeConfig(Generic[S]):
 
     def unknown_key_problem(self, key: str) -> str:
         """What to configure for a key the stack does not name at all."""
-        raise NotImplementedError
+        noun = self.source.noun
+        known = ", ".join(self.known_keys()) or "none"
+        how = self.how_to_add.format(key=key)
+        return f"{noun} {key!r} is not configured (known {noun}s: {known}); add it with {how}"
 
     def default_key(self) -> str | None:
         """The key a declaration or resource without one targets, or None (``default_problem``)."""

@@ -44,20 +44,16 @@ class AccountSettings(ScopeSettings):
 
 class WeSurveyConfig(ScopeConfig[AccountSettings]):
     source = SOURCE
+    how_to_add = (
+        "`pulumi config set --path 'wesurvey:accounts.{key}.appId' ...` and "
+        "`pulumi config set --path --secret 'wesurvey:accounts.{key}.secret' ...`, "
+        "or, in a stack that configures no account, set WESURVEY_APP_ID and WESURVEY_SECRET "
+        "for the account 'default'"
+    )
 
     @property
     def accounts(self) -> dict[str, AccountSettings]:
         return self.by_key
-
-    def unknown_key_problem(self, key: str) -> str:
-        known = ", ".join(self.known_keys()) or "none"
-        return (
-            f"account {key!r} is not configured (known accounts: {known}); add it with "
-            f"`pulumi config set --path 'wesurvey:accounts.{key}.appId' ...` and "
-            f"`pulumi config set --path --secret 'wesurvey:accounts.{key}.secret' ...`, "
-            "or, in a stack that configures no account, set WESURVEY_APP_ID and WESURVEY_SECRET "
-            "for the account 'default'"
-        )
 
 
 def _account(key: str, entry: dict[str, Any]) -> AccountSettings | str:
