@@ -10,6 +10,7 @@ import json
 from ruamel.yaml import YAML
 
 from pulumi_groups.commands import accept_drift, drift, stack_files
+from pulumi_groups.lifecycle import kinds
 from pulumi_groups.program import stack_program
 
 STACK_TEXT = """\
@@ -37,7 +38,7 @@ def config_of(text: str) -> dict[str, str]:
 
 def row(kind: str, resource: str, name: str, change: str, field: str | None, declared, live) -> drift.Change:
     found = drift.Change("s", kind, "default", name, "1", change, field, declared, live, resource=resource)
-    if change == drift.CHANGED and field in drift.ACCEPTABLE_FIELDS[kind]:
+    if change == drift.CHANGED and field in kinds.by_name(kind).acceptable_fields:
         found.accept = drift.ACCEPT_COMMAND.format(stack="s")
     found.put_back = drift.PUT_BACK_COMMAND.format(stack="s")
     return found

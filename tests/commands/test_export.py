@@ -248,10 +248,10 @@ def test_names_the_stack_program_would_refuse_are_left_out_and_listed(emulator, 
         assert any(repr(name) in line and reason in line for line in lines), name
     assert "'Café'" in err  # the NFC form, as the fix
     # What is written passes the stack program's own checks.
-    from pulumi_groups.program.declarations import entry_problems
-    from pulumi_groups.program.stack_program import BADGE
+    from pulumi_groups.program.declarations import entry_problems, kind_for
 
-    assert [entry_problems(BADGE, entry, "brand-eu") for entry in config["pulumi-groups:badgeGroups"][1:]] == [[]]
+    badge = kind_for("badgeGroups")
+    assert [entry_problems(badge, entry, "brand-eu") for entry in config["pulumi-groups:badgeGroups"][1:]] == [[]]
 
 
 def test_the_old_name_of_a_pending_rename_is_not_declared_again(emulator, tmp_path, capsys):

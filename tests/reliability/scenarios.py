@@ -214,7 +214,7 @@ class Outcome:
     faults_fired: int = 0
     answers_429: int = 0
     token_fetches: int = 0
-    seconds: float = 0.0  # for the report's figures only: no verdict reads the wall clock
+    seconds: float = 0.0  # for the report's figures, and to tell a Retry-After wait cut at the budget's end
     slept: list[float] = field(default_factory=list)  # every wait the operation asked for
 
     @property
@@ -370,12 +370,15 @@ def prepare(provider, news: dict, op: str, case: FaultCase) -> tuple[dict, str |
 
 
 def retry_after_problems(case: FaultCase, outcome: Outcome) -> list[str]:
-    """Judged from the waits the operation asked for (not from how long it took): one of them
-    honours Retry-After, and none exceeds the retry budget."""
+    """Judged from the waits the operation asked for: one of them honours Retry-After, and none
+    exceeds the retry budget. A shorter wait is right only when it was cut at the budget's end
+    (on a loaded machine the lookup before it may eat most of the budget): then the operation
+    lasted at least the budget, which is counted from a point inside it."""
     wanted = min(case.spec["retry_after"], RETRY_BUDGET_SECONDS)
     longest = max(outcome.slept, default=0.0)
+    cut_at_budget_end = outcome.seconds >= RETRY_BUDGET_SECONDS * 0.95
     problems = []
-    if longest < wanted * 0.9:
+    if longest < wanted * 0.9 and not cut_at_budget_end:
         problems.append(f"Retry-After {case.spec['retry_after']} not honoured: the longest wait was {longest:.2f}s")
     if longest > RETRY_BUDGET_SECONDS:
         problems.append(f"Retry-After not capped by the retry budget: waited {longest:.2f}s")

@@ -66,21 +66,21 @@ def test_outer_blanks_are_accepted_with_a_warning_naming_the_field(emulator, bad
 
 def test_the_stack_program_refuses_them_too():
     from pulumi_groups.program import declarations
-    from pulumi_groups.program.declarations import DeclarationError, Scopes
-    from pulumi_groups.program.stack_program import BADGE
+    from pulumi_groups.program.declarations import DeclarationError, Scopes, kind_for
 
     scopes = Scopes("org", ("eu",), lambda key: None, "", default_key="eu")
     with pytest.raises(DeclarationError) as raised:
-        declarations.plan("s", {BADGE: [{"name": "GOLD\u200b", "rank": 1}]}, lambda kind: scopes)
+        declarations.plan("s", {kind_for("badgeGroups"): [{"name": "GOLD\u200b", "rank": 1}]},
+                          lambda kind: scopes)
     [problem] = raised.value.problems
     assert problem.startswith("pulumi-groups:badgeGroups[0] ('GOLD\\u200b'): name must not contain control or zero-width")
 
 
 def test_the_stack_program_refuses_a_decomposed_name_naming_its_nfc_form():
-    from pulumi_groups.program.declarations import entry_problems
-    from pulumi_groups.program.stack_program import BADGE
+    from pulumi_groups.program.declarations import entry_problems, kind_for
 
-    problems = entry_problems(BADGE, {"name": "Cafe\u0301", "rank": 1, "previousNames": ["Vieux Cafe\u0301"]}, "eu")
+    badge = kind_for("badgeGroups")
+    problems = entry_problems(badge, {"name": "Cafe\u0301", "rank": 1, "previousNames": ["Vieux Cafe\u0301"]}, "eu")
     assert len(problems) == 2 and all("normal form C" in p for p in problems)
     assert "'Café'" in problems[0] and "previousNames[0]" in problems[1]
-    assert entry_problems(BADGE, {"name": "Café", "rank": 1}, "eu") == []
+    assert entry_problems(badge, {"name": "Café", "rank": 1}, "eu") == []

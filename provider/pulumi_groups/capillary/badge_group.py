@@ -13,9 +13,18 @@ from typing import Any
 
 import pulumi
 
-from pulumi_groups.capillary.common import ADOPT, NAME, ORG, OUTPUTS, CapillaryGroup, CapillaryGroupProvider, rank_field
+from pulumi_groups.capillary.common import (
+    ADOPT,
+    NAME,
+    ORG,
+    ORG_SCOPE,
+    OUTPUTS,
+    CapillaryGroup,
+    CapillaryGroupProvider,
+    rank_field,
+)
 from pulumi_groups.http.records import as_int, find_by_id
-from pulumi_groups.lifecycle import timestamps
+from pulumi_groups.lifecycle import kinds, timestamps
 from pulumi_groups.lifecycle.notices import warn
 from pulumi_groups.lifecycle.schema import same_name
 
@@ -98,3 +107,16 @@ class BadgeGroup(CapillaryGroup, module="capillary", name="BadgeGroup"):
     ) -> None:
         inputs: dict[str, Any] = {"name": name, "rank": rank, "org": org, "adopt": adopt}
         super().__init__(BadgeGroupProvider, resource_name, inputs, opts)
+
+
+KIND = kinds.register(kinds.GroupKind(
+    name="badge",
+    list_key="badgeGroups",
+    provider=BadgeGroupProvider,
+    resource=BadgeGroup,
+    scope=ORG_SCOPE,
+    on_delete="keep",
+    drift_fields=("name", "rank"),
+    acceptable_fields=("name", "rank"),
+    list_org=lambda client: client.list_badge_groups(),
+))

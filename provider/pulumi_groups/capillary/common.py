@@ -11,6 +11,7 @@ from pulumi_groups.capillary.client import CapillaryClient, client_for
 from pulumi_groups.errors import ConfigError, WrongOrg, calls_for
 from pulumi_groups.http.records import as_int
 from pulumi_groups.lifecycle.hooks import ALIASES_FIRST
+from pulumi_groups.lifecycle.kinds import Scope
 from pulumi_groups.lifecycle.provider import GroupProvider
 from pulumi_groups.lifecycle.resource import GroupResource
 from pulumi_groups.lifecycle.schema import INT32_MAX, Field, Output
@@ -52,6 +53,16 @@ def rank_field(required: bool) -> Field:
     )
 
 
+# Where badge and reward groups live: a Capillary org, by its key in `capillary:orgs`.
+ORG_SCOPE = Scope(
+    field="org",
+    entries_key="capillary:orgs",
+    default_key="pulumi-groups:defaultOrg",
+    load=settings.load,
+    how_to_configure="add capillary:orgs.<key> with host and credentials (see stacks/Pulumi.example-basic.yaml), "
+    "or, for a stack without any org in its file, set CAPILLARY_HOST and credentials in the environment",
+)
+
 OUTPUTS = (
     Output("org_id", "Numeric id of the Capillary org the group lives in."),
     Output("is_active", "Whether Capillary reports the group active."),
@@ -62,10 +73,11 @@ OUTPUTS = (
 )
 
 
-class CapillaryGroupProvider(GroupProvider[CapillaryClient]):
+class CapillaryGroupProvider(GroupProvider[CapillaryClient], abstract=True):
     scope_field = "org"
     snapshot_config_key = "capillary:readSnapshot"
     snapshot_kind: str  # "badge" / "reward": one listing per credential and kind
+    required_hooks = (*GroupProvider.required_hooks, "snapshot_kind")
 
     def snapshot_scope(self, client: CapillaryClient, props: dict) -> Any:
         # Keyed by credential, not org key: two org keys with one credential are one org.

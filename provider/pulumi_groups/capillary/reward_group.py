@@ -14,9 +14,18 @@ from typing import Any
 
 import pulumi
 
-from pulumi_groups.capillary.common import ADOPT, NAME, ORG, OUTPUTS, CapillaryGroup, CapillaryGroupProvider, rank_field
+from pulumi_groups.capillary.common import (
+    ADOPT,
+    NAME,
+    ORG,
+    ORG_SCOPE,
+    OUTPUTS,
+    CapillaryGroup,
+    CapillaryGroupProvider,
+    rank_field,
+)
 from pulumi_groups.http.records import as_int, find_by_id
-from pulumi_groups.lifecycle import timestamps
+from pulumi_groups.lifecycle import kinds, timestamps
 from pulumi_groups.lifecycle.notices import warn
 from pulumi_groups.lifecycle.schema import Field, changed, same_name
 
@@ -146,3 +155,16 @@ class RewardGroup(CapillaryGroup, module="capillary", name="RewardGroup"):
     ) -> None:
         inputs: dict[str, Any] = {"name": name, "rank": rank, "active": active, "org": org, "adopt": adopt}
         super().__init__(RewardGroupProvider, resource_name, inputs, opts)
+
+
+KIND = kinds.register(kinds.GroupKind(
+    name="reward",
+    list_key="rewardGroups",
+    provider=RewardGroupProvider,
+    resource=RewardGroup,
+    scope=ORG_SCOPE,
+    on_delete="deactivate",
+    drift_fields=("name", "rank", "active"),
+    acceptable_fields=("name", "rank", "active"),
+    list_org=lambda client: client.list_reward_groups(),  # active and inactive
+))

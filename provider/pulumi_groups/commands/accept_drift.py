@@ -6,10 +6,11 @@ on purpose in the console (a rank raised for a campaign) becomes the declaration
 
 1. A preview-only refresh (``refresh --preview-only``: state untouched) finds the drift, as the
    drift check does.
-2. For each drifted field it can accept (``drift.ACCEPTABLE_FIELDS``: rank, a reward group's
-   active, a contact group's order, and a rename), the entry gets the live value. A console
-   rename becomes ``name: <live>`` with the old name in ``previousNames`` (an alias: the engine
-   renames nothing and replaces nothing); a contact entry keeps its resource name through
+2. For each drifted field it can accept (each kind's ``acceptable_fields``, in
+   ``lifecycle/kinds.py``: rank, a reward group's active, a contact group's order, and a
+   rename), the entry gets the live value. A console rename becomes ``name: <live>`` with the
+   old name in ``previousNames`` (an alias: the engine renames nothing and replaces nothing); a
+   contact entry keeps its resource name through
    ``key: <old name>`` instead, so that its children's ``parent:`` still names it. Fields under
    ``ignoreChanges`` are not drift and are left alone; a gone group, and a field whose change
    replaces the group (``team_id``), cannot be accepted here: they are listed with why.

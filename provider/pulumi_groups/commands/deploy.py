@@ -61,7 +61,7 @@ from pulumi_groups.commands.cli_process import INTERRUPTED_EXIT, Interrupts
 from pulumi_groups.commands.cli_support import INSTALL_HELP, find_pulumi, repo_root
 from pulumi_groups.commands.org_identity import OrgIdentity
 from pulumi_groups.commands.progress import Progress
-from pulumi_groups.program.declarations import LIST_KEYS, NAMESPACE
+from pulumi_groups.lifecycle import kinds
 from pulumi_groups.wesurvey import settings as wesurvey_settings
 
 DEFAULT_PARALLEL = 4
@@ -117,9 +117,9 @@ def describe(info: StackInfo, config: dict[str, str], environ: dict[str, str]) -
     capillary = capillary_settings.load(config, environ)
     info.orgs = dict(capillary.orgs)
     info.declared = org_listings.declared_names(config, capillary.default_key())
-    for key in LIST_KEYS:
+    for kind in kinds.registered():
         try:
-            entries = json.loads(config.get(f"{NAMESPACE}:{key}") or "[]")
+            entries = json.loads(config.get(kind.config_key) or "[]")
         except ValueError:
             entries = []
         info.declared_count += len(entries) if isinstance(entries, list) else 0

@@ -34,28 +34,11 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from pulumi_groups.lifecycle import ownership
+from pulumi_groups.lifecycle import kinds, ownership
 
-# Resource type tokens -> (kind, scope input). Type tokens are permanent (in users' state).
-GROUP_TYPES = {
-    "pulumi-python:dynamic/capillary:BadgeGroup": ("badge", "org"),
-    "pulumi-python:dynamic/capillary:RewardGroup": ("reward", "org"),
-    "pulumi-python:dynamic/wesurvey:ContactGroup": ("contact", "account"),
-}
-GROUP_TYPES_BY_KIND = {kind: scope for kind, scope in GROUP_TYPES.values()}
-# The fields a group's declaration sets and a person can change in the vendor's console.
-OWNED_FIELDS = {
-    "badge": ("name", "rank"),
-    "reward": ("name", "rank", "active"),
-    "contact": ("name", "parent_id", "order", "remote_id", "team_id"),
-}
-# What `accept-drift` can write into a stack file: the live value of these fields (a name through
-# `previousNames`, so the group is renamed, not replaced).
-ACCEPTABLE_FIELDS = {
-    "badge": ("name", "rank"),
-    "reward": ("name", "rank", "active"),
-    "contact": ("name", "order"),
-}
+# Which groups there are, which fields of each are drift and which `accept-drift` can write (a
+# name through `previousNames`, so the group is renamed, not replaced): each kind's descriptor
+# (``lifecycle/kinds.py``: ``drift_fields``, ``acceptable_fields``), found by its type token.
 PUT_BACK_COMMAND = "python -m pulumi_groups deploy --up --stacks {stack}"
 ACCEPT_COMMAND = "python -m pulumi_groups accept-drift --stack {stack}"
 # Ops as the engine spells them (OpType values).
@@ -75,7 +58,7 @@ class Change:
     """One row: a group and, for ``changed``/``update``, one field."""
 
     stack: str
-    kind: str  # badge | reward | contact
+    kind: str  # the kind's name in reports: badge | reward | contact | ...
     scope: str  # org key (or WeSurvey account)
     name: str
     id: str | None
@@ -158,8 +141,15 @@ def _op(metadata: Any) -> str:
     return str(getattr(op, "value", op) or "")
 
 
+def is_group_type(type_token: Any) -> bool:
+    """Whether a resource type token is one of a registered kind (type tokens are permanent)."""
+    return kinds.by_type(str(type_token or "")) is not None
+
+
 def _group_of(metadata: Any) -> tuple[str, str] | None:
-    return GROUP_TYPES.get(_value(metadata, "type") or "")
+    """(kind name, scope input) of a group resource; None for any other resource."""
+    kind = kinds.by_type(_value(metadata, "type") or "")
+    return None if kind is None else (kind.name, kind.scope.field)
 
 
 @dataclass
@@ -229,13 +219,7 @@ def groups_seen(events: Iterable[Any]) -> dict[str, GroupSeen]:
 
 def _replacing_fields() -> dict[str, tuple[str, ...]]:
     """Per kind, the fields whose change replaces the group (the providers' own schema)."""
-    from pulumi_groups.capillary.badge_group import BadgeGroupProvider
-    from pulumi_groups.capillary.reward_group import RewardGroupProvider
-    from pulumi_groups.wesurvey.contact_group import ContactGroupProvider
-
-    fields = {"badge": BadgeGroupProvider.fields, "reward": RewardGroupProvider.fields,
-              "contact": ContactGroupProvider.fields}
-    return {kind: tuple(f.name for f in own if f.on_change == "replace") for kind, own in fields.items()}
+    return {kind.name: kind.replacing_fields() for kind in kinds.registered()}
 
 
 def _refusal(group: GroupSeen, change: str, field_name: str | None, replacing: Collection[str]) -> str | None:
@@ -256,7 +240,7 @@ def _drift_ways(row: Change, stack: str) -> Change:
     """Both ways out of a drift row, where they exist."""
     if row.refused is None:
         row.put_back = PUT_BACK_COMMAND.format(stack=stack)
-    if row.change == CHANGED and row.field in ACCEPTABLE_FIELDS[row.kind]:
+    if row.change == CHANGED and row.field in kinds.by_name(row.kind).acceptable_fields:
         row.accept = ACCEPT_COMMAND.format(stack=stack)
     return row
 
@@ -281,7 +265,8 @@ def changes_from_events(
         row = partial(Change, stack=stack, kind=group.kind, scope=group.scope, name=group.name or "?", id=group.id,
                       resource=group.resource, protected=group.protected)
         # The org (account) too: changing it replaces the group.
-        fields = OWNED_FIELDS[group.kind] + (GROUP_TYPES_BY_KIND[group.kind],)
+        kind = kinds.by_name(group.kind)
+        fields = kind.drift_fields + (kind.scope.field,)
         if refresh:
             if group.op == "delete" or (group.op in REFRESH_RESULT_OPS and not group.has_new):
                 findings.changes.append(_drift_ways(row(change=GONE, declared=group.old_inputs.get("name", group.name)),
@@ -353,10 +338,10 @@ def recorded_in_state(deployment: dict) -> tuple[set[tuple[str, str, str]], dict
     managed: set[tuple[str, str, str]] = set()
     org_ids: dict[str, set] = {}
     for resource in deployment.get("resources") or []:
-        found = GROUP_TYPES.get(str(resource.get("type", ""))) if isinstance(resource, dict) else None
+        found = kinds.by_type(str(resource.get("type", ""))) if isinstance(resource, dict) else None
         if found is None:
             continue
-        kind, scope_field = found
+        kind, scope_field = found.name, found.scope.field
         outputs, inputs = resource.get("outputs") or {}, resource.get("inputs") or {}
         scope = str(outputs.get(scope_field) or inputs.get(scope_field) or "default")
         if resource.get("id"):

@@ -1,9 +1,10 @@
 """``python -m pulumi_groups export --org KEY [--stack-file FILE] [--stack NAME] [--dry-run]
 [--only-unmanaged [--report DRIFT.json]]``
 
-Bootstraps a stack from a live org: lists every badge group and reward group of the org (all
-pages, 100 a page) and merges them into the stack file's declarations with ``adopt: true``, so
-the first ``pulumi up`` takes them over instead of failing on "name must be unique".
+Bootstraps a stack from a live org: lists every group of the org, of each kind an org listing
+covers (``list_org`` in ``lifecycle/kinds.py``: badge and reward groups; all pages, 100 a
+page), and merges them into the stack file's declarations with ``adopt: true``, so the first
+``pulumi up`` takes them over instead of failing on "name must be unique".
 
 - Credentials come from the stack's config, read through the Automation API when the ``pulumi``
   CLI is there (it decrypts secrets with the stack's secrets provider), else from the file's
@@ -38,14 +39,10 @@ from pulumi_groups.capillary import settings as capillary_settings
 from pulumi_groups.commands import cli_yaml, org_identity, org_listings, stack_files
 from pulumi_groups.commands.cli_support import find_pulumi
 from pulumi_groups.errors import GroupsError
-from pulumi_groups.http.records import as_int
-from pulumi_groups.lifecycle import ownership
+from pulumi_groups.lifecycle import kinds, ownership
 from pulumi_groups.lifecycle.schema import nfc
+from pulumi_groups.program import declarations
 from pulumi_groups.program.declarations import PREVIOUS_NAMES, Kind, entry_problems
-from pulumi_groups.program.stack_program import BADGE, REWARD
-
-BADGE_LIST = BADGE.config_key
-REWARD_LIST = REWARD.config_key
 
 
 @dataclass
@@ -64,7 +61,7 @@ class Merged:
 def _parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m pulumi_groups export",
-        description="Write an org's existing badge and reward groups into a stack file "
+        description="Write an org's existing groups (badge, reward...) into a stack file "
                     "as declarations with adopt: true.",
     )
     parser.add_argument("--org", required=True, help="org key in capillary:orgs (or 'default')")
@@ -154,7 +151,7 @@ def _flow_entry(**values: Any):
     return entry
 
 
-def merge_list(config: Any, kind: Kind, org: str, default_org: str | None, live: list[dict], to_entry) -> Merged:
+def merge_list(config: Any, kind: Kind, org: str, default_org: str | None, live: list[dict]) -> Merged:
     """Append an entry for each live group not yet declared in ``org``; never touch the others.
     A group whose entry the stack program would refuse is left out (``Merged.left_out``)."""
     from ruamel.yaml.comments import CommentedSeq
@@ -172,15 +169,15 @@ def merge_list(config: Any, kind: Kind, org: str, default_org: str | None, live:
         name = group.get("name")
         if not isinstance(name, str) or not name:
             continue
-        entry = to_entry(group)
+        entry = kind.group.export_entry(group)
         if _key(org, name) not in declared and _key(org, name) in earlier:
             merged.renamed.append(name)
             continue
         if _key(org, name) in declared:
             merged.kept.append(name)
             existing = declared[_key(org, name)]
-            different = [k for k in ("rank", "active")
-                         if k in entry and existing.get(k, True if k == "active" else None) != entry[k]]
+            defaults = kind.group.defaults()
+            different = [k for k in entry if k != "name" and existing.get(k, defaults.get(k)) != entry[k]]
             if different:
                 fields = ", ".join(f"{k}: declared {existing.get(k)}, live {entry[k]}" for k in different)
                 merged.differs.append(f"{name!r} ({fields})")
@@ -204,17 +201,6 @@ def merge_list(config: Any, kind: Kind, org: str, default_org: str | None, live:
 def plain_entry(entry: Any) -> dict:
     """An entry as the stack program receives it (config values reach it as JSON)."""
     return {str(key): stack_files.plain(value) for key, value in entry.items()}
-
-
-def badge_entry(group: dict) -> dict:
-    return {"name": group.get("name"), "rank": as_int(group.get("rank"))}
-
-
-def reward_entry(group: dict) -> dict:
-    entry = {"name": group.get("name"), "rank": as_int(group.get("rank"))}
-    if group.get("isActive") is False:
-        entry["active"] = False  # declared as it is, so the first up does not re-activate it
-    return entry
 
 
 def _state_reader(stack_file: Path):
@@ -244,8 +230,7 @@ def owned_elsewhere(org, stack_file: Path, org_id: object = None) -> org_listing
     return found
 
 
-def unmanaged_only(org, args: argparse.Namespace, badges: list[dict],
-                   rewards: list[dict]) -> tuple[list[dict], list[dict]]:
+def unmanaged_only(org, args: argparse.Namespace, listed: dict[str, list[dict]]) -> dict[str, list[dict]]:
     """The listed groups that are unmanaged.
 
     With ``--report`` (a ``deploy --json`` file): the groups it lists as unmanaged in this org,
@@ -256,7 +241,7 @@ def unmanaged_only(org, args: argparse.Namespace, badges: list[dict],
     """
     import json
 
-    listed = {"badge": badges, "reward": rewards}
+    every = [g for groups in listed.values() for g in groups]
     if args.report is not None:
         data = json.loads(args.report.read_text(encoding="utf-8"))
         if data.get("schema") != "pulumi-groups/drift-report" or data.get("version") != 1:
@@ -265,15 +250,15 @@ def unmanaged_only(org, args: argparse.Namespace, badges: list[dict],
         if not any(args.org in o["orgKeys"] for o in data["orgs"]):
             raise ValueError(f"{args.report} has no org keyed {args.org!r}: run deploy on a stack using it")
         listed = {kind: [g for g in groups if (kind, str(g.get("id"))) in wanted] for kind, groups in listed.items()}
-    org_id = next((g.get("orgId") for g in badges + rewards if g.get("orgId") is not None), None)
+    org_id = next((g.get("orgId") for g in every if g.get("orgId") is not None), None)
     elsewhere = owned_elsewhere(org, args.stack_file, org_id)
     kept = {kind: [g for g in groups if ownership.is_unmanaged(g, kind, elsewhere.ids[kind], elsewhere.names[kind])]
             for kind, groups in listed.items()}
     left_out = sum(len(listed[kind]) - len(kept[kind]) for kind in listed)
     print(f"--only-unmanaged: left out {left_out} group(s) that other stack files of this org declare "
-          f"({len(elsewhere.names['badge'])} badge and {len(elsewhere.names['reward'])} reward names)"
+          f"({' and '.join(f'{len(elsewhere.names[kind])} {kind}' for kind in listed)} names)"
           + ("" if args.report else "; give --report DRIFT.json to match this stack's own renamed groups by id"))
-    return kept["badge"], kept["reward"]
+    return kept
 
 
 def _describe(kind: str, merged: Merged) -> str:
@@ -308,16 +293,16 @@ def main(argv: list[str]) -> int:
     from pulumi_groups.capillary.client import client_for
 
     client = client_for(org)
+    listed_kinds = [declarations.Kind(kind) for kind in kinds.listed_per_org()]
     try:
-        badges = client.list_badge_groups()
-        rewards = client.list_reward_groups()
+        listed = {kind.name_part: kinds.list_org(kind.group, client) for kind in listed_kinds}
     except GroupsError as exc:
         print(f"export: {exc}", file=sys.stderr)
         return 1
 
     if args.only_unmanaged:
         try:
-            badges, rewards = unmanaged_only(org, args, badges, rewards)
+            listed = unmanaged_only(org, args, listed)
         except (OSError, ValueError) as exc:
             print(f"export: {exc}", file=sys.stderr)
             return 1
@@ -325,21 +310,20 @@ def main(argv: list[str]) -> int:
     # Entries without `org:` belong to the stack's default org, as in the stack program.
     default_org = capillary.default_key()
     section = stack_file.config()
-    declared_before = {key: len(section.get(key) or []) for key in (BADGE_LIST, REWARD_LIST)}
+    declared_before = {kind.config_key: len(section.get(kind.config_key) or []) for kind in listed_kinds}
     try:
-        badge_result = merge_list(section, BADGE, args.org, default_org, badges, badge_entry)
-        reward_result = merge_list(section, REWARD, args.org, default_org, rewards, reward_entry)
+        results = [merge_list(section, kind, args.org, default_org, listed[kind.name_part]) for kind in listed_kinds]
     except ValueError as exc:
         print(f"export: {args.stack_file}: {exc}", file=sys.stderr)
         return 1
 
-    print(f"org {args.org!r}: {_describe('badge group', badge_result)}")
-    print(f"org {args.org!r}: {_describe('reward group', reward_result)}")
-    for name in badge_result.differs + reward_result.differs:
+    for kind, result in zip(listed_kinds, results, strict=True):
+        print(f"org {args.org!r}: {_describe(kind.label, result)}")
+    for name in [name for result in results for name in result.differs]:
         print(f"  declared differently from the live group (the next up changes the org to match the file): {name}")
-    for name in badge_result.renamed + reward_result.renamed:
+    for name in [name for result in results for name in result.renamed]:
         print(f"  not added: {name!r} is the previous name of a declared entry (a rename the next up applies)")
-    left_out = badge_result.left_out + reward_result.left_out
+    left_out = [line for result in results for line in result.left_out]
     for line in left_out:
         print(f"export: left out (the stack program would refuse it; rename the group in the console): {line}",
               file=sys.stderr)

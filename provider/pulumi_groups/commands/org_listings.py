@@ -13,8 +13,9 @@ a stack's state is reachable the ids it records count too, and the ``org_id`` it
 an org key to the listed org even under another principal. One CI job per stack therefore sees
 the other stacks' groups as theirs, not as unmanaged.
 
-Contact groups (WeSurvey) are not listed: a team's groups are not an org's, and the report's
-unmanaged section is about Capillary orgs.
+The kinds listed are the registered kinds that say how an org lists them (``list_org`` in
+``lifecycle/kinds.py``). Contact groups (WeSurvey) are not: a team's groups are not an org's, and
+the report's unmanaged section is about Capillary orgs.
 """
 
 from __future__ import annotations
@@ -25,18 +26,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pulumi_groups.capillary import badge_group, reward_group
 from pulumi_groups.capillary.settings import OrgSettings
 from pulumi_groups.commands import org_identity, stack_files
 from pulumi_groups.commands.drift import OrgFindings, recorded_in_state, unmanaged_groups
 from pulumi_groups.commands.org_identity import OrgIdentity
 from pulumi_groups.errors import GroupsError
+from pulumi_groups.lifecycle import kinds
 
 UNKNOWN_ORG = "(org not known)"  # entries without `org` in a stack whose default org cannot be told
-KINDS = {
-    "badge": ("pulumi-groups:badgeGroups", badge_group.flatten, "list_badge_groups"),
-    "reward": ("pulumi-groups:rewardGroups", reward_group.flatten, "list_reward_groups"),
-}
+
+
+def listed_kinds() -> list[str]:
+    """The kinds an org listing covers: every registered kind with a ``list_org``."""
+    return [kind.name for kind in kinds.listed_per_org()]
 
 
 @dataclass
@@ -53,8 +55,9 @@ class StackOrgs:
 
     def keys(self) -> set[str]:
         """Its Capillary org keys: configured, declared or recorded (contact groups' accounts are not orgs)."""
-        recorded = {key for kind, key, _ in self.managed if kind in KINDS}
-        return set(self.identities) | {key for kind, key in self.declared if kind in KINDS} | recorded
+        listed = listed_kinds()
+        recorded = {key for kind, key, _ in self.managed if kind in listed}
+        return set(self.identities) | {key for kind, key in self.declared if kind in listed} | recorded
 
     def reaches(self, key: str, target: OrgIdentity, org_id: Any = None) -> bool | None:
         """Whether org key ``key`` reaches ``target`` (None: cannot tell, see ``org_identity``)."""
@@ -65,8 +68,8 @@ class StackOrgs:
 class Owned:
     """What the stacks of the project declare and hold in one org."""
 
-    names: dict[str, set[str]] = field(default_factory=lambda: {kind: set() for kind in KINDS})
-    ids: dict[str, set[str]] = field(default_factory=lambda: {kind: set() for kind in KINDS})
+    names: dict[str, set[str]] = field(default_factory=lambda: {kind: set() for kind in listed_kinds()})
+    ids: dict[str, set[str]] = field(default_factory=lambda: {kind: set() for kind in listed_kinds()})
     uncertain: set[str] = field(default_factory=set)  # "stack (org key)" whose org is encrypted
 
 
@@ -82,7 +85,7 @@ def owned(stacks: Iterable[StackOrgs], target: OrgIdentity, org_id: Any = None) 
                 continue
             if reached is None:
                 found.uncertain.add(f"{stack.stack} ({key})")
-            for kind in KINDS:
+            for kind in listed_kinds():
                 found.names[kind] |= stack.declared.get((kind, key), set())
                 found.ids[kind] |= {gid for k, scope, gid in stack.managed if k == kind and scope == key}
     return found
@@ -105,8 +108,8 @@ def declared_names(config: Mapping[str, str], default: str | None) -> dict[tuple
     fewer names, so more groups may be listed as unmanaged, never fewer.
     """
     found: dict[tuple[str, str], set[str]] = {}
-    for kind, (config_key, _, _) in KINDS.items():
-        raw = config.get(config_key)
+    for listed in kinds.listed_per_org():
+        kind, raw = listed.name, config.get(listed.config_key)
         try:
             entries = json.loads(raw) if isinstance(raw, str) and raw.strip() else (raw or [])
         except ValueError:
@@ -157,13 +160,11 @@ def project_stacks(stacks_dir: Path, skip: Iterable[str] = (), environ: Mapping[
 
 
 def list_org(org: OrgSettings, client_for: Callable[[OrgSettings], Any]) -> dict[str, list[dict]]:
-    """Every badge and reward group of the org, in the providers' output shape plus ``id``."""
+    """Every group of the org, of each kind an org listing covers, in the providers' output
+    shape plus ``id``."""
     client = client_for(org)
-    listed = {}
-    for kind, (_, flatten, method) in KINDS.items():
-        listed[kind] = [{**flatten(group, {"org": org.key}), "id": str(group.get("id"))}
-                        for group in getattr(client, method)()]
-    return listed
+    return {kind.name: [kind.flatten(group, org.key) for group in kinds.list_org(kind, client)]
+            for kind in kinds.listed_per_org()}
 
 
 def find_unmanaged(stacks: Iterable[StackOrgs],

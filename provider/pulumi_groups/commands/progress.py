@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from pulumi_groups.commands.drift import GROUP_TYPES
+from pulumi_groups.commands.drift import is_group_type
 
 STEPS = 10  # plain mode: a line each time another 1/STEPS of the resources is done
 
@@ -56,7 +56,7 @@ class Progress:
     def on_event(self, stack: str, event: Any) -> None:
         """Feed an ``EngineEvent``: a group's outputs event is one resource done."""
         outputs = getattr(event, "res_outputs_event", None)
-        if outputs is None or getattr(outputs.metadata, "type", None) not in GROUP_TYPES:
+        if outputs is None or not is_group_type(getattr(outputs.metadata, "type", None)):
             return
         with self.lock:
             state = self.stacks.get(stack)

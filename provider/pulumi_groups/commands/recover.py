@@ -40,15 +40,24 @@ from pathlib import Path
 from pulumi_groups.commands import file_backend, org_identity, org_listings, stack_files
 from pulumi_groups.commands.cli_process import INTERRUPTED_EXIT, Interrupted, Interrupts
 from pulumi_groups.commands.cli_support import cli_env, find_pulumi, repo_root
+from pulumi_groups.lifecycle import kinds
 
-# Capillary lists -> the kind org_listings names them by (contact groups are WeSurvey's).
-KINDS = {"pulumi-groups:badgeGroups": "badge", "pulumi-groups:rewardGroups": "reward"}
-# Resource type -> the stack config list that declares it.
-LISTS = {
-    "pulumi-python:dynamic/capillary:BadgeGroup": "pulumi-groups:badgeGroups",
-    "pulumi-python:dynamic/capillary:RewardGroup": "pulumi-groups:rewardGroups",
-    "pulumi-python:dynamic/wesurvey:ContactGroup": "pulumi-groups:contactGroups",
-}
+
+def lists() -> dict[str, str]:
+    """Resource type -> the stack config list that declares it: every registered kind."""
+    return {kind.type_token: kind.config_key for kind in kinds.registered()}
+
+
+def listed_kinds() -> dict[str, str]:
+    """The lists of the kinds org listings cover -> the kind name they are listed under (another
+    stack file may declare the same group for the same org)."""
+    return {kind.config_key: kind.name for kind in kinds.listed_per_org()}
+
+
+def scopes() -> dict[str, tuple[str, str]]:
+    """Each list -> where its orgs (accounts) are configured and the setting naming the default."""
+    return {kind.config_key: (kind.scope.entries_key, kind.scope.default_key) for kind in kinds.registered()}
+
 PROJECT = "pulumi-groups"
 
 
@@ -103,16 +112,9 @@ def load_state(pulumi: Pulumi) -> dict:
     return json.loads(pulumi.run("stack", "export").stdout)
 
 
-# The stack's default org/account, as the stack program picks it (README, "Default org").
-SCOPES = {
-    "pulumi-groups:badgeGroups": ("capillary:orgs", "pulumi-groups:defaultOrg"),
-    "pulumi-groups:rewardGroups": ("capillary:orgs", "pulumi-groups:defaultOrg"),
-    "pulumi-groups:contactGroups": ("wesurvey:accounts", "pulumi-groups:defaultAccount"),
-}
-
-
 def default_scope(config, list_key: str) -> str | None:
-    entries_key, choice_key = SCOPES[list_key]
+    """The stack's default org/account, as the stack program picks it (README, "Default org")."""
+    entries_key, choice_key = scopes()[list_key]
     if config.get(choice_key):
         return str(config[choice_key])
     keys = list(config.get(entries_key) or {})
@@ -121,15 +123,15 @@ def default_scope(config, list_key: str) -> str | None:
     return keys[0] if len(keys) == 1 else None
 
 
-def matching_entries(entries: list, inputs: dict, default: str | None) -> list:
+def matching_entries(entries: list, inputs: dict, default: str | None, scope_field: str) -> list:
     """Declarations of the group a pending create was making: same name, and the org/account it
     was resolved to (an entry without one targets the stack's default)."""
-    scope = inputs.get("org") or inputs.get("account")
+    scope = inputs.get(scope_field)
     found = []
     for entry in entries or []:
         if not isinstance(entry, dict) or entry.get("name") != inputs.get("name"):
             continue
-        named = entry.get("org", entry.get("account"))
+        named = entry.get(scope_field)
         if (named if named is not None else default) != scope:
             continue
         if "team_id" in inputs and entry.get("team_id") not in (None, inputs["team_id"]):
@@ -143,24 +145,27 @@ def plan(state: dict, config, others: Sequence[org_listings.StackOrgs] = (),
     """(list key, entry) to mark ``adopt: true``, and what cannot be marked (with why).
     ``others``: the project's other stacks; ``identities``: this stack's orgs by key."""
     marks, refused = [], []
+    by_list, claimable = lists(), listed_kinds()
     for op in state.get("deployment", {}).get("pending_operations", []) or []:
         resource = op.get("resource", {})
-        key = LISTS.get(resource.get("type", ""))
+        key = by_list.get(resource.get("type", ""))
         if op.get("type") != "creating" or key is None:
             continue
+        kind = kinds.by_list(key)
+        assert kind is not None  # lists() holds registered kinds only
         inputs = resource.get("inputs", {})
         urn_name = resource.get("urn", "").split("::")[-1]
-        if key.endswith("contactGroups") and not inputs.get("remote_id"):
-            refused.append(f"{urn_name}: a contact group without remote_id (names are not unique in WeSurvey): "
-                           "look in the team for it; delete a duplicate or set adopt: true yourself")
+        if not kind.provider().unique_key_enforced(inputs):
+            refused.append(f"{urn_name}: a {kind.label} without {kind.unique_with or 'a unique key'}: adopting it "
+                           "could take a hand-made group; look for it, delete a duplicate or set adopt: true yourself")
             continue
-        entries = matching_entries(config.get(key), inputs, default_scope(config, key))
+        entries = matching_entries(config.get(key), inputs, default_scope(config, key), kind.scope.field)
         if len(entries) != 1:
             refused.append(f"{urn_name}: {len(entries)} declarations in {key} match it; "
                            "set adopt: true on the right one")
             continue
-        claimants = org_listings.declaring(others, KINDS[key], str(inputs.get("name")),
-                                           (identities or {}).get(str(inputs.get("org")))) if key in KINDS else []
+        claimants = org_listings.declaring(others, claimable[key], str(inputs.get("name")),
+                                           (identities or {}).get(str(inputs.get("org")))) if key in claimable else []
         if claimants:
             refused.append(f"{urn_name}: {', '.join(claimants)} declare(s) this name for the same org (or may: "
                            "their org is encrypted); decide which stack owns the group, and set adopt: true there")

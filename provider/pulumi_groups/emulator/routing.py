@@ -85,6 +85,18 @@ class Router:
         self.routes = routes
         self.style_for_path = style_for_path
 
+    def add(self, routes: list[Route]) -> Callable[[], None]:
+        """Serve ``routes`` too: how a kind's emulator support plugs in (a module of its own, or a
+        test's example kind). Returns what takes them out again."""
+        added = list(routes)
+        self.routes.extend(added)
+
+        def remove() -> None:
+            for route in added:
+                self.routes.remove(route)
+
+        return remove
+
     def resolve(self, method: str, path: str) -> Match:
         on_path = []
         for route in self.routes:

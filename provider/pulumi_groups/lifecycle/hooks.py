@@ -1,10 +1,13 @@
 """What a group resource implements: every hook the shared lifecycle calls, in one place.
 
-A new resource is a subclass of ``GroupProvider`` (``lifecycle/provider.py``) that sets the four
-class attributes marked *required* and implements the methods marked *required*; every other
-hook has a default that says when to override it. The lifecycle (``GroupProvider``) and its two
-collaborators, ``AdoptOrCreate`` (the create flow) and ``SnapshotReads`` (reads served from one
-listing per scope), call nothing else of a resource.
+A new resource is a subclass of ``GroupProvider`` (``lifecycle/provider.py``) that sets the class
+attributes and implements the methods ``REQUIRED`` names; every other hook has a default that
+says when to override it. The contract is checked when the class is defined: a concrete class
+missing a required hook fails at import, naming the hook and this module. A base that leaves
+hooks to its subclasses says so with ``abstract=True`` (``class CapillaryGroupProvider(...,
+abstract=True)``), and may add requirements of its own (``required_hooks``). The lifecycle
+(``GroupProvider``) and its two collaborators, ``AdoptOrCreate`` (the create flow) and
+``SnapshotReads`` (reads served from one listing per scope), call nothing else of a resource.
 
 Conventions every hook shares:
 - ``client`` is the vendor client of the resource's org (account) key (a ``VendorClient``);
@@ -34,8 +37,37 @@ ALIASES_FIRST = (
 )
 
 
+# Every hook the lifecycle calls that has no default: each concrete resource defines them.
+REQUIRED = (
+    "kind", "scope_field", "fields", "outputs",
+    "load_config", "client", "flatten",
+    "api_get", "api_list_find_id", "api_find_existing", "api_create", "api_update", "api_delete",
+    "snapshot_scope", "api_list_all",
+)
+CONTRACT = "pulumi_groups/lifecycle/hooks.py (GroupHooks)"
+
+
+class HookContractError(TypeError):
+    """A resource class that does not define every hook the lifecycle calls."""
+
+
 class GroupHooks(Generic[ClientT]):
     """Generic in the vendor client its hooks receive (``CapillaryClient``, ``WeSurveyClient``)."""
+
+    required_hooks: ClassVar[tuple[str, ...]] = REQUIRED
+    """What a concrete subclass must define; an abstract base may add to it."""
+
+    def __init_subclass__(cls, abstract: bool = False, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if abstract:
+            return
+        missing = [hook for hook in cls.required_hooks if not _defined(cls, hook)]
+        if missing:
+            raise HookContractError(
+                f"{cls.__module__}.{cls.__qualname__} does not define the required hook(s) "
+                f"{', '.join(missing)} (see {CONTRACT}); a base class meant to be completed by "
+                "subclasses says so with `abstract=True`"
+            )
 
     # -- what the resource is (required) ----------------------------------------------------------
     kind: ClassVar[str]
@@ -167,12 +199,13 @@ class GroupHooks(Generic[ClientT]):
 
     # -- read snapshots (defaults: none) ----------------------------------------------------------
     def snapshot_scope(self, client: ClientT, props: dict) -> Hashable | None:
-        """What one listing covers, e.g. ``("capillary", "badge", credential)``; None: reads
-        are one GET per group."""
-        return None
+        """(required) What one listing covers, e.g. ``("capillary", "badge", credential)``;
+        None: reads are one GET per group."""
+        raise NotImplementedError
 
     def api_list_all(self, client: ClientT, props: dict) -> list[dict]:
-        """Every group of the snapshot scope, all pages (needed with ``snapshot_scope``)."""
+        """(required) Every group of the snapshot scope, all pages; also the listing of "what
+        was there before" (``api_list_before``)."""
         raise NotImplementedError
 
     def api_confirm_missing(self, client: ClientT, group_id: str, props: dict) -> dict | None:
@@ -211,3 +244,14 @@ class GroupHooks(Generic[ClientT]):
                 raise GroupsError(f"{self.kind}: {reason}")
             inputs[field.name] = value if reason else kept
         return inputs
+
+
+def _defined(cls: type, hook: str) -> bool:
+    """Whether ``hook`` is set by ``cls`` or a base other than ``GroupHooks`` itself (whose
+    required methods only raise ``NotImplementedError``)."""
+    for base in cls.__mro__:
+        if base is GroupHooks:
+            return False
+        if hook in vars(base):
+            return True
+    return False

@@ -33,7 +33,7 @@ from pulumi_groups.lifecycle.schema import changed, check_inputs, is_unknown
 from pulumi_groups.lifecycle.snapshot_reads import SnapshotReads, load_setting
 
 
-class GroupProvider(GroupHooks[ClientT], ResourceProvider):
+class GroupProvider(GroupHooks[ClientT], ResourceProvider, abstract=True):
     """Base of BadgeGroupProvider, RewardGroupProvider and ContactGroupProvider: the lifecycle
     around the hooks of ``GroupHooks``, which each of them implements."""
 

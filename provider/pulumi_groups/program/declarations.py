@@ -1,9 +1,9 @@
 """Groups declared as data in stack config, parsed and checked before anything is declared.
 
-A stack file lists groups under ``pulumi-groups:badgeGroups``, ``pulumi-groups:rewardGroups`` and
-``pulumi-groups:contactGroups``. This module turns those lists into ``Declaration`` objects or
-raises one ``DeclarationError`` that lists every problem, each naming the stack, the list and the
-index (``stack 'brand-eu': pulumi-groups:badgeGroups[2] ...``). It declares no resource and
+A stack file lists groups under one ``pulumi-groups:<list>`` key per registered kind
+(``lifecycle/kinds.py``: ``pulumi-groups:badgeGroups``...). This module turns those lists into
+``Declaration`` objects or raises one ``DeclarationError`` that lists every problem, each naming
+the stack, the list and the index (``stack 'brand-eu': pulumi-groups:badgeGroups[2] ...``). It declares no resource and
 sends no request, so the tests drive it as plain Python.
 
 Resource names (permanent: they are in users' state, a new scheme would replace every group):
@@ -41,13 +41,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pulumi_groups.lifecycle import kinds
+from pulumi_groups.lifecycle.kinds import NAMESPACE, GroupKind
 from pulumi_groups.lifecycle.schema import Field, coerce
 from pulumi_groups.program import resource_options
 from pulumi_groups.program.resource_options import OPTION_KEYS, GroupOptions
 
-NAMESPACE = "pulumi-groups"
-# Every declaration list a stack file may hold (config keys inside the namespace).
-LIST_KEYS = ("badgeGroups", "rewardGroups", "contactGroups")
 # Stack-level settings in the namespace: which org (account) entries without one target, and
 # the resource options every entry gets unless it gives its own.
 SETTING_KEYS = ("defaultOrg", "defaultAccount", resource_options.DEFAULTS_KEY)
@@ -57,16 +56,42 @@ KEY = "key"
 
 @dataclass(frozen=True)
 class Kind:
-    """One declaration list and the resource it declares."""
+    """One declaration list and the resource it declares: a registered kind
+    (``lifecycle/kinds.py``) as the declarations read it."""
 
-    list_key: str  # "badgeGroups": the config key inside the pulumi-groups namespace
-    label: str  # "badge group", in messages
-    name_part: str  # "badge": the middle of the resource name (permanent)
-    scope_field: str  # "org" or "account"
-    fields: tuple[Field, ...]  # the resource's own schema (its provider's fields)
-    extra_keys: tuple[str, ...] = ()  # declaration-only keys ("parent", "key")
-    hidden_fields: tuple[str, ...] = ()  # resource fields not set from a declaration ("parent_id")
-    declared_as: tuple[tuple[str, str], ...] = ()  # declaration key -> the property it sets ("parent", "parent_id")
+    group: GroupKind
+
+    @property
+    def list_key(self) -> str:
+        return self.group.list_key  # "badgeGroups": the config key inside the pulumi-groups namespace
+
+    @property
+    def label(self) -> str:
+        return self.group.label  # "badge group", in messages
+
+    @property
+    def name_part(self) -> str:
+        return self.group.name  # "badge": the middle of the resource name (permanent)
+
+    @property
+    def scope_field(self) -> str:
+        return self.group.scope.field  # "org" or "account"
+
+    @property
+    def fields(self) -> tuple[Field, ...]:
+        return self.group.fields  # the resource's own schema (its provider's fields)
+
+    @property
+    def extra_keys(self) -> tuple[str, ...]:
+        return self.group.extra_keys  # declaration-only keys ("parent", "key")
+
+    @property
+    def hidden_fields(self) -> tuple[str, ...]:
+        return self.group.hidden_fields  # resource fields not set from a declaration ("parent_id")
+
+    @property
+    def declared_as(self) -> tuple[tuple[str, str], ...]:
+        return self.group.declared_as  # declaration key -> the property it sets ("parent", "parent_id")
 
     @property
     def config_key(self) -> str:
@@ -88,6 +113,19 @@ class Kind:
     def property_names(self, fields: Sequence[str]) -> list[str]:
         """The engine's property names of declaration keys (``parent`` sets ``parent_id``)."""
         return resource_options.property_names(fields, dict(self.declared_as))
+
+
+def all_kinds() -> list[Kind]:
+    """Every declaration list a stack file may hold: one per registered kind."""
+    return [Kind(group) for group in kinds.registered()]
+
+
+def kind_for(list_key: str) -> Kind:
+    """The kind a list (``badgeGroups`` or ``pulumi-groups:badgeGroups``) declares."""
+    group = kinds.by_list(list_key)
+    if group is None:
+        raise KeyError(f"no registered kind is declared under {list_key!r}")
+    return Kind(group)
 
 
 def resource_name(kind: Kind, scope: str, name: str) -> str:
@@ -169,7 +207,7 @@ def unknown_config_keys(config_keys: Sequence[str]) -> list[str]:
     A typo (``pulumi-groups:badgegroups``) would otherwise declare nothing, and on a stack that
     already has groups the next ``up`` would delete (deactivate) every one of them.
     """
-    lists = sorted(f"{NAMESPACE}:{key}" for key in LIST_KEYS)
+    lists = sorted(kind.config_key for kind in all_kinds())
     known = set(lists) | {f"{NAMESPACE}:{key}" for key in SETTING_KEYS}
     problems = []
     for key in sorted(config_keys):
@@ -349,7 +387,7 @@ def _same_name_problem(seen: Declaration, d: Declaration) -> str:
         return f"{both} under the same parent in team {d.args.get('team_id')}: keep one of them"
     return (
         f"{both}, under different parents or teams (which WeSurvey allows): give the newer entry a "
-        f"`key:` (its resource name becomes {d.scope}/contact/<key>, and children name it by that key) "
+        f"`key:` (its resource name becomes {d.scope}/{d.kind.name_part}/<key>, and children name it by that key) "
         "so that the other keeps its resource name"
     )
 

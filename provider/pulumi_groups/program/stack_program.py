@@ -1,6 +1,7 @@
 """The stack program behind ``stacks/__main__.py``: every group a stack declares as data.
 
-``stacks/Pulumi.<stack>.yaml`` holds, next to the credentials, up to three lists::
+``stacks/Pulumi.<stack>.yaml`` holds, next to the credentials, one list per registered kind
+(``pulumi_groups.lifecycle.kinds``), today::
 
     pulumi-groups:badgeGroups:   [{name, rank, org?, adopt?}, ...]
     pulumi-groups:rewardGroups:  [{name, rank?, active?, org?, adopt?}, ...]
@@ -18,10 +19,9 @@ before any resource is declared, with one message per problem naming stack, list
 Resource names and the default-org rule (``pulumi-groups:defaultOrg`` /
 ``pulumi-groups:defaultAccount``) are in ``pulumi_groups.program.declarations``.
 
-Stack outputs, for other stacks to read through stack references:
-``badgeGroups`` and ``rewardGroups`` ``{org: {name: id}}``, ``contactGroups`` ``{account: {key: id}}``
-(the key is the name unless the entry gives one; always present, ``{}`` when a stack declares
-none of a kind).
+Stack outputs, for other stacks to read through stack references: one per kind, named as its
+list, ``{org (account): {key: id}}``, e.g. ``badgeGroups`` ``{org: {name: id}}`` (the key is the
+name unless the entry gives one; always present, ``{}`` when a stack declares none of a kind).
 """
 
 from __future__ import annotations
@@ -34,33 +34,10 @@ from typing import Any
 import pulumi
 from pulumi.runtime import config as runtime_config
 
-from pulumi_groups.capillary import BadgeGroup, RewardGroup
-from pulumi_groups.capillary import settings as capillary_settings
-from pulumi_groups.capillary.badge_group import BadgeGroupProvider
-from pulumi_groups.capillary.reward_group import RewardGroupProvider
+from pulumi_groups.lifecycle.kinds import Scope
 from pulumi_groups.program import declarations
 from pulumi_groups.program.declarations import Declaration, DeclarationError, Kind, Plan, Scopes
 from pulumi_groups.program.resource_options import DEFAULTS_KEY
-
-BADGE = Kind("badgeGroups", "badge group", "badge", "org", BadgeGroupProvider.fields)
-REWARD = Kind("rewardGroups", "reward group", "reward", "org", RewardGroupProvider.fields)
-CONTACT_LIST = "contactGroups"
-
-
-def _contact_kind() -> Kind:
-    """Built on first use: ``pulumi_groups.wesurvey`` is only needed by stacks declaring contacts."""
-    from pulumi_groups.wesurvey.contact_group import ContactGroupProvider
-
-    return Kind(
-        CONTACT_LIST,
-        "contact group",
-        "contact",
-        "account",
-        ContactGroupProvider.fields,
-        extra_keys=("parent", declarations.KEY),
-        hidden_fields=("parent_id",),  # declarations name their parent instead of giving its id
-        declared_as=(("parent", "parent_id"),),
-    )
 
 
 def _config_get(key: str) -> Any:
@@ -75,52 +52,22 @@ def config_keys() -> list[str]:
     return sorted(set(runtime_config.CONFIG.get()) | set(runtime_config.get_config_env()))
 
 
-def _scopes(settings_module, noun: str, how_to_configure: str, get: ConfigGet = _config_get,
-            environ: Mapping[str, str] | None = None) -> Scopes:
+def scopes_of(scope: Scope, get: ConfigGet = _config_get, environ: Mapping[str, str] | None = None) -> Scopes:
     """What the declarations may name as org/account, read with the provider's own rules."""
-    config = settings_module.load(SimpleNamespace(get=get), os.environ if environ is None else environ)
+    config = scope.load(SimpleNamespace(get=get), os.environ if environ is None else environ)
     return Scopes(
-        noun=noun,
+        noun=scope.field,
         known=tuple(config.known_keys()),
         explain=config.problem_for,
-        how_to_configure=config.entries.collection_problem or how_to_configure,
+        how_to_configure=config.entries.collection_problem or scope.how_to_configure,
         default_key=config.default_key(),  # the provider's check resolves a missing org the same way
         default_problem=config.default_problem(),
     )
 
 
-def capillary_scopes(get: ConfigGet = _config_get, environ: Mapping[str, str] | None = None) -> Scopes:
-    return _scopes(
-        capillary_settings,
-        "org",
-        "add capillary:orgs.<key> with host and credentials (see stacks/Pulumi.example-basic.yaml), "
-        "or, for a stack without any org in its file, set CAPILLARY_HOST and credentials in the environment",
-        get,
-        environ,
-    )
-
-
-def wesurvey_scopes(get: ConfigGet = _config_get, environ: Mapping[str, str] | None = None) -> Scopes:
-    from pulumi_groups.wesurvey import settings as wesurvey_settings
-
-    return _scopes(
-        wesurvey_settings,
-        "account",
-        "add wesurvey:accounts.<key> with appId and secret (see stacks/Pulumi.example-basic.yaml), "
-        "or, for a stack without any account in its file, set WESURVEY_APP_ID and WESURVEY_SECRET in the environment",
-        get,
-        environ,
-    )
-
-
 def _option_fields() -> list[str]:
     """What ``pulumi-groups:defaults`` may list in ``ignoreChanges``: any kind's fields."""
-    kinds = [BADGE, REWARD]
-    try:
-        kinds.append(_contact_kind())
-    except ImportError:
-        pass  # reported by read_plan when the stack declares contact groups
-    return list(dict.fromkeys(f for kind in kinds for f in kind.property_fields()))
+    return list(dict.fromkeys(f for kind in declarations.all_kinds() for f in kind.property_fields()))
 
 
 def read_plan(stack: str, get: ConfigGet = _config_get, environ: Mapping[str, str] | None = None,
@@ -130,20 +77,10 @@ def read_plan(stack: str, get: ConfigGet = _config_get, environ: Mapping[str, st
     By default from the config the engine passed to this program; ``get`` (and ``keys``, the
     config keys) read another source the same way, e.g. the commands' ``read_config``.
     """
-    raw_lists: dict[Kind, Any] = {BADGE: get(BADGE.config_key), REWARD: get(REWARD.config_key)}
-    contacts = get(f"{declarations.NAMESPACE}:{CONTACT_LIST}")
-    if contacts not in (None, "", "[]"):
-        try:
-            raw_lists[_contact_kind()] = contacts
-        except ImportError as exc:
-            raise DeclarationError(
-                stack,
-                [f"{declarations.NAMESPACE}:{CONTACT_LIST} needs pulumi_groups.wesurvey, "
-                 f"which does not import here ({exc})"],
-            ) from None
+    raw_lists: dict[Kind, Any] = {kind: get(kind.config_key) for kind in declarations.all_kinds()}
 
     def scopes_for(kind: Kind) -> Scopes:
-        return wesurvey_scopes(get, environ) if kind.scope_field == "account" else capillary_scopes(get, environ)
+        return scopes_of(kind.group.scope, get, environ)
 
     return declarations.plan(stack, raw_lists, scopes_for, config_keys() if keys is None else keys,
                              defaults=get(f"{declarations.NAMESPACE}:{DEFAULTS_KEY}"),
@@ -168,22 +105,10 @@ def resource_options_for(declaration: Declaration, aliases: list[pulumi.Alias]) 
     )
 
 
-def _resource_class(kind: Kind):
-    if kind.list_key == CONTACT_LIST:
-        from pulumi_groups.wesurvey import ContactGroup
-
-        return ContactGroup
-    return {BADGE.list_key: BadgeGroup, REWARD.list_key: RewardGroup}[kind.list_key]
-
-
 def declare(plan: Plan) -> dict[str, dict[str, dict[str, pulumi.Output]]]:
     """Declare every group (parents first) and return the stack outputs."""
     declared: dict[tuple[str, str, str], pulumi.CustomResource] = {}
-    outputs: dict[str, dict[str, dict[str, pulumi.Output]]] = {
-        BADGE.list_key: {},
-        REWARD.list_key: {},
-        CONTACT_LIST: {},
-    }
+    outputs: dict[str, dict[str, dict[str, pulumi.Output]]] = {kind.list_key: {} for kind in declarations.all_kinds()}
     for d in plan.declarations:
         args = dict(d.args)
         if d.parent is not None:
@@ -191,7 +116,8 @@ def declare(plan: Plan) -> dict[str, dict[str, dict[str, pulumi.Output]]]:
             args["parent_id"] = declared[(d.kind.list_key, d.scope, d.parent)].id
         # Earlier names of this group: the engine updates (renames) it instead of replacing it.
         aliases = [pulumi.Alias(name=alias) for alias in d.aliases]
-        resource = _resource_class(d.kind)(d.resource_name, **args, opts=resource_options_for(d, aliases))
+        resource_class: Any = d.kind.group.resource  # each kind's own keyword arguments
+        resource = resource_class(d.resource_name, **args, opts=resource_options_for(d, aliases))
         declared[(d.kind.list_key, d.scope, d.key)] = resource
         outputs[d.kind.list_key].setdefault(d.scope, {})[d.key] = resource.id
     return outputs
@@ -208,5 +134,5 @@ def run() -> None:
         pulumi.export(key, value)
 
 
-__all__ = ["BADGE", "REWARD", "DeclarationError", "declare", "plan_from_config", "read_plan", "resource_options_for",
+__all__ = ["DeclarationError", "declare", "plan_from_config", "read_plan", "resource_options_for",
            "run"]

@@ -1,10 +1,20 @@
-"""WeSurvey contact groups as a Pulumi resource, and a lookup of the existing ones.
+"""WeSurvey groups as Pulumi resources: every kind a module of this package registers
+(``lifecycle/kinds.py``), its resource and provider classes importable from here, and a lookup
+of the existing contact groups.
 
 This is what the provider process imports: keep it free of the emulator, the CLI commands and
 anything only they need.
 """
 
-from pulumi_groups.wesurvey.contact_group import ContactGroup, ContactGroupProvider
+from __future__ import annotations
+
+from typing import Any
+
+from pulumi_groups.lifecycle import kinds
 from pulumi_groups.wesurvey.lookup import list_contact_groups
 
-__all__ = ["ContactGroup", "ContactGroupProvider", "list_contact_groups"]
+__all__ = [*kinds.export_package(__name__, globals()), "list_contact_groups"]
+
+
+def __getattr__(name: str) -> Any:  # the names above are set at import; type checkers see this
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

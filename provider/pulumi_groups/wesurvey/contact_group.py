@@ -17,7 +17,7 @@ from pulumi.dynamic import DiffResult
 
 from pulumi_groups.errors import ApiError, ConfigError, GroupsError, NotFound, calls_for
 from pulumi_groups.http.records import as_int, find_by_id
-from pulumi_groups.lifecycle import ownership, timestamps
+from pulumi_groups.lifecycle import kinds, ownership, timestamps
 from pulumi_groups.lifecycle.hooks import ALIASES_FIRST
 from pulumi_groups.lifecycle.notices import warn
 from pulumi_groups.lifecycle.provider import GroupProvider
@@ -407,3 +407,29 @@ class ContactGroup(GroupResource, module="wesurvey", name="ContactGroup"):
             "adopt": adopt,
         }
         super().__init__(ContactGroupProvider, resource_name, inputs, opts)
+
+
+# Where contact groups live: a WeSurvey account (by its key in `wesurvey:accounts`), in a team.
+ACCOUNT_SCOPE = kinds.Scope(
+    field="account",
+    entries_key="wesurvey:accounts",
+    default_key="pulumi-groups:defaultAccount",
+    load=settings.load,
+    how_to_configure="add wesurvey:accounts.<key> with appId and secret (see stacks/Pulumi.example-basic.yaml), "
+    "or, for a stack without any account in its file, set WESURVEY_APP_ID and WESURVEY_SECRET in the environment",
+)
+
+KIND = kinds.register(kinds.GroupKind(
+    name="contact",
+    list_key="contactGroups",
+    provider=ContactGroupProvider,
+    resource=ContactGroup,
+    scope=ACCOUNT_SCOPE,
+    on_delete="delete",
+    drift_fields=("name", "parent_id", "order", "remote_id", "team_id"),
+    acceptable_fields=("name", "order"),
+    unique_with="remote_id (names are not unique in WeSurvey)",
+    extra_keys=("parent", "key"),  # a declaration names its parent by key, and may give its own key
+    hidden_fields=("parent_id",),  # declarations name their parent instead of giving its id
+    declared_as=(("parent", "parent_id"),),
+))
