@@ -9,7 +9,9 @@ access token and secret in the query string) and never from credentials.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import KW_ONLY, dataclass, field
 
 
 @dataclass(frozen=True)
@@ -42,39 +44,47 @@ class ConfigError(GroupsError):
 
 
 @dataclass
-class ApiError(GroupsError):
-    """The vendor answered, and the answer is a failure."""
+class CallFailed(GroupsError):
+    """A call to a vendor failed: the base of the errors that name one request.
+
+    The tree of errors (every one a ``GroupsError``)::
+
+        GroupsError               raised on purpose; the message is the whole story
+        ├── ConfigError           stack config or environment names no usable org/account
+        ├── WrongOrg              an org key's credentials reach another org than state's
+        └── CallFailed            one request failed: context, status, request id, ...
+            ├── ApiError          the vendor answered, and the answer is a failure
+            │   ├── NotFound      the group does not exist (to be confirmed)
+            │   ├── NameTaken     the unique name (remote id) is taken
+            │   └── AuthRejected  credentials or token refused, even after a fresh token
+            └── RequestFailed     no usable answer: timeout, refused/reset, not JSON
+
+    Catch ``CallFailed`` for "this request failed, whatever the wire said"; what it was for is
+    attached where the call is made, with ``calls_for``, never by changing the error later.
+    """
 
     context: CallContext
-    status: int | None
-    code: str | int | None = None
-    message: str = ""
+    _: KW_ONLY
+    status: int | None = None
     request_id: str | None = None
-    hint: str = ""
-    extra: dict = field(default_factory=dict)
     # Set when this call was a step another request needed first (the OAuth token call): the
     # request it was for, e.g. "create badge group 'GOLD'". That request was never sent.
     needed_for: str = ""
     # The group operation this call served when the call itself names no group (a listing that
     # answers every read of a refresh), e.g. "reading badge group 'GOLD' (id 65...) in org 'eu'".
     during: str = ""
-    # Seconds the vendor asked to wait (its Retry-After header), for a caller that may try again.
-    retry_after: float | None = None
+    hint: str = ""  # what to do about it
 
     def __post_init__(self) -> None:
         super().__init__(str(self))
 
+    def details(self) -> list[str]:
+        """What the answer (or its absence) said, in the order the message gives it."""
+        return []
+
     def __str__(self) -> str:
+        detail = self.details() + ([f"request id {self.request_id}"] if self.request_id else [])
         parts = [f"{self.context.describe()} failed"]
-        detail = []
-        if self.status is not None:
-            detail.append(f"HTTP {self.status}")
-        if self.code not in (None, ""):
-            detail.append(f"code {self.code}")
-        if self.message:
-            detail.append(repr(self.message))
-        if self.request_id:
-            detail.append(f"request id {self.request_id}")
         if detail:
             parts.append(": " + ", ".join(detail))
         if self.needed_for:
@@ -84,6 +94,38 @@ class ApiError(GroupsError):
         if self.hint:
             parts.append(f". {self.hint}")
         return "".join(parts)
+
+
+@contextmanager
+def calls_for(*, during: str = "", needed_for: str = "") -> Iterator[None]:
+    """Name what the calls made inside serve, on a ``CallFailed`` raised there that does not
+    say it yet (the innermost ``calls_for`` wins): ``during`` the group operation a call that
+    names no group served, ``needed_for`` the request a step before it (the token call) was for."""
+    try:
+        yield
+    except CallFailed as failed:
+        failed.during = failed.during or during
+        failed.needed_for = failed.needed_for or needed_for
+        raise
+
+
+@dataclass
+class ApiError(CallFailed):
+    """The vendor answered, and the answer is a failure."""
+
+    code: str | int | None = None
+    message: str = ""
+    extra: dict = field(default_factory=dict)
+    # Seconds the vendor asked to wait (its Retry-After header), for a caller that may try again.
+    retry_after: float | None = None
+
+    def details(self) -> list[str]:
+        detail = [] if self.status is None else [f"HTTP {self.status}"]
+        if self.code not in (None, ""):
+            detail.append(f"code {self.code}")
+        if self.message:
+            detail.append(repr(self.message))
+        return detail
 
 
 class NotFound(ApiError):
@@ -99,35 +141,18 @@ class AuthRejected(ApiError):
 
 
 @dataclass
-class RequestFailed(GroupsError):
+class RequestFailed(CallFailed):
     """No usable answer: timeout, refused or reset connection, or a body that is not JSON.
 
     ``may_have_reached_vendor`` tells a create whether the group may exist now: False only when
     the request certainly never arrived (connection refused, retries spent on 429).
     """
 
-    context: CallContext
     reason: str
     may_have_reached_vendor: bool
-    status: int | None = None
-    request_id: str | None = None
-    needed_for: str = ""  # as in ApiError
-    during: str = ""  # as in ApiError
-    hint: str = ""
 
-    def __post_init__(self) -> None:
-        super().__init__(str(self))
-
-    def __str__(self) -> str:
-        extra = f", HTTP {self.status}" if self.status else ""
-        extra += f", request id {self.request_id}" if self.request_id else ""
-        if self.needed_for:
-            extra += f" (needed to {self.needed_for}, which was not sent)"
-        if self.during:
-            extra += f", while {self.during}"
-        if self.hint:
-            extra += f". {self.hint}"
-        return f"{self.context.describe()} failed: {self.reason}{extra}"
+    def details(self) -> list[str]:
+        return [self.reason] + ([f"HTTP {self.status}"] if self.status else [])
 
 
 class WrongOrg(GroupsError):
@@ -142,7 +167,7 @@ def outcome_unknown(failure: GroupsError) -> bool:
     the vendor's commit). Only a request that certainly never reached the vendor (refused
     connection, the token call before it) or that the vendor itself refused (4xx, 429
     included) is known not to have acted."""
-    if getattr(failure, "needed_for", ""):
+    if isinstance(failure, CallFailed) and failure.needed_for:
         return False  # a step before the create failed (the token call): the create was not sent
     if isinstance(failure, RequestFailed):
         return failure.may_have_reached_vendor

@@ -13,7 +13,11 @@ import requests
 
 from pulumi_groups.capillary import BadgeGroupProvider
 from pulumi_groups.errors import ApiError
-from pulumi_groups.http.transport import BudgetedRetry, RetryPolicy, Timeouts, Transport, _retry_after
+from pulumi_groups.capillary.client import WIRE
+from pulumi_groups.http.policy import RetryPolicy, Timeouts
+from pulumi_groups.http.retries import BudgetedRetry
+from pulumi_groups.http.transport import Transport
+from pulumi_groups.http.wire_failures import retry_after as _retry_after
 from tests.conftest import DEMO_OAUTH, DEMO_ORG_ID, capillary_config, configured
 
 BADGES = r"^/api_gateway/v1/badges/group$"
@@ -34,18 +38,16 @@ def test_backoff_doubles_from_the_second_retry_with_jitter_and_a_cap(monkeypatch
     """A resend made by hand waits what urllib3 waits before the same retry."""
     monkeypatch.setattr("urllib3.util.retry.random.random", lambda: 0.5)
     waits: list[float] = []
-    monkeypatch.setattr("pulumi_groups.http.transport.time.sleep", waits.append)
-    transport = Transport(vendor="capillary", scope="default", base_url="http://127.0.0.1:9", auth=None,
-                          decode_error=lambda response, body: None, retry=RetryPolicy(retries=10, backoff_factor=0.5))
+    monkeypatch.setattr("pulumi_groups.http.retries.time.sleep", waits.append)
+    transport = Transport(WIRE, "default", "http://127.0.0.1:9", retry=RetryPolicy(retries=10, backoff_factor=0.5))
     assert transport.wait_to_resend(retry, time.monotonic()) is True
     assert waits == [pytest.approx(expected)]
 
 
 def test_a_resend_past_the_retry_count_or_the_budget_is_refused_without_waiting(monkeypatch):
     waits: list[float] = []
-    monkeypatch.setattr("pulumi_groups.http.transport.time.sleep", waits.append)
-    transport = Transport(vendor="capillary", scope="default", base_url="http://127.0.0.1:9", auth=None,
-                          decode_error=lambda response, body: None, retry=RetryPolicy(retries=3, budget_seconds=60.0))
+    monkeypatch.setattr("pulumi_groups.http.retries.time.sleep", waits.append)
+    transport = Transport(WIRE, "default", "http://127.0.0.1:9", retry=RetryPolicy(retries=3, budget_seconds=60.0))
     assert transport.wait_to_resend(4, time.monotonic()) is False
     assert transport.wait_to_resend(1, time.monotonic() - 61.0) is False
     assert waits == []

@@ -10,12 +10,10 @@ Its emulator support is ``tests/kinds/example_emulator.py``.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pulumi
 
 from pulumi_groups.capillary.badge_group import expand, flatten  # the badge groups' wire shape
-from pulumi_groups.capillary.client import CapillaryClient
+from pulumi_groups.capillary.client import CapillaryClient, GroupCall, badge_envelope
 from pulumi_groups.capillary.common import (
     ADOPT,
     NAME,
@@ -27,6 +25,7 @@ from pulumi_groups.capillary.common import (
     rank_field,
 )
 from pulumi_groups.errors import NotFound
+from pulumi_groups.http.client import Endpoint
 from pulumi_groups.http.paging import fetch_all
 from pulumi_groups.http.records import find_by_id
 from pulumi_groups.lifecycle import kinds
@@ -35,17 +34,17 @@ from pulumi_groups.lifecycle.schema import same_name
 
 STAMP_GROUPS_PATH = "/api_gateway/v1/stamps/group"
 PAGE_SIZE = 100
-
-
-def _data(body: Any) -> dict:
-    return (body or {}).get("data") or {} if isinstance(body, dict) else {}
+# Its endpoints: rows of shapes the Capillary client serves already (a shipped kind adds the
+# GroupCall rows to CapillaryClient itself, as `create_stamp_group = GroupCall(...)`).
+LIST = Endpoint("GET", STAMP_GROUPS_PATH, "list stamp groups")
+CREATE = GroupCall("POST", STAMP_GROUPS_PATH, "create stamp group", badge_envelope, creates=True, holds="stamp group")
+UPDATE = GroupCall("PUT", STAMP_GROUPS_PATH + "/{group_id}", "update stamp group", badge_envelope)
 
 
 def list_stamp_groups(client: CapillaryClient) -> list[dict]:
     def page(number: int) -> tuple[list[dict], int]:
-        answer = client.transport.request("GET", STAMP_GROUPS_PATH, operation="list stamp groups",
-                                          params={"page": number, "size": PAGE_SIZE})
-        data = _data(answer.body)
+        body = client.send(LIST, params={"page": number, "size": PAGE_SIZE}).body
+        data = (body or {}).get("data") or {} if isinstance(body, dict) else {}
         return list(data.get("stampGroups") or []), int((data.get("pagination") or {}).get("totalPages") or 0)
 
     return fetch_all(page, first_page=0)
@@ -63,7 +62,7 @@ class StampGroupProvider(CapillaryGroupProvider):
     def api_get(self, client, group_id, props):
         found = find_by_id(list_stamp_groups(client), group_id)  # no GET by id: the list tells
         if found is None:
-            raise NotFound(f"{self.label(props, group_id)} not found")
+            raise NotFound(client.context("read stamp group", str(group_id)))
         return found
 
     def api_list_find_id(self, client, group_id, props):
@@ -77,14 +76,10 @@ class StampGroupProvider(CapillaryGroupProvider):
                                       lambda: list_stamp_groups(client))
 
     def api_create(self, client, inputs):
-        answer = client.transport.request("POST", STAMP_GROUPS_PATH, operation="create stamp group",
-                                          group=inputs["name"], json_body=expand(inputs), idempotent=False)
-        return _data(answer.body)
+        return client.call_group(CREATE, expand(inputs))
 
     def api_update(self, client, group_id, olds, inputs):
-        answer = client.transport.request("PUT", f"{STAMP_GROUPS_PATH}/{group_id}", operation="update stamp group",
-                                          group=group_id, json_body=expand(inputs))
-        return _data(answer.body)
+        return client.call_group(UPDATE, group_id, expand(inputs))
 
     def api_delete(self, client, group_id, outputs):
         warn(f"{self.label(outputs, group_id)} was kept: there is no API to delete stamp groups")

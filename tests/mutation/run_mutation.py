@@ -37,6 +37,9 @@ FAST_TESTS = [  # the most pointed first: with -x a killed mutant stops at its f
     "tests/performance/test_read_snapshot.py",
     "tests/performance/test_read_snapshot_wesurvey.py",
 ]
+TRANSPORT_TESTS = FAST_TESTS + [  # a create that timed out, with and without a unique key
+    "tests/reliability/test_faults_wesurvey.py::test_a_timed_out_create_without_a_unique_key_is_never_sent_twice",
+]
 MODULES = {  # in the order a full run takes them: small modules first
     "ratelimit": ["tests/contract", "tests/unit"],
     "tokens": FAST_TESTS,
@@ -51,9 +54,12 @@ MODULES = {  # in the order a full run takes them: small modules first
         "tests/reliability/test_faults.py::test_fault[badge-create-delay-past-timeout-oauth]",
         "tests/reliability/test_faults.py::test_fault[badge-create-503-retry-after-oauth]",
     ],
-    "transport": FAST_TESTS + [  # a create that timed out, with and without a unique key
-        "tests/reliability/test_faults_wesurvey.py::test_a_timed_out_create_without_a_unique_key_is_never_sent_twice",
-    ],
+    "transport": TRANSPORT_TESTS,
+    # The transport's layers (see http/transport.py), against the same tests.
+    "sending": TRANSPORT_TESTS,
+    "answers": TRANSPORT_TESTS,
+    "retries": TRANSPORT_TESTS,
+    "wire_failures": TRANSPORT_TESTS,
 }
 
 # Where each module lives under provider/pulumi_groups/ (the layer folders).
@@ -66,6 +72,10 @@ PATHS = {
     "snapshot_reads": "lifecycle/snapshot_reads.py",
     "adopt_or_create": "lifecycle/adopt_or_create.py",
     "transport": "http/transport.py",
+    "sending": "http/sending.py",
+    "answers": "http/answers.py",
+    "retries": "http/retries.py",
+    "wire_failures": "http/wire_failures.py",
 }
 
 # The scripts' smoke runs cover none of these modules that the tests above do not, and take seconds.

@@ -261,7 +261,7 @@ def test_retry_knobs_reach_each_orgs_transport(emu):
 
 
 def test_an_unreadable_retry_after_means_back_off_not_fail():
-    from pulumi_groups.http.transport import BudgetedRetry
+    from pulumi_groups.http.retries import BudgetedRetry
 
     retry = BudgetedRetry(total=3, budget_seconds=5)
     assert retry.parse_retry_after("soon, maybe") == 0.0

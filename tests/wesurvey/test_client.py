@@ -107,9 +107,9 @@ def test_every_documented_error_type_has_advice():
     # Not-found needs none: the provider decides what it means (gone, or refresh first).
     assert documented - {"contacts_group_not_found"} <= set(wesurvey_client.HINTS)
     context = CallContext("wesurvey", "default", "list contact groups", None, "GET", "/api/contacts/teams/53/groups")
-    subscription = wesurvey_client._with_hint(ApiError(context, 403, "invalid_org_subscription"), {"team_id": 53})
+    subscription = wesurvey_client._with_hint(ApiError(context, "invalid_org_subscription", status=403), {"team_id": 53})
     assert "Business plan" in str(subscription)
-    limited = wesurvey_client._with_hint(ApiError(context, 429, "request_rate_limited"), {"team_id": 53})
+    limited = wesurvey_client._with_hint(ApiError(context, "request_rate_limited", status=429), {"team_id": 53})
     assert "wesurvey:requestsPerMinute" in str(limited)
 
 

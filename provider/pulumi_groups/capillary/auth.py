@@ -67,10 +67,9 @@ class OAuthAuth(TokenAuth):
         if not token:
             raise ApiError(
                 transport.context("generate OAuth token", method="POST", path=TOKEN_PATH),
-                answer.status,
-                None,
-                "the answer holds no accessToken",
-                answer.request_id,
+                message="the answer holds no accessToken",
+                status=answer.status,
+                request_id=answer.request_id,
             )
         self.org_id = _org_claim(token) or self.org_id
         return token, lifetime(data.get("ttlSeconds"), 3600.0)

@@ -1,4 +1,4 @@
-"""Thin Capillary API client: one method per endpoint, wire-format dicts in and out, no Pulumi.
+"""Thin Capillary API client: endpoints as rows, wire-format dicts in and out, no Pulumi.
 
 Badge groups live under ``/api_gateway/v1/badges/group`` and answer in a ``{"data", "errors",
 "warnings"}`` envelope; reward groups live under ``/api_gateway/rewards/core/v1/group`` and answer
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -17,7 +18,7 @@ from pulumi_groups.capillary import guesses
 from pulumi_groups.capillary.auth import BasicAuth, OAuthAuth
 from pulumi_groups.capillary.settings import OrgSettings
 from pulumi_groups.errors import ApiError, NameTaken, NotFound, RequestFailed
-from pulumi_groups.http.client import VendorClient, WireFormat, shared_client
+from pulumi_groups.http.client import Endpoint, VendorClient, WireFormat, shared_client
 from pulumi_groups.http.paging import fetch_all
 from pulumi_groups.http.records import as_int
 
@@ -57,6 +58,39 @@ def classify(status: int, code: Any, message: str) -> type[ApiError]:
 
 
 WIRE = WireFormat("capillary", decode_error, classify, request_id_header=REQUEST_ID_HEADER)
+
+
+def badge_envelope(body: Any) -> dict:
+    """The group in a badge answer: ``data`` of the envelope, or the bare object, which the
+    update sample shows [doc]; ``{}`` when it holds neither."""
+    if isinstance(body, dict) and isinstance(body.get("data"), dict):
+        return body["data"]
+    return body if isinstance(body, dict) and "id" in body else {}
+
+
+def bare_object(body: Any) -> dict:
+    """The group in a reward answer: the body itself [doc]."""
+    return body if isinstance(body, dict) else {}
+
+
+@dataclass(frozen=True)
+class GroupCall(Endpoint):
+    """An endpoint that reads, creates or updates one group, as a row of ``CapillaryClient``:
+    reading the row off a client gives its method (``client.get_badge_group(group_id)``), which
+    ``CapillaryClient.call_group`` serves."""
+
+    envelope: Callable[[Any], dict]  # where the answer keeps the group
+    # What a success must hold ("badge group"): a read or create answered without it fails.
+    holds: str = ""
+
+    def __get__(self, client: CapillaryClient | None, owner: type | None = None) -> Callable[..., dict]:
+        if client is None:
+            return self  # type: ignore[return-value]  # the row itself, read off the class
+        return partial(client.call_group, self)
+
+
+LIST_BADGE_GROUPS = Endpoint("GET", "{badges}", "list badge groups")
+LIST_REWARD_GROUPS = Endpoint("GET", "{rewards}", "list reward groups")
 
 
 class CapillaryClient(VendorClient):
@@ -102,57 +136,57 @@ class CapillaryClient(VendorClient):
     def _known_org_id(self) -> int | None:
         return self._org_id or getattr(self.transport.auth, "org_id", None)
 
-    # -- badge groups ---------------------------------------------------------------------
+    def roots(self) -> dict[str, str]:
+        return {"badges": BADGE_GROUPS_PATH, "rewards": self.reward_path}
+
+    # -- reads, creates and updates of one group: one row each (see GroupCall) -------------
+    # Bodies [doc]: badge create and update {"name", "rank"}, both always; reward create
+    # {"name", "rank"} (no isActive), reward update {"name", "rank", "isActive"}, all three always.
+    get_badge_group = GroupCall("GET", "{badges}/{group_id}", "read badge group", badge_envelope, holds="badge group")
+    create_badge_group = GroupCall("POST", "{badges}", "create badge group", badge_envelope, creates=True,
+                                   holds="badge group")
+    update_badge_group = GroupCall(guesses.BADGE_UPDATE_METHOD, "{badges}/{group_id}", "update badge group",
+                                   badge_envelope)
+    get_reward_group = GroupCall("GET", "{rewards}/{group_id}", "read reward group", bare_object,
+                                 holds="reward group")
+    create_reward_group = GroupCall("POST", "{rewards}/create", "create reward group", bare_object, creates=True,
+                                    holds="reward group")
+    update_reward_group = GroupCall("PUT", "{rewards}/{group_id}", "update reward group", bare_object)
+
+    def call_group(self, row: GroupCall, *args: Any) -> dict:
+        """One ``GroupCall``: ``args`` are the group id when its path has one, then the body when
+        it sends one. Answers the group (``{}`` when an update's answer lacks it)."""
+        group_id = args[0] if "{group_id}" in row.path else None
+        body = args[-1] if row.method != "GET" else None
+        name = body.get("name") if body is not None else str(group_id)
+        answer = self.send(row, group=name, body=body, group_id=group_id)
+        group = self._saw(row.envelope(answer.body))
+        if row.holds and group.get("id") in (None, ""):
+            raise self._no_group(row, answer, group, name, group_id)
+        return group
+
+    def _no_group(self, row: GroupCall, answer: Response, group: dict, name: str | None,
+                  group_id: Any) -> RequestFailed:
+        """A read or create answered with success but without the group (``data: null``, an empty
+        object, a group without an id) fails naming what was missing and the request id. After a
+        create that leaves the outcome unknown (the create flow looks the group up by name); after
+        a read the group is neither confirmed nor gone, so state keeps it."""
+        missing = f"{row.holds} id" if group else row.holds  # a group without its id, or none at all
+        path = row.path.format(**self.roots(), group_id=group_id)
+        return RequestFailed(self.transport.context(row.operation, name, row.method, path),
+                             f"the answer (HTTP {answer.status}) holds no {missing}", row.creates,
+                             status=answer.status, request_id=answer.request_id)
+
+    # -- listings: each its own paging ------------------------------------------------------
     def list_badge_groups(self) -> list[dict]:
         return fetch_all(lambda number: self._badge_page(number, guesses.PAGE_SIZE), first_page=0)
 
     def _badge_page(self, number: int, size: int) -> tuple[list[dict], int]:
-        body = self.transport.request(
-            "GET",
-            BADGE_GROUPS_PATH,
-            operation="list badge groups",
-            params={"page": number, "size": size, "order": "ASC"},
-        ).body
+        body = self.send(LIST_BADGE_GROUPS, params={"page": number, "size": size, "order": "ASC"}).body
         data = (body or {}).get("data") or {}
         pagination = data.get("pagination") or {}
         return self._saw(list(data.get("badgeGroups") or [])), int(pagination.get("totalPages") or 0)
 
-    def get_badge_group(self, group_id: str) -> dict:
-        path = f"{BADGE_GROUPS_PATH}/{group_id}"
-        answer = self.transport.request("GET", path, operation="read badge group", group=group_id)
-        return self._group(answer, self._badge_data(answer.body), "badge group", "GET", path, group_id)
-
-    def create_badge_group(self, body: dict) -> dict:
-        """``body``: ``{"name", "rank"}`` [doc]."""
-        answer = self.transport.request(
-            "POST",
-            BADGE_GROUPS_PATH,
-            operation="create badge group",
-            group=body.get("name"),
-            json_body=body,
-            idempotent=False,
-        )
-        return self._group(answer, self._badge_data(answer.body), "badge group", "POST", BADGE_GROUPS_PATH,
-                           body.get("name"), created=True)
-
-    def update_badge_group(self, group_id: str, body: dict) -> dict:
-        """``body``: ``{"name", "rank"}``, both always [doc]."""
-        answer = self.transport.request(
-            guesses.BADGE_UPDATE_METHOD,
-            f"{BADGE_GROUPS_PATH}/{group_id}",
-            operation="update badge group",
-            group=body.get("name"),
-            json_body=body,
-        ).body
-        return self._badge_data(answer)
-
-    def _badge_data(self, body: Any) -> dict:
-        # The update sample shows the bare object, every other answer the envelope: accept both.
-        if isinstance(body, dict) and isinstance(body.get("data"), dict):
-            return self._saw(body["data"])
-        return self._saw(body) if isinstance(body, dict) and "id" in body else {}
-
-    # -- reward groups --------------------------------------------------------------------
     def list_reward_groups(self, *, name: str | None = None, active: str | None = None) -> list[dict]:
         """Every reward group (both active filters unless ``active`` is given), all pages."""
         filters = (active,) if active is not None else guesses.REWARD_LIST_ACTIVE_FILTERS
@@ -166,65 +200,19 @@ class CapillaryClient(VendorClient):
         return fetch_all(lambda number: self._reward_page(number, guesses.PAGE_SIZE, name, active), first_page=0)
 
     def _reward_page(self, number: int, size: int, name: str | None, active: str) -> tuple[list[dict], int]:
-        body = self.transport.request(
-            "GET",
-            self.reward_path,
-            operation="list reward groups",
-            params={
-                "page": number,
-                "size": size,
-                "active": active,
-                "name": name,
-                "orderBy": "ASC",
-                "sortOn": "LAST_UPDATED_ON",
-            },
-        ).body or {}
+        body = self.send(LIST_REWARD_GROUPS, params={
+            "page": number,
+            "size": size,
+            "active": active,
+            "name": name,
+            "orderBy": "ASC",
+            "sortOn": "LAST_UPDATED_ON",
+        }).body or {}
         paging = body.get("pagingDto") or {}
         total = int(paging.get("totalPages") or 0)
         if paging.get("last") is True:
             total = min(total, number + 1) if total else number + 1
         return self._saw(list(body.get("groupRoList") or [])), total
-
-    def get_reward_group(self, group_id: str) -> dict:
-        path = f"{self.reward_path}/{group_id}"
-        answer = self.transport.request("GET", path, operation="read reward group", group=str(group_id))
-        return self._group(answer, self._reward_data(answer.body), "reward group", "GET", path, str(group_id))
-
-    def create_reward_group(self, body: dict) -> dict:
-        """``body``: ``{"name", "rank"}`` (no isActive [doc])."""
-        path = f"{self.reward_path}/create"
-        answer = self.transport.request(
-            "POST", path, operation="create reward group", group=body.get("name"), json_body=body, idempotent=False
-        )
-        return self._group(answer, self._reward_data(answer.body), "reward group", "POST", path, body.get("name"),
-                           created=True)
-
-    def update_reward_group(self, group_id: str, body: dict) -> dict:
-        """``body``: ``{"name", "rank", "isActive"}``, all three always (see guesses)."""
-        return self._reward_data(self.transport.request(
-            "PUT",
-            f"{self.reward_path}/{group_id}",
-            operation="update reward group",
-            group=body.get("name"),
-            json_body=body,
-        ).body)
-
-    def _reward_data(self, body: Any) -> dict:
-        return self._saw(body) if isinstance(body, dict) else {}
-
-    def _group(self, answer: Response, group: dict, kind: str, method: str, path: str, name: str | None,
-               *, created: bool = False) -> dict:
-        """The group a read or create was answered with; a success without it (``data: null``, an
-        empty object, a group without an id) fails naming what was missing and the request id.
-        After a create that answer leaves the outcome unknown (the create flow looks the group
-        up by name); after a read the group is neither confirmed nor gone, so state keeps it."""
-        if group.get("id") not in (None, ""):
-            return group
-        operation = f"{'create' if created else 'read'} {kind}"
-        missing = f"{kind} id" if group else kind  # a group without its id, or none at all
-        raise RequestFailed(self.transport.context(operation, name, method, path),
-                            f"the answer (HTTP {answer.status}) holds no {missing}", created, answer.status,
-                            answer.request_id)
 
 
 def _auth_hint(org: OrgSettings) -> str:

@@ -8,7 +8,7 @@ import pulumi
 
 from pulumi_groups.capillary import guesses, settings
 from pulumi_groups.capillary.client import CapillaryClient, client_for
-from pulumi_groups.errors import ApiError, ConfigError, RequestFailed, WrongOrg
+from pulumi_groups.errors import ConfigError, WrongOrg, calls_for
 from pulumi_groups.http.records import as_int
 from pulumi_groups.lifecycle.hooks import ALIASES_FIRST
 from pulumi_groups.lifecycle.kinds import Scope
@@ -96,11 +96,8 @@ class CapillaryGroupProvider(GroupProvider[CapillaryClient], abstract=True):
         label = self.label(props, group_id)
         reached = as_int(live.get("orgId")) if live else None
         if reached is None:
-            try:
+            with calls_for(during=f"checking which org the credentials reach, for {label}"):
                 reached = client.reached_org_id(learn=True)
-            except (ApiError, RequestFailed) as failed:
-                failed.during = failed.during or f"checking which org the credentials reach, for {label}"
-                raise
         where = f"capillary:orgs.{props.get('org')}"
         if reached is None and gone:
             raise WrongOrg(

@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from pulumi_groups.capillary import guesses
 from pulumi_groups.http import registry
-from pulumi_groups.http.policy import RetryPolicy
-from pulumi_groups.http.settings import (
-    DEFAULT_KEY,
-    Entries,
-    ScopeConfig,
-    Source,
-    config_getter,
-    read_entries,
-    retry_policy,
-    share_budgets,
-)
+from pulumi_groups.http.settings import DEFAULT_KEY, ScopeConfig, ScopeSettings, Source, load_scopes, tuning
 
 # Test clusters allow 100 requests per minute per key [doc]; stay under it by default.
 DEFAULT_REQUESTS_PER_MINUTE = 90.0
@@ -48,16 +37,11 @@ CLUSTERS = {
 
 
 @dataclass(frozen=True)
-class OrgSettings:
-    key: str
-    base_url: str
+class OrgSettings(ScopeSettings):
     username: str | None = None
     password: str | None = field(default=None, repr=False)
     client_key: str | None = None
     client_secret: str | None = field(default=None, repr=False)
-    requests_per_minute: float = DEFAULT_REQUESTS_PER_MINUTE
-    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
-    retry: RetryPolicy = RetryPolicy()
     reward_groups_path: str = guesses.REWARD_GROUPS_PATH
 
     @property
@@ -73,23 +57,16 @@ class OrgSettings:
         return registry.credential_key("capillary", self.base_url, principal, secret)
 
 
-@dataclass
-class CapillaryConfig(ScopeConfig):
-    orgs: dict[str, OrgSettings]
-    entries: Entries
+class CapillaryConfig(ScopeConfig[OrgSettings]):
     source = SOURCE
+    how_to_add = (
+        "`pulumi config set --path --secret 'capillary:orgs.{key}.password' ...` "
+        "(and host, username), or, in a stack that configures no org, set CAPILLARY_* for the org 'default'"
+    )
 
     @property
-    def by_key(self) -> dict[str, OrgSettings]:
-        return self.orgs
-
-    def unknown_key_problem(self, key: str) -> str:
-        known = ", ".join(self.known_keys()) or "none"
-        return (
-            f"org {key!r} is not configured (known orgs: {known}); add it with "
-            f"`pulumi config set --path --secret 'capillary:orgs.{key}.password' ...` "
-            f"(and host, username), or, in a stack that configures no org, set CAPILLARY_* for the org 'default'"
-        )
+    def orgs(self) -> dict[str, OrgSettings]:
+        return self.by_key
 
 
 def resolve_host(host: str) -> str | None:
@@ -127,10 +104,8 @@ def _org(key: str, entry: dict[str, Any]) -> OrgSettings | str:
         password=entry.get("password") if has_basic else None,
         client_key=entry.get("clientKey") if has_oauth else None,
         client_secret=entry.get("clientSecret") if has_oauth else None,
-        requests_per_minute=float(entry["requestsPerMinute"]),
-        timeout_seconds=float(entry["timeoutSeconds"]),
-        retry=retry_policy(entry),
         reward_groups_path=reward_path.rstrip("/"),
+        **tuning(entry),
     )
 
 
@@ -142,13 +117,4 @@ def _is_path(path: str) -> bool:
 
 def load(config: Any, environ: Mapping[str, str] | None = None) -> CapillaryConfig:
     """Never raises: bad orgs are kept as problems for ``check`` to report."""
-    entries = read_entries(config_getter(config), os.environ if environ is None else environ, SOURCE)
-    orgs: dict[str, OrgSettings] = {}
-    for key, entry in entries.values.items():
-        result = _org(key, entry)
-        if isinstance(result, str):
-            entries.problems[key] = result
-        else:
-            orgs[key] = result
-    share_budgets(orgs)
-    return CapillaryConfig(orgs, entries)
+    return CapillaryConfig(*load_scopes(config, environ, SOURCE, _org))

@@ -3,44 +3,29 @@ its endpoints, and the one helper that builds a vendor's process-wide client.
 
 The lifecycle talks to a ``VendorClient`` only through the endpoints of its subclass and the few
 members below (request context, retry pacing, timeouts, credential); it never reaches into the
-transport. ``shared_client`` builds each client the same way for both vendors: one token (auth)
-and one rate budget per credential, one client per org (account) key so that errors name the key
-a resource used and its timeouts and retry tuning apply.
+transport. A vendor's endpoints are data (``Endpoint`` rows: method, path template, operation),
+all sent by ``VendorClient.send``. ``shared_client`` builds each client the same way for both
+vendors: one token (auth) and one rate budget per credential, one client per org (account) key so
+that errors name the key a resource used and its timeouts and retry tuning apply.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from dataclasses import KW_ONLY, dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pulumi_groups.errors import ApiError, CallContext
 from pulumi_groups.http import registry
-from pulumi_groups.http.policy import RetryPolicy, Timeouts
+from pulumi_groups.http.policy import Timeouts
 from pulumi_groups.http.ratelimit import RateLimiter
+from pulumi_groups.http.settings import ScopeSettings
 
 if TYPE_CHECKING:
     # Only for types: requests and urllib3 load with the first client (a no-change preview
     # builds none), so this module does not import the transport at run time.
-    from pulumi_groups.http.transport import Auth, ErrorDecoder, Transport
-
-
-class ConnectionSettings(Protocol):
-    """What a vendor's settings for one org (account) key give the client (``OrgSettings``,
-    ``AccountSettings``)."""
-
-    @property
-    def key(self) -> str: ...
-    @property
-    def base_url(self) -> str: ...
-    @property
-    def requests_per_minute(self) -> float: ...
-    @property
-    def timeout_seconds(self) -> float: ...
-    @property
-    def retry(self) -> RetryPolicy: ...
-    @property
-    def credential(self) -> Hashable: ...
+    from pulumi_groups.http.answers import Auth, ErrorDecoder
+    from pulumi_groups.http.transport import Response, Transport
 
 
 @dataclass(frozen=True)
@@ -54,6 +39,21 @@ class WireFormat:
     request_id_field: str | None = None
 
 
+@dataclass(frozen=True)
+class Endpoint:
+    """One endpoint of a vendor API, as data: a new endpoint of a shape the client serves already
+    is one more row, not one more method."""
+
+    method: str
+    # A template over the client's ``roots`` (e.g. "{rewards}", the path an org's cluster serves
+    # reward groups on) and the call's own values (e.g. "{group_id}").
+    path: str
+    operation: str  # names the call in every error, e.g. "create badge group"
+    _: KW_ONLY
+    # A create: the transport never re-sends it blindly (the provider looks the group up instead).
+    creates: bool = False
+
+
 class VendorClient:
     """Base of ``CapillaryClient`` and ``WeSurveyClient``."""
 
@@ -62,6 +62,25 @@ class VendorClient:
         # registry.credential_key of the org (account): what shared state and read snapshots are
         # keyed by. It tells credentials apart without holding the secret.
         self.credential = credential
+
+    def roots(self) -> dict[str, str]:
+        """The paths this client's endpoint templates are built on (fixed, or per org)."""
+        return {}
+
+    def send(
+        self,
+        endpoint: Endpoint,
+        *,
+        group: str | None = None,
+        body: Any = None,
+        params: dict[str, Any] | list[tuple[str, Any]] | None = None,
+        **path_values: Any,
+    ) -> Response:
+        """Send one endpoint's request: ``path_values`` fill its path, ``group`` names the group
+        in an error, ``body`` is the JSON sent."""
+        path = endpoint.path.format(**self.roots(), **path_values)
+        return self.transport.request(endpoint.method, path, operation=endpoint.operation, group=group,
+                                      params=params, json_body=body, idempotent=not endpoint.creates)
 
     @property
     def timeouts(self) -> Timeouts:
@@ -81,7 +100,7 @@ C = TypeVar("C", bound=VendorClient)
 
 def shared_client(
     client_class: type[C],
-    settings: ConnectionSettings,
+    settings: ScopeSettings,
     wire: WireFormat,
     make_auth: Callable[[], Auth],
     *,
@@ -100,14 +119,10 @@ def shared_client(
         from pulumi_groups.http.transport import Transport
 
         transport = Transport(
-            vendor=wire.vendor,
-            scope=settings.key,
-            base_url=settings.base_url,
+            wire,
+            settings.key,
+            settings.base_url,
             auth=auth,
-            decode_error=wire.decode_error,
-            classify=wire.classify,
-            request_id_header=wire.request_id_header,
-            request_id_field=wire.request_id_field,
             limiter=limiter,
             timeouts=Timeouts(connect=min(5.0, settings.timeout_seconds), read=settings.timeout_seconds),
             retry=settings.retry,

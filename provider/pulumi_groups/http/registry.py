@@ -31,13 +31,14 @@ def principal_of(credential: Hashable) -> Hashable:
     return tuple(credential[:3]) if isinstance(credential, tuple) else credential
 
 
-def shared(kind: str, key: Hashable, factory: Callable[[], T]) -> T:
-    """The one object of ``kind`` for ``key`` in this process, made by ``factory`` on first use."""
+def shared(family: str, key: Hashable, factory: Callable[[], T]) -> T:
+    """The one object of ``family`` (e.g. "capillary-auth", "read-snapshot") for ``key`` in this
+    process, made by ``factory`` on first use."""
     with _lock:
-        found = _shared.get((kind, key))
+        found = _shared.get((family, key))
         if found is None:
-            found = _shared[(kind, key)] = factory()
-        return found  # type: ignore[return-value]  # one dict holds every kind; callers pair kind and T
+            found = _shared[(family, key)] = factory()
+        return found  # type: ignore[return-value]  # one dict holds every family; callers pair family and T
 
 
 def clear() -> None:

@@ -26,9 +26,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from pulumi_groups.http import registry
 from pulumi_groups.http.policy import RetryPolicy
@@ -189,17 +190,36 @@ def read_entries(get: Callable[[str], Any], environ: Mapping[str, str], source: 
     return entries
 
 
-class ScopeConfig:
-    """What both vendors' config objects share: which keys exist, which one is the default, and
-    whether two keys reach the same org (account). Subclasses are dataclasses with ``entries``
-    and a ``by_key`` mapping of settings objects that carry a ``credential`` identity."""
+@dataclass(frozen=True)
+class ScopeSettings:
+    """One org (account) key's settings: the shape both vendors' settings share (``OrgSettings``,
+    ``AccountSettings`` add how they log in), and all a vendor client reads."""
 
-    source: ClassVar[Source]
-    entries: Entries
+    key: str
+    base_url: str
+    requests_per_minute: float
+    timeout_seconds: float
+    retry: RetryPolicy
 
     @property
-    def by_key(self) -> Mapping[str, Any]:
+    def credential(self) -> tuple[str, str, str, str]:
+        """Who this key logs in as (``registry.credential_key``): keys with the same credential
+        share its token and rate budget."""
         raise NotImplementedError
+
+
+S = TypeVar("S", bound=ScopeSettings)
+
+
+@dataclass
+class ScopeConfig(Generic[S]):
+    """One vendor's config: its usable org (account) keys' settings, the raw entries with their
+    problems, which key is the default, and whether two keys reach the same org (account)."""
+
+    by_key: dict[str, S]
+    entries: Entries
+    source: ClassVar[Source]
+    how_to_add: ClassVar[str]  # the commands (or variables) that configure key "{key}"
 
     def known_keys(self) -> list[str]:
         return self.entries.known_keys()
@@ -212,7 +232,10 @@ class ScopeConfig:
 
     def unknown_key_problem(self, key: str) -> str:
         """What to configure for a key the stack does not name at all."""
-        raise NotImplementedError
+        noun = self.source.noun
+        known = ", ".join(self.known_keys()) or "none"
+        how = self.how_to_add.format(key=key)
+        return f"{noun} {key!r} is not configured (known {noun}s: {known}); add it with {how}"
 
     def default_key(self) -> str | None:
         """The key a declaration or resource without one targets, or None (``default_problem``)."""
@@ -257,7 +280,7 @@ class ScopeConfig:
         )
 
 
-def share_budgets(by_key: dict[str, Any]) -> None:
+def share_budgets(by_key: dict[str, S]) -> None:
     """Keys with one principal (host and username, clientKey or appId) share one rate budget
     (the vendor counts per principal): give each the lowest ``requests_per_minute`` among them,
     so whichever key builds the shared limiter first, the budget is the same."""
@@ -276,8 +299,30 @@ def config_getter(config: Any) -> Callable[[str], Any]:
     return (lambda key: None) if config is None else config.get
 
 
-def retry_policy(entry: Mapping[str, Any]) -> RetryPolicy:
-    """The retry policy an entry's tuning asks for."""
-    return RetryPolicy(
-        budget_seconds=float(entry["retryBudgetSeconds"]), backoff_factor=float(entry["retryBackoffSeconds"])
-    )
+def load_scopes(
+    config: Any, environ: Mapping[str, str] | None, source: Source, build: Callable[[str, dict[str, Any]], S | str]
+) -> tuple[dict[str, S], Entries]:
+    """Every entry of ``source`` built into settings by ``build``, which answers an entry it
+    cannot use with the problem (kept for ``check`` to report); never raises. ``config``:
+    anything with ``get(key)`` (a ``pulumi.dynamic.Config``, a dict), or None for the
+    environment only."""
+    entries = read_entries(config_getter(config), os.environ if environ is None else environ, source)
+    by_key: dict[str, S] = {}
+    for key, entry in entries.values.items():
+        result = build(key, entry)
+        if isinstance(result, str):
+            entries.problems[key] = result
+        else:
+            by_key[key] = result
+    share_budgets(by_key)
+    return by_key, entries
+
+
+def tuning(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``ScopeSettings`` fields an entry's tuning gives (rate, timeout, retry policy)."""
+    return {
+        "requests_per_minute": float(entry["requestsPerMinute"]),
+        "timeout_seconds": float(entry["timeoutSeconds"]),
+        "retry": RetryPolicy(budget_seconds=float(entry["retryBudgetSeconds"]),
+                             backoff_factor=float(entry["retryBackoffSeconds"])),
+    }

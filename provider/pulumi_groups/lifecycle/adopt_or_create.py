@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from pulumi_groups.errors import ApiError, GroupsError, NameTaken, RequestFailed, outcome_unknown
+from pulumi_groups.errors import ApiError, CallFailed, GroupsError, NameTaken, RequestFailed, calls_for, outcome_unknown
 from pulumi_groups.http.client import VendorClient
 from pulumi_groups.lifecycle import create_journal, ownership
 from pulumi_groups.lifecycle.hooks import GroupHooks
@@ -84,13 +84,13 @@ class AdoptOrCreate:
             holder = before[0]
             if not inputs.get("adopt"):
                 context = client.context(f"create {self.hooks.kind}", inputs.get("name"))
-                raise NameTaken(context, None, message="the key is taken already",
+                raise NameTaken(context, message="the key is taken already",
                                 hint=self.hooks.adopt_hint(holder))
             notify(f"{self._named(inputs, holder)}: taking over the existing group (adopt: true)")
             return self._take_over(client, holder, inputs)
         before_ids = {self.hooks.group_id(group) for group in before}
         self._journal(inputs, inputs.get("remote_id") or inputs.get("name"))
-        last_failure: RequestFailed | ApiError | None = None
+        last_failure: CallFailed | None = None
         first_failure_at = 0.0
         resends = 0
         while True:
@@ -114,7 +114,7 @@ class AdoptOrCreate:
                     taken.hint = self.hooks.adopt_hint(existing)
                     raise
                 return self._take_over(client, existing, inputs)
-            except (RequestFailed, ApiError) as failed:
+            except CallFailed as failed:
                 if not outcome_unknown(failed):
                     raise
                 if last_failure is None:
@@ -150,13 +150,10 @@ class AdoptOrCreate:
             held = self.reads.fresh_groups(client, inputs) if self.reads is not None and same_scope else None
             return hooks.api_list_before(client, inputs) if held is None else held
 
-        try:
+        # Nothing was sent when this fails: say what the listing was for.
+        with calls_for(during=f"listing which keys are taken, before it could create {hooks.kind} "
+                              f"{inputs.get('name')!r}"):
             listed = ownership.run().listed_before(scope, list_before, lambda g: hooks.has_key(g, inputs))
-        except (ApiError, RequestFailed) as failed:  # nothing was sent: say what the listing was for
-            failed.during = failed.during or (
-                f"listing which keys are taken, before it could create {hooks.kind} {inputs.get('name')!r}"
-            )
-            raise
         return sorted((g for g in listed if hooks.has_key(g, inputs)), key=lambda g: str(hooks.group_id(g)))
 
     def _journal(self, inputs: dict, key: str | None) -> None:
@@ -194,7 +191,7 @@ class AdoptOrCreate:
         self._journal(inputs, None)
         try:
             return self._create_with_id(client, inputs)
-        except (RequestFailed, ApiError) as failed:
+        except CallFailed as failed:
             if not outcome_unknown(failed):
                 raise
             unknown = failed
@@ -245,9 +242,9 @@ class AdoptOrCreate:
 
     def _lookup(self, find: Callable[[], T], inputs: dict, unknown: GroupsError | None) -> T:
         try:
-            return find()
-        except (ApiError, RequestFailed) as lookup_failed:
-            lookup_failed.during = lookup_failed.during or f"looking for {self.hooks.label(inputs)} by its key"
+            with calls_for(during=f"looking for {self.hooks.label(inputs)} by its key"):
+                return find()
+        except CallFailed as lookup_failed:
             if unknown is not None:
                 lookup_failed.hint = (
                     f"Creating {self.hooks.label(inputs)} got no certain answer ({_short(unknown)}) and "

@@ -23,7 +23,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from pulumi_groups.errors import ApiError, NotFound, RequestFailed
+from pulumi_groups.errors import CallFailed, NotFound, calls_for
 from pulumi_groups.http.settings import ScopeConfig
 from pulumi_groups.lifecycle import ownership
 from pulumi_groups.lifecycle.adopt_or_create import AdoptOrCreate
@@ -135,11 +135,8 @@ class GroupProvider(GroupHooks[ClientT], ResourceProvider, abstract=True):
     def read(self, group_id: str, props: dict) -> ReadResult:
         inputs = self.owned_inputs(props, strict=False)
         client = self.client(inputs[self.scope_field])
-        try:
+        with calls_for(during=f"reading {self.label(inputs, group_id)}"):  # a listing names no group
             group = self.reads.live_group(client, group_id, props)
-        except (ApiError, RequestFailed) as failed:  # a listing names no group: say which read it served
-            failed.during = failed.during or f"reading {self.label(inputs, group_id)}"
-            raise
         self.check_scope(client, group_id, props, group, gone=group is None)
         if group is None:
             notify(f"{self.label(inputs, group_id)} no longer exists; dropping it from the stack's state")
@@ -187,7 +184,7 @@ class GroupProvider(GroupHooks[ClientT], ResourceProvider, abstract=True):
         fails too: the caller then keeps the stored outputs with the declared values."""
         try:
             live = self.reads.live_group(client, group_id, inputs, now=True)
-        except (ApiError, RequestFailed) as failed:
+        except CallFailed as failed:
             live, why = None, str(failed)
         else:
             why = "it is not listed"

@@ -29,7 +29,7 @@ class Field:
     """One input: its type, rules, and what a change to it does (update, replace or nothing)."""
 
     name: str
-    kind: str  # "string" | "int" | "bool" | "id" (int, whole float or digit string: another group's id)
+    value_type: str  # "string" | "int" | "bool" | "id" (int, whole float or digit string: another group's id)
     description: str
     required: bool = False
     default: Any = None
@@ -58,7 +58,7 @@ def is_unknown(value: Any) -> bool:
     return isinstance(value, Unknown)
 
 
-def _kind_name(value: Any) -> str:
+def _type_name(value: Any) -> str:
     return "boolean" if isinstance(value, bool) else type(value).__name__
 
 
@@ -75,9 +75,9 @@ def coerce(field: Field, value: Any) -> tuple[Any, str | None]:
         if field.nullable:
             return None, None
         return None, f"{field.name} is required{field.required_hint}"
-    if field.kind == "string":
+    if field.value_type == "string":
         if not isinstance(value, str):
-            return None, f"{field.name} must be a string, got {_kind_name(value)} {_shown(value)}"
+            return None, f"{field.name} must be a string, got {_type_name(value)} {_shown(value)}"
         if not value.strip():
             return None, f"{field.name} must not be empty"
         hidden = _invisible_characters(value)
@@ -96,27 +96,27 @@ def coerce(field: Field, value: Any) -> tuple[Any, str | None]:
         if field.max_length is not None and len(value) > field.max_length:
             return None, f"{field.name} must be at most {field.max_length} characters, got {len(value)}: shorten it"
         return value, None
-    if field.kind == "bool":
+    if field.value_type == "bool":
         if not isinstance(value, bool):
-            return None, f"{field.name} must be true or false, got {_kind_name(value)} {_shown(value)}"
+            return None, f"{field.name} must be true or false, got {_type_name(value)} {_shown(value)}"
         return value, None
-    if field.kind in ("int", "id"):
+    if field.value_type in ("int", "id"):
         number: Any = value
-        if field.kind == "id" and isinstance(value, str) and value.strip().isdigit():
+        if field.value_type == "id" and isinstance(value, str) and value.strip().isdigit():
             number = int(value.strip())
         if isinstance(number, float) and number.is_integer():
             number = int(number)
         if isinstance(number, bool) or not isinstance(number, int):
             return None, (
                 f"{field.name} must be a whole number{field.describe_range()}, "
-                f"got {_kind_name(value)} {_shown(value)}"
+                f"got {_type_name(value)} {_shown(value)}"
             )
         if (field.minimum is not None and number < field.minimum) or (
             field.maximum is not None and number > field.maximum
         ):
             return None, f"{field.name} must be a whole number{field.describe_range()}, got {number}"
         return number, None
-    raise AssertionError(f"unknown field kind {field.kind}")
+    raise AssertionError(f"unknown field value_type {field.value_type}")
 
 
 def nfc(text: str) -> str:
@@ -142,7 +142,7 @@ def _invisible_characters(text: str) -> list[str]:
 
 def outer_blanks_warning(field: Field, value: Any) -> str | None:
     """Leading or trailing blanks are legal but make a second group that looks like the first."""
-    if field.kind == "string" and isinstance(value, str) and value.strip() and value != value.strip():
+    if field.value_type == "string" and isinstance(value, str) and value.strip() and value != value.strip():
         return (
             f"{field.name} {value!r} has leading or trailing blanks: it is a different name from "
             f"{value.strip()!r}, and in a console list both look the same; remove them unless meant"

@@ -57,10 +57,9 @@ class AccessTokenAuth(TokenAuth):
         if not token:
             raise ApiError(
                 transport.context("get access token", method="GET", path=TOKEN_PATH),
-                answer.status,
-                None,
-                "the answer holds no data.access_token",
-                answer.request_id,
+                message="the answer holds no data.access_token",
+                status=answer.status,
+                request_id=answer.request_id,
             )
         return str(token), lifetime((data or {}).get("expires_in"), guesses.TOKEN_DEFAULT_TTL_SECONDS)
 

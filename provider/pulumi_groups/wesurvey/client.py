@@ -1,4 +1,4 @@
-"""Thin WeSurvey contact-group client: one method per endpoint, wire dicts in and out, no Pulumi.
+"""Thin WeSurvey contact-group client: endpoints as rows, wire dicts in and out, no Pulumi.
 
 Every answer is the ``{"code", "error": {"type"}, "data", "request_id"}`` envelope [doc]. A
 failure becomes an ``ApiError`` whose code is the ``error.type`` and whose hint says what to do
@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from pulumi_groups.errors import ApiError, AuthRejected, NameTaken, NotFound, RequestFailed
-from pulumi_groups.http.client import VendorClient, WireFormat, shared_client
+from pulumi_groups.http.client import Endpoint, VendorClient, WireFormat, shared_client
 from pulumi_groups.http.paging import fetch_all
 from pulumi_groups.http.records import as_int
 from pulumi_groups.wesurvey import guesses
@@ -107,15 +107,24 @@ def _with_hint(error: ApiError, facts: dict[str, Any]) -> ApiError:
 WIRE = WireFormat("wesurvey", decode_error, classify, request_id_field=REQUEST_ID_FIELD)
 
 
-class WeSurveyClient(VendorClient):
-    @staticmethod
-    def groups_path(team_id: int) -> str:
-        return f"/api/contacts/teams/{team_id}/groups"
+GROUPS = "/api/contacts/teams/{team_id}/groups"
+# Every contact-group endpoint, as data. Bodies: create {"name", "parent_id", "order"?,
+# "remote_id"?}, answered with {"group_id", "name"}, all that create answers [doc]; update
+# {"name", "order"?} renames / reorders, and with ``from_id`` and ``to_id`` (the parent it is
+# under, the parent it goes to) moves the group too; delete {"group_ids"}.
+LIST = Endpoint("GET", GROUPS, "list contact groups")
+CREATE = Endpoint("POST", GROUPS, "create contact group", creates=True)
+UPDATE = Endpoint("POST", GROUPS + "/{group_id}", "update contact group")
+MOVE = Endpoint("POST", GROUPS + "/{group_id}", "move contact group")
+DELETE = Endpoint("POST", GROUPS + "/batch_delete", "delete contact group")
 
-    def _call(self, method: str, path: str, *, facts: dict[str, Any], **kwargs: Any) -> dict:
-        """The answer's ``data`` (``{}`` when absent), or an error carrying its hint."""
+
+class WeSurveyClient(VendorClient):
+    def _call(self, endpoint: Endpoint, *, facts: dict[str, Any], **kwargs: Any) -> dict:
+        """The answer's ``data`` (``{}`` when absent), or an error carrying its hint. ``facts``
+        fill the hint; the team id is one of them and fills the path too."""
         try:
-            body = self.transport.request(method, path, **kwargs).body
+            body = self.send(endpoint, team_id=facts["team_id"], **kwargs).body
         except ApiError as error:
             raise _with_hint(error, facts) from None
         data = body.get("data") if isinstance(body, dict) else None
@@ -135,18 +144,12 @@ class WeSurveyClient(VendorClient):
             if parent_id is not None:
                 params.append(("parent_id", parent_id))
             params += [(guesses.REMOTE_IDS_PARAM, remote_id) for remote_id in remote_ids]
-            data = self._call(
-                "GET",
-                self.groups_path(team_id),
-                facts={"team_id": team_id, "parent_id": parent_id},
-                operation="list contact groups",
-                params=params,
-            )
+            data = self._call(LIST, facts={"team_id": team_id, "parent_id": parent_id}, params=params)
             listed = data.get("list")
             if not isinstance(listed, list):
                 # A 200 without the list (a proxy's empty answer) is no listing: read as "no groups",
                 # it would let a delete believe a group has no children and take them with it.
-                raise RequestFailed(self.context("list contact groups"), "the answer holds no list of groups", False)
+                raise RequestFailed(self.context(LIST.operation), "the answer holds no list of groups", False)
             batch = [group for group in listed if isinstance(group, dict)]
             received += len(batch)
             # One more page while fewer than `total` have arrived (see guesses.PAGE_SIZE).
@@ -159,43 +162,19 @@ class WeSurveyClient(VendorClient):
         return list(unique.values())
 
     def create_group(self, team_id: int, body: dict) -> dict:
-        """``body``: ``{"name", "parent_id", "order"?, "remote_id"?}``. Answers
-        ``{"group_id", "name"}``: all that create answers [doc]."""
-        return self._call(
-            "POST",
-            self.groups_path(team_id),
-            facts={"team_id": team_id, "parent_id": body.get("parent_id", 0), "remote_id": body.get("remote_id")},
-            operation="create contact group",
-            group=body.get("name"),
-            json_body=body,
-            idempotent=False,
-        )
+        facts = {"team_id": team_id, "parent_id": body.get("parent_id", 0), "remote_id": body.get("remote_id")}
+        return self._call(CREATE, facts=facts, group=body.get("name"), body=body)
 
     def update_group(self, team_id: int, group_id: int | str, body: dict) -> None:
-        """``body``: ``{"name", "order"?}`` renames / reorders; with ``from_id`` and ``to_id``
-        (the parent it is under, the parent it goes to) it moves the group too."""
         moving = "to_id" in body
-        self._call(
-            "POST",
-            f"{self.groups_path(team_id)}/{group_id}",
-            facts={"team_id": team_id, "parent_id": body["to_id"] if moving else "?"},
-            operation="move contact group" if moving else "update contact group",
-            group=f"{body.get('name')} (id {group_id})",
-            json_body=body,
-        )
+        facts = {"team_id": team_id, "parent_id": body["to_id"] if moving else "?"}
+        self._call(MOVE if moving else UPDATE, facts=facts, group_id=group_id,
+                   group=f"{body.get('name')} (id {group_id})", body=body)
 
     def delete_groups(self, team_id: int, group_ids: Iterable[int | str]) -> None:
         ids = [int(group_id) for group_id in group_ids]
-        self._call(
-            "POST",
-            f"{self.groups_path(team_id)}/batch_delete",
-            facts={"team_id": team_id},
-            operation="delete contact group",
-            group=", ".join(str(group_id) for group_id in ids),
-            json_body={"group_ids": ids},
-        )
-
-
+        self._call(DELETE, facts={"team_id": team_id}, group=", ".join(str(group_id) for group_id in ids),
+                   body={"group_ids": ids})
 
 
 def client_for(account: AccountSettings) -> WeSurveyClient:

@@ -15,7 +15,7 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import DiffResult
 
-from pulumi_groups.errors import ApiError, ConfigError, GroupsError, NotFound, RequestFailed
+from pulumi_groups.errors import ApiError, ConfigError, GroupsError, NotFound, calls_for
 from pulumi_groups.http.records import as_int, find_by_id
 from pulumi_groups.lifecycle import kinds, ownership, timestamps
 from pulumi_groups.lifecycle.hooks import ALIASES_FIRST
@@ -275,7 +275,7 @@ class ContactGroupProvider(GroupProvider[WeSurveyClient]):
         found = self._locate(client, group_id, self.owned_inputs(props, strict=False))
         if found is None:
             # No such answer exists for listing; NotFound makes the base confirm in the whole team.
-            raise NotFound(client.context("read contact group", str(group_id)), None)
+            raise NotFound(client.context("read contact group", str(group_id)))
         return found
 
     def api_list_find_id(self, client, group_id, props):
@@ -330,11 +330,9 @@ class ContactGroupProvider(GroupProvider[WeSurveyClient]):
         # children first, so any child still there is not the stack's: refuse, sending nothing.
         team_id = self.owned_inputs(outputs, strict=False)["team_id"]
         label = self.label(outputs, group_id)
-        try:
+        # The delete is not sent when this fails: say for which group.
+        with calls_for(during=f"looking for child groups of {label} before deleting it"):
             children = self._children(client, team_id, group_id)
-        except (ApiError, RequestFailed) as failed:  # the delete was not sent: say for which group
-            failed.during = failed.during or f"looking for child groups of {label} before deleting it"
-            raise
         refusal = ownership.children_refusal(label, children)
         if refusal is not None:
             raise refusal

@@ -8,23 +8,12 @@ raises: problems are kept for ``check`` to report on the resources that use the 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from pulumi_groups.http import registry
-from pulumi_groups.http.policy import RetryPolicy
-from pulumi_groups.http.settings import (
-    DEFAULT_KEY,
-    Entries,
-    ScopeConfig,
-    Source,
-    config_getter,
-    read_entries,
-    retry_policy,
-    share_budgets,
-)
+from pulumi_groups.http.settings import DEFAULT_KEY, ScopeConfig, ScopeSettings, Source, load_scopes, tuning
 from pulumi_groups.wesurvey import guesses
 
 DEFAULT_HOST = "https://open.wesurvey.com"
@@ -43,14 +32,9 @@ SOURCE = Source(
 
 
 @dataclass(frozen=True)
-class AccountSettings:
-    key: str
-    base_url: str
+class AccountSettings(ScopeSettings):
     app_id: str
     secret: str = field(repr=False)
-    requests_per_minute: float = guesses.DEFAULT_REQUESTS_PER_MINUTE
-    timeout_seconds: float = guesses.DEFAULT_TIMEOUT_SECONDS
-    retry: RetryPolicy = RetryPolicy()
 
     @property
     def credential(self) -> tuple[str, str, str, str]:
@@ -58,25 +42,18 @@ class AccountSettings:
         return registry.credential_key("wesurvey", self.base_url, self.app_id, self.secret)
 
 
-@dataclass
-class WeSurveyConfig(ScopeConfig):
-    accounts: dict[str, AccountSettings]
-    entries: Entries
+class WeSurveyConfig(ScopeConfig[AccountSettings]):
     source = SOURCE
+    how_to_add = (
+        "`pulumi config set --path 'wesurvey:accounts.{key}.appId' ...` and "
+        "`pulumi config set --path --secret 'wesurvey:accounts.{key}.secret' ...`, "
+        "or, in a stack that configures no account, set WESURVEY_APP_ID and WESURVEY_SECRET "
+        "for the account 'default'"
+    )
 
     @property
-    def by_key(self) -> dict[str, AccountSettings]:
-        return self.accounts
-
-    def unknown_key_problem(self, key: str) -> str:
-        known = ", ".join(self.entries.known_keys()) or "none"
-        return (
-            f"account {key!r} is not configured (known accounts: {known}); add it with "
-            f"`pulumi config set --path 'wesurvey:accounts.{key}.appId' ...` and "
-            f"`pulumi config set --path --secret 'wesurvey:accounts.{key}.secret' ...`, "
-            "or, in a stack that configures no account, set WESURVEY_APP_ID and WESURVEY_SECRET "
-            "for the account 'default'"
-        )
+    def accounts(self) -> dict[str, AccountSettings]:
+        return self.by_key
 
 
 def _account(key: str, entry: dict[str, Any]) -> AccountSettings | str:
@@ -93,22 +70,11 @@ def _account(key: str, entry: dict[str, Any]) -> AccountSettings | str:
         base_url=host.rstrip("/"),
         app_id=entry["appId"],
         secret=entry["secret"],
-        requests_per_minute=float(entry["requestsPerMinute"]),
-        timeout_seconds=float(entry["timeoutSeconds"]),
-        retry=retry_policy(entry),
+        **tuning(entry),
     )
 
 
 def load(config: Any, environ: Mapping[str, str] | None = None) -> WeSurveyConfig:
     """``config``: anything with ``get("wesurvey:accounts")`` (a ``pulumi.dynamic.Config``, a
     dict), or None for the environment only."""
-    entries = read_entries(config_getter(config), os.environ if environ is None else environ, SOURCE)
-    accounts: dict[str, AccountSettings] = {}
-    for key, entry in entries.values.items():
-        result = _account(key, entry)
-        if isinstance(result, str):
-            entries.problems[key] = result
-        else:
-            accounts[key] = result
-    share_budgets(accounts)
-    return WeSurveyConfig(accounts, entries)
+    return WeSurveyConfig(*load_scopes(config, environ, SOURCE, _account))
