@@ -174,3 +174,27 @@ def test_plan_ci_keys_come_from_host_and_user_never_from_a_secret(repo, capsys):
                        hashlib.sha256(password.encode()).hexdigest()[:12],
                        hashlib.sha256(f"{user}\0{password}".encode()).hexdigest()[:12]}
             assert not any(value in out for value in derived)
+
+
+def test_plan_ci_only_reads_the_stack_files(repo, capsys):
+    """Issue 20: ``--plan-ci`` says it runs nothing, and it must touch nothing either: no stack is
+    initialized or read through the CLI (which may rewrite the file), no file changes, and a
+    ``secure:`` password is never needed (the key comes from host and user)."""
+
+    class NoCli(FakeApi):
+        def read_config(self, stack: str, create: bool = False) -> dict[str, str]:
+            raise AssertionError(f"--plan-ci read {stack} through the CLI (create={create})")
+
+    (repo / "stacks" / "Pulumi.sealed-a.yaml").write_text(
+        "config:\n  capillary:orgs:\n    a: {host: eu, username: till.sealed, password: {secure: v1:AAAA}}\n")
+    (repo / "stacks" / "Pulumi.sealed-b.yaml").write_text(
+        "encryptionsalt: v1:salt\nconfig:\n  capillary:orgs:\n"
+        "    b:\n      host: eu\n      username: till.sealed\n      password:\n        secure: v1:BBBB\n")
+    before = {path.name: path.read_bytes() for path in (repo / "stacks").iterdir()}
+    fake = NoCli(repo)
+    assert deploy.main(["--plan-ci", "--stacks", "*"], api_factory=lambda root: fake) == 0
+    jobs = {job["stack"]: job for job in json.loads(capsys.readouterr().out)["include"]}
+    assert fake.created == [] and fake.runs == []
+    assert {path.name: path.read_bytes() for path in (repo / "stacks").iterdir()} == before
+    assert jobs["sealed-a"]["concurrency"] == jobs["sealed-b"]["concurrency"]  # one till user
+    assert jobs["sealed-a"]["concurrency"] != jobs["brand-asia"]["concurrency"]

@@ -428,6 +428,30 @@ def main(argv: list[str], api_factory: Callable[[Path], Any] | None = None,
     return INTERRUPTED_EXIT if interrupts.interrupted else code
 
 
+ENCRYPTED = "<encrypted>"  # how --plan-ci reads a secure: value it never decrypts
+
+
+def plan_ci(matched: list[tuple[str, Path]], ci_jobs: str) -> int:
+    """``--plan-ci`` only reads: each stack file's plaintext gives what the matrix needs (hosts,
+    users, client keys, app ids, rates). It never starts the CLI, initializes a stack, decrypts
+    a value or writes a file. An encrypted user or app id reads as one placeholder, so the orgs
+    it hides share one key: their jobs never overlap, the safe side."""
+    infos = []
+    for name, path in matched:
+        info = StackInfo(name, path)
+        try:
+            plain = stack_files.plaintext_config(stack_files.load(path), placeholder=ENCRYPTED)
+            info.capillary, info.appids = identities(plain.values, dict(os.environ))
+        except Exception as exc:  # noqa: BLE001 - named below; the other stacks are still planned
+            info.problem = f"reading its config: {failure_reason(exc)}"
+            print(f"deploy --plan-ci: {name}: {info.problem}", file=sys.stderr)
+        infos.append(info)
+    runnable = [info for info in infos if info.problem is None]
+    # Jobs on separate machines may all overlap: split as if every stack ran at once.
+    print(ci_plan.plan_text(runnable, rate_limits(runnable, parallel=len(runnable) or 1), ci_jobs))
+    return 1 if len(runnable) < len(infos) else 0
+
+
 def _deploy(argv: list[str], api_factory: Callable[[Path], Any] | None, progress: Progress | None,
             client_for: Callable | None, interrupts: Interrupts) -> int:
     args = _parse(argv)
@@ -437,6 +461,8 @@ def _deploy(argv: list[str], api_factory: Callable[[Path], Any] | None, progress
         known = ", ".join(p.name[len("Pulumi."):-len(".yaml")] for p in sorted((repo / "stacks").glob("Pulumi.*.yaml")))
         print(f"deploy: no stack file matches {', '.join(args.patterns)} (stacks: {known or 'none'})", file=sys.stderr)
         return 1
+    if args.operation == PLAN_CI:
+        return plan_ci(matched, args.ci_jobs)
     if api_factory is None:
         pulumi = find_pulumi(repo)
         if pulumi is None:
@@ -448,18 +474,15 @@ def _deploy(argv: list[str], api_factory: Callable[[Path], Any] | None, progress
         api = api_factory(repo)
 
     operation = REFRESH_PREVIEW if args.operation == REFRESH and args.expect_no_changes else args.operation
-    planning = operation == PLAN_CI
-    progress = progress or Progress(sys.stderr if planning else sys.stdout)
-    if not planning:
-        names = ", ".join(n for n, _ in matched)
-        print(f"deploy: {operation} on {len(matched)} stack(s), {args.parallel} at a time: {names}")
+    progress = progress or Progress(sys.stdout)
+    names = ", ".join(n for n, _ in matched)
+    print(f"deploy: {operation} on {len(matched)} stack(s), {args.parallel} at a time: {names}")
 
     def read(entry: tuple[str, Path]) -> StackInfo:
         name, path = entry
         info = StackInfo(name, path)
         try:
-            # --plan-ci precedes a CI preview/up, which would create a new stack anyway.
-            config = api.read_config(name, create=operation in (PREVIEW, UP, PLAN_CI))
+            config = api.read_config(name, create=operation in (PREVIEW, UP))
             describe(info, config, dict(os.environ))
         except Exception as exc:  # noqa: BLE001 - reported in the summary; the others still run
             info.problem = f"reading its config: {failure_reason(exc)}"
@@ -468,13 +491,6 @@ def _deploy(argv: list[str], api_factory: Callable[[Path], Any] | None, progress
     with ThreadPoolExecutor(max_workers=args.parallel) as pool:
         infos = list(pool.map(read, matched))
     runnable = [info for info in infos if info.problem is None]
-    if planning:
-        for info in infos:
-            if info.problem is not None:
-                print(f"deploy --plan-ci: {info.name}: {info.problem}", file=sys.stderr)
-        # Jobs on separate machines may all overlap: split as if every stack ran at once.
-        print(ci_plan.plan_text(runnable, rate_limits(runnable, parallel=len(runnable) or 1), args.ci_jobs))
-        return 1 if len(runnable) < len(infos) else 0
     limits = with_job_shares(rate_limits(runnable, args.parallel), runnable, args.rate_limits)
     events: dict[str, list] = {info.name: [] for info in runnable}
 

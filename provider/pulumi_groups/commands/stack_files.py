@@ -370,14 +370,15 @@ class Plaintext:
         return f"Plaintext(keys={sorted(self.values)}, secret_paths={self.secret_paths})"
 
 
-def plaintext_config(stack_file: StackFile) -> Plaintext:
-    """What can be read without the CLI: every value but the encrypted ones (which are named)."""
+def plaintext_config(stack_file: StackFile, placeholder: str | None = None) -> Plaintext:
+    """What can be read without the CLI: every value but the encrypted ones (which are named, and
+    left out, or read as ``placeholder`` where the reader needs the key to be there)."""
     result = Plaintext()
 
     def strip(value: Any, path: str) -> Any:
         if is_secure(value):
             result.secret_paths.append(path)
-            return None
+            return placeholder
         if isinstance(value, dict):
             kept = {str(k): strip(v, f"{path}.{k}") for k, v in value.items()}
             return {k: v for k, v in kept.items() if v is not None}
