@@ -12,6 +12,7 @@ from pulumi_groups.errors import ApiError, NameTaken
 from pulumi_groups.http import registry
 from pulumi_groups.lifecycle import ownership
 from pulumi_groups.wesurvey import ContactGroupProvider
+from pulumi_groups.wesurvey.guesses import PAGE_SIZE as WESURVEY_PAGE_SIZE
 from tests.conftest import configured
 from tests.wesurvey.conftest import TEAM, create, declare, live, wesurvey_config
 
@@ -224,16 +225,37 @@ def test_read_returns_live_values_as_outputs_and_inputs(emulator, provider):
     assert moved.id == group_id and moved.inputs["parent_id"] == other["id"]
 
 
-def test_read_by_remote_id_is_one_request(emulator, provider):
-    group_id, outs, _ = create(provider, name="Keyed", remote_id="crm-8")
+def fill_a_branch_beyond_one_page(emu) -> dict:
+    """A top-level group with a page of children: the whole team then takes two pages to list,
+    so a read that falls back to the team costs more than one request."""
+    branch = emu.create_contact_group(TEAM, "Filled branch")
+    for i in range(WESURVEY_PAGE_SIZE):
+        emu.create_contact_group(TEAM, f"Filler {i}", parent_id=branch["id"])
+    return branch
+
+
+def test_read_by_remote_id_is_one_request(emulator):
+    """Without a listing to answer from (snapshot off, or the read a write makes), a group with a
+    remote id is read by that id: one request, where its parent (a page of siblings) takes two
+    and the whole team three, so a lookup by remote id that found nothing shows."""
+    provider = configured(ContactGroupProvider, wesurvey_config(emulator, readSnapshot="false"))
+    branch = fill_a_branch_beyond_one_page(emulator)
+    group_id, outs, _ = create(provider, name="Keyed", remote_id="crm-8", parent_id=branch["id"])
     emulator.reset_counters()
     assert provider.read(group_id, outs).outs["name"] == "Keyed"
     assert emulator.counters()["by_endpoint"] == {"GET /api/contacts/teams/{team_id}/groups": 1}
 
 
+@pytest.mark.parametrize("read_snapshot", ["true", "false"])
 @pytest.mark.parametrize("with_remote_id", [False, True])
-def test_read_of_a_group_deleted_out_of_band_drops_it_with_one_line(emulator, provider, capsys, with_remote_id):
+def test_read_of_a_group_deleted_out_of_band_drops_it_with_one_line(emulator, capsys, with_remote_id, read_snapshot):
+    provider = configured(ContactGroupProvider, wesurvey_config(emulator, readSnapshot=read_snapshot))
+    fill_a_branch_beyond_one_page(emulator)
     group_id, outs, _ = create(provider, name="Doomed", remote_id="crm-d" if with_remote_id else None)
+    # The same read finds the group while it exists, in one request (the team takes two): "gone"
+    # below is the deletion's doing, not a lookup that never finds anything.
+    emulator.reset_counters()
+    assert provider.read(group_id, outs).id == group_id and emulator.counters()["total"] == 1
     emulator.delete_group("contact", TEAM, int(group_id))
     capsys.readouterr()
     read = provider.read(group_id, outs)
