@@ -176,7 +176,7 @@ def test_preview_of_a_replace_warns_about_hand_made_children(emulator, processes
     preview = run(emulator, processes)
     news = declare(preview, CONTACT_GROUP, "region", team_id=TEAM, name="Region", remote_id="r-2")
     assert list(preview.diff(CONTACT_GROUP, "region", group_id, outs, news).replaces) == ["remote_id"]
-    assert "Kept by hand" in preview.printed()
+    assert preview.saw("Kept by hand")
 
 
 # -- 6. an update answered without the group ---------------------------------------------------------
