@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
@@ -35,14 +34,29 @@ def test_a_write_that_lands_while_a_listing_is_in_flight_is_kept():
     assert snap.listings == 1
 
 
+class ObservedCondition(threading.Condition):
+    """The snapshot's own condition, telling when a reader starts waiting on it (the event that
+    orders the threads below, instead of a sleep)."""
+
+    def __init__(self) -> None:
+        super().__init__(threading.Lock())
+        self.waiting = threading.Event()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.waiting.set()  # still under the lock: wait() releases it, so a notify cannot be missed
+        return super().wait(timeout)
+
+
 def test_waiting_readers_list_again_after_a_failed_listing():
     snap = Snapshot()
+    snap._cond = observed = ObservedCondition()
     calls = []
-    gate = threading.Event()
+    listing, gate = threading.Event(), threading.Event()
 
     def failing_then_working():
         calls.append(threading.current_thread().name)
         if len(calls) == 1:
+            listing.set()
             gate.wait(5)
             raise RuntimeError("listing failed")
         return groups(1, 2)
@@ -57,10 +71,10 @@ def test_waiting_readers_list_again_after_a_failed_listing():
 
     first = threading.Thread(target=read, args=(1,))
     first.start()
-    time.sleep(0.05)
+    assert listing.wait(5)  # the first reader is listing
     second = threading.Thread(target=read, args=(2,))
     second.start()
-    time.sleep(0.05)
+    assert observed.waiting.wait(5)  # the second waits for that listing instead of listing too
     gate.set()
     first.join(5)
     second.join(5)

@@ -21,12 +21,11 @@ from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
+from tests.support.waits import HANG_GUARD_SECONDS
+
 REPO = Path(__file__).resolve().parents[2]
 PROJECT = "pulumi-groups"
 STACK = "test"
-# Waits end on an event (a line, the end of the output); this bound only turns a hang into a
-# failure, far beyond any wait that ends normally.
-HANG_GUARD_SECONDS = 120.0
 
 
 def urn(type_token: str, name: str) -> str:
