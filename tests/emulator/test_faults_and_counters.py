@@ -160,6 +160,8 @@ def test_invalid_faults_are_refused_and_leave_the_plan_unchanged(emu, fault):
     response = requests.post(emu.url + "/__admin/faults", json=[fault])
     assert response.status_code == 400 and "error" in response.json()
     assert emu.pending_faults() == [{"action": "reset", "count": 1, "skip": 0}]
+    with pytest.raises(requests.ConnectionError):  # and the kept plan still acts
+        requests.get(emu.url + BADGES, headers=AUTH)
 
 
 def test_faults_over_the_admin_api(emu):

@@ -13,7 +13,7 @@ from tests.process.test_zero_surprises import BADGE, CREATE_PATHS, REWARD, decla
 from tests.wesurvey.conftest import CONTACT_GROUP, TEAM
 
 REWARD_UPDATE = r"^/api_gateway/rewards/core/v1/group/\d+$"
-BADGE_UPDATE = r"^/api_gateway/v1/badges/group/\d+$"
+BADGE_UPDATE = r"^/api_gateway/v1/badges/group/[^/]+$"  # badge ids are not numbers
 
 
 @pytest.fixture
@@ -57,6 +57,7 @@ def writes(emulator) -> int:
 
 
 @pytest.mark.parametrize("type_token", [BADGE, REWARD])
+@pytest.mark.faults_may_not_fire("the 502 is there for a create that must never be sent")
 def test_a_name_taken_before_the_create_fails_at_once_and_the_lost_answer_never_takes_the_hand_made_group(
         emulator, processes, type_token):
     make = emulator.create_badge_group if type_token == BADGE else emulator.create_reward_group

@@ -200,6 +200,10 @@ class Emulator:
     def pending_faults(self) -> list[dict]:
         return self.faults.pending()
 
+    def unfired_faults(self) -> list[dict]:
+        """Every fault set since the start (replaced or cleared ones too) that never fired."""
+        return self.faults.unfired()
+
     def counters(self) -> dict:
         return self.metrics.snapshot()
 
