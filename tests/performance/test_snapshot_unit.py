@@ -123,6 +123,12 @@ def test_setting_problems_keep_the_defaults():
     assert "PULUMI_GROUPS_READ_SNAPSHOT_TTL" in problems[1]
 
 
+def test_a_long_unreadable_setting_is_quoted_cut_to_20_characters():
+    long_value = "abcdefghij" * 3
+    _, problems = read_setting(long_value, {"PULUMI_GROUPS_READ_SNAPSHOT_TTL": long_value})
+    assert [repr(long_value[:20]) in problem and long_value[:21] not in problem for problem in problems] == [True] * 2
+
+
 def test_find_answers_from_the_fresh_listing_and_leaves_reads_unanswered():
     snap = Snapshot()
     calls = []

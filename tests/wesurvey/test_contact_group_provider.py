@@ -8,7 +8,7 @@ import pytest
 from pulumi.output import Unknown
 
 from pulumi_groups.emulator import Emulator
-from pulumi_groups.errors import ApiError, NameTaken
+from pulumi_groups.errors import ApiError, GroupsError, NameTaken
 from pulumi_groups.http import registry
 from pulumi_groups.lifecycle import ownership
 from pulumi_groups.wesurvey import ContactGroupProvider
@@ -165,6 +165,18 @@ def test_adopt_by_name_only_under_the_same_parent(emulator, provider, capsys):
     assert nested == str(other_branch["id"])
     fresh, _, _ = create(provider, name="Panel", parent_id=int(group_id), adopt=True)
     assert fresh not in {group_id, nested} and len(groups_named(emulator, "Panel")) == 3
+
+
+def test_adopt_among_two_groups_of_the_name_takes_the_oldest_and_says_so(emulator, provider, capsys):
+    oldest, newer = emulator.create_contact_group(TEAM, "Twin"), emulator.create_contact_group(TEAM, "Twin")
+    group_id, _, _ = create(provider, name="Twin", adopt=True)
+    assert group_id == str(oldest["id"]) and live(emulator, newer["id"])["name"] == "Twin"
+    warned = [line for line in capsys.readouterr().err.splitlines() if "groups have this key" in line]
+    assert len(warned) == 1 and "2 groups" in warned[0] and f"id {oldest['id']}" in warned[0]
+    # One group of the name: nothing to choose between, so nothing to say.
+    emulator.create_contact_group(TEAM, "Single")
+    create(provider, name="Single", adopt=True)
+    assert "groups have this key" not in capsys.readouterr().err
 
 
 def test_adopting_the_default_group_says_it_cannot_be_changed(emulator, provider):
@@ -349,6 +361,19 @@ def test_delete_is_one_batch_delete_and_not_found_is_success(unknown_ids):
                                                  "POST /api/contacts/teams/{team_id}/groups/batch_delete": 1}
         provider.delete(group_id, outs)  # already gone: still success
     registry.clear()
+
+
+def test_a_delete_refused_for_many_hand_made_children_names_ten_and_counts_the_others(emulator, provider):
+    group_id, outs, _ = create(provider, name="Region")
+    children = [emulator.create_contact_group(TEAM, f"Hand made {i}", parent_id=int(group_id)) for i in range(12)]
+    registry.clear()  # `pulumi destroy`: a later run
+    destroy = configured(ContactGroupProvider, wesurvey_config(emulator))
+    with pytest.raises(GroupsError) as refused:
+        destroy.delete(group_id, outs)
+    message = str(refused.value)
+    named = [child for child in children if f"(id {child['id']})" in message]
+    assert "12 child group(s)" in message and len(named) == 10 and "and 2 more" in message
+    assert len(emulator.contact_groups(TEAM)) == 1 + 1 + 12  # the default group, Region, its children
 
 
 def test_deleting_the_default_group_is_refused_with_what_to_do(emulator, provider):
