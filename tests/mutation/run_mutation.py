@@ -40,6 +40,10 @@ FAST_TESTS = [  # the most pointed first: with -x a killed mutant stops at its f
     # snapshot nothing of Pulumi): a mutant that imports more is killed here and nowhere else.
     "tests/performance/test_import_cost.py",
 ]
+# Through the provider process: the ownership cases, answers without the group or its id, org ids
+# of states pickled before org_id existed (each kills mutants of ownership.py or adopt_or_create.py
+# that nothing in-process reaches). Half a minute.
+PROCESS_TESTS = ["tests/process"]
 MODULES = {  # in the order a full run takes them: small modules first
     "ratelimit": ["tests/contract", "tests/unit"],
     "tokens": FAST_TESTS,
@@ -47,7 +51,7 @@ MODULES = {  # in the order a full run takes them: small modules first
     "settings": ["tests/contract", "tests/unit", "tests/capillary", "tests/wesurvey"],
     "provider": FAST_TESTS,
     "snapshot_reads": FAST_TESTS,
-    "adopt_or_create": FAST_TESTS + [  # the lost-create paths that only the reliability tests reach
+    "adopt_or_create": FAST_TESTS + PROCESS_TESTS + [  # the lost-create paths only the reliability tests reach
         "tests/reliability/test_faults.py::test_a_create_that_lands_after_its_timeout_is_taken_over_not_reported_as_taken",
         "tests/reliability/test_faults_wesurvey.py::test_a_timed_out_create_without_a_unique_key_that_lands_soon_is_taken_over",
         "tests/reliability/test_faults_wesurvey.py::test_a_timed_out_create_without_a_unique_key_is_never_sent_twice",
@@ -58,7 +62,7 @@ MODULES = {  # in the order a full run takes them: small modules first
         "tests/reliability/test_faults_wesurvey.py::test_a_timed_out_create_without_a_unique_key_is_never_sent_twice",
     ],
     "snapshot": FAST_TESTS,
-    "ownership": FAST_TESTS + ["tests/process/test_ownership_cases.py"],  # the cases through the process
+    "ownership": FAST_TESTS + PROCESS_TESTS,
 }
 
 # Where each module lives under provider/pulumi_groups/ (the layer folders).

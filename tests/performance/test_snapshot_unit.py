@@ -123,6 +123,11 @@ def test_setting_problems_keep_the_defaults():
     assert "PULUMI_GROUPS_READ_SNAPSHOT_TTL" in problems[1]
 
 
+def test_a_ttl_of_zero_is_refused_like_a_negative_one():
+    setting, problems = read_setting(None, {"PULUMI_GROUPS_READ_SNAPSHOT_TTL": "0"})
+    assert setting == Setting(True, DEFAULT_TTL_SECONDS) and len(problems) == 1
+
+
 def test_a_long_unreadable_setting_is_quoted_cut_to_20_characters():
     long_value = "abcdefghij" * 3
     _, problems = read_setting(long_value, {"PULUMI_GROUPS_READ_SNAPSHOT_TTL": long_value})

@@ -183,6 +183,20 @@ def test_preview_of_a_replace_warns_about_hand_made_children(emulator, processes
 # -- 6. an update answered without the group ---------------------------------------------------------
 
 
+def test_an_update_answered_with_the_group_but_no_org_keeps_the_recorded_org_id(emulator, processes):
+    first = run(emulator, processes)
+    group_id, outs = first.create(REWARD, "g", declare(first, REWARD, "g", name="GOLD", rank=1))
+    later = run(emulator, processes)
+    news = declare(later, REWARD, "g", name="GOLD", rank=7)
+    # The group itself (its id and name, so it goes into state as it is), without its org.
+    emulator.set_faults([{"path": REWARD_UPDATE, "action": "commit_then_body",
+                          "body": {"id": int(group_id), "name": "GOLD", "rank": 7}}])
+
+    updated = later.update(REWARD, "g", group_id, outs, news)
+
+    assert (updated["rank"], updated["org_id"]) == (7, DEMO_ORG_ID)
+
+
 @pytest.mark.parametrize("type_token,body", [
     (REWARD, {}), (REWARD, {"id": None}), (BADGE, {"data": None, "errors": [], "warnings": []}),
 ], ids=["reward-empty", "reward-null-id", "badge-data-null"])

@@ -171,8 +171,10 @@ def test_adopt_among_two_groups_of_the_name_takes_the_oldest_and_says_so(emulato
     oldest, newer = emulator.create_contact_group(TEAM, "Twin"), emulator.create_contact_group(TEAM, "Twin")
     group_id, _, _ = create(provider, name="Twin", adopt=True)
     assert group_id == str(oldest["id"]) and live(emulator, newer["id"])["name"] == "Twin"
-    warned = [line for line in capsys.readouterr().err.splitlines() if "groups have this key" in line]
+    err = capsys.readouterr().err.splitlines()
+    warned = [line for line in err if "groups have this key" in line]
     assert len(warned) == 1 and "2 groups" in warned[0] and f"id {oldest['id']}" in warned[0]
+    assert [line for line in err if "taking over the existing group" in line and f"id {oldest['id']}" in line]
     # One group of the name: nothing to choose between, so nothing to say.
     emulator.create_contact_group(TEAM, "Single")
     create(provider, name="Single", adopt=True)
