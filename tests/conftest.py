@@ -20,6 +20,49 @@ SECOND_BASIC = {"username": "demo2.till", "password": "demo2-password"}
 FAST = "100000"
 
 
+ALLOW_UNFIRED = "faults_may_not_fire"
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        f"{ALLOW_UNFIRED}(reason): the test sets faults that it asserts do not fire (or may not), so an "
+        "unfired fault does not fail it",
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.call_failed = report.failed
+    return report
+
+
+@pytest.fixture(autouse=True)
+def faults_must_fire(request, monkeypatch):
+    """Every emulator a test starts fails it when a fault the test set never fired: a fault that
+    stops firing (a path that no longer matches, a request no longer made) must not leave a
+    test passing without testing anything. Opt out with ``@pytest.mark.faults_may_not_fire``."""
+    from pulumi_groups.emulator import server
+
+    started: list = []
+    original_init = server.Emulator.__init__
+
+    def tracked_init(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        started.append(self)
+
+    monkeypatch.setattr(server.Emulator, "__init__", tracked_init)
+    yield
+    if getattr(request.node, "call_failed", True) or request.node.get_closest_marker(ALLOW_UNFIRED):
+        return
+    unfired = [fault for emu in started for fault in emu.unfired_faults()]
+    if unfired:
+        pytest.fail(f"faults set but never fired (mark the test {ALLOW_UNFIRED} if that is the point): {unfired}",
+                    pytrace=False)
+
+
 @pytest.fixture
 def emulator():
     from pulumi_groups.emulator import Emulator

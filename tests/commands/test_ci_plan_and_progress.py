@@ -61,12 +61,12 @@ def test_plan_ci_follows_chains_and_groups_by_key(repo, capsys):
 
 
 def test_a_job_applies_its_share_with_rate_limit(repo):
-    fake = FakeApi(repo, delay=0)
+    fake = FakeApi(repo)
     assert deploy.main(["--stacks", "brand-asia", "--rate-limit", "default=22.5"], api_factory=lambda root: fake) == 0
     text = fake.run_of("brand-asia")["config_text"]
     assert YAML(typ="safe").load(text)["config"]["capillary:orgs"]["default"]["requestsPerMinute"] == 22.5
     # An empty share (a matrix entry without one) changes nothing.
-    fake = FakeApi(repo, delay=0)
+    fake = FakeApi(repo)
     assert deploy.main(["--stacks", "brand-asia", "--rate-limit", ""], api_factory=lambda root: fake) == 0
     assert fake.run_of("brand-asia")["config_text"] is None
 

@@ -29,7 +29,7 @@ def test_every_layout_gives_a_config_copy_that_reads_back(tmp_path, monkeypatch,
         for stack, text in texts.items():
             (repo / "stacks" / f"Pulumi.{stack}.yaml").write_text(text)
         monkeypatch.chdir(repo)
-        fake = FakeApi(repo, delay=0)
+        fake = FakeApi(repo)
         code = deploy.main(["--stacks", "brand-*", "--parallel", "2"], api_factory=lambda root: fake)
         found = [f"exit {code}"] if code != 0 else []
         for stack, text in texts.items():

@@ -84,19 +84,41 @@ def test_every_layout_is_written_so_that_it_reads_back(live_org, tmp_path, capsy
     assert failures == {}, f"{len(failures)} of {len(layouts)} layouts: {dict(list(failures.items())[:3])}"
 
 
+def layout_named(name: str):
+    return next(layout for layout in all_layouts() if layout.name == name)
+
+
+def refused_untouched(path, before: str, capsys) -> None:
+    """export exits 1 naming the file, which keeps its bytes and mode, and leaves no temp file."""
+    mode = path.stat().st_mode
+
+    assert export.main(["--org", "brand-eu", "--stack-file", str(path)]) == 1
+
+    assert path.read_bytes() == before.encode() and path.stat().st_mode == mode
+    assert str(path) in capsys.readouterr().err
+    assert [p.name for p in path.parent.iterdir() if p.name.startswith(".")] == []  # no temp file left
+
+
 def test_what_cannot_be_written_safely_is_refused_with_the_file_untouched(live_org, tmp_path, capsys):
     """A layout ruamel mangles, next to a one-line list with entries (which the line-insertion
     path does not rewrite): export refuses, names the file, and writes nothing."""
-    layout = next(l for l in all_layouts() if l.name == "2-offset2-comment-flow+comment-block-empty-flow")
+    layout = layout_named("2-offset2-comment-flow+comment-block-empty-flow")
     before = layout.text(live_org.url).replace(
         "pulumi-groups:rewardGroups: []  # none yet", "pulumi-groups:rewardGroups: [{name: R-000, active: false}]"
     )
     path = tmp_path / "Pulumi.brand-eu.yaml"
     path.write_text(before)
-    mode = path.stat().st_mode
 
-    assert export.main(["--org", "brand-eu", "--stack-file", str(path)]) == 1
+    refused_untouched(path, before, capsys)
 
-    assert path.read_text() == before and path.stat().st_mode == mode
-    assert str(path) in capsys.readouterr().err
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp file left
+
+def test_a_line_insertion_that_reads_back_wrong_is_refused_with_the_file_untouched(live_org, tmp_path, capsys):
+    """A layout ruamel mangles, ending with an explicit document end (`...`): the line-insertion
+    fallback puts the new entries after it, which no longer parses as one document. Only the
+    fallback's own read-back stands between that text and the file."""
+    layout = layout_named("2-offset2-comment-flow+comment-block-absent")
+    before = layout.text(live_org.url) + "...\n"
+    path = tmp_path / "Pulumi.brand-eu.yaml"
+    path.write_text(before)
+
+    refused_untouched(path, before, capsys)

@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from pulumi_groups.emulator import DEFAULT_CAPILLARY_ORGS, DEFAULT_WESURVEY_APPS, Emulator
+from tests.support.waits import HANG_GUARD_SECONDS
 
 ORG, ORG2 = DEFAULT_CAPILLARY_ORGS
 APP = DEFAULT_WESURVEY_APPS[0]
@@ -93,11 +94,9 @@ def test_delay_fault_trips_a_client_timeout_but_the_request_is_processed(emu):
     emu.add_fault({"action": "delay", "seconds": 0.5})
     with pytest.raises(requests.ReadTimeout):
         create_badge(emu, "slow", timeout=0.2)
-    deadline = time.monotonic() + 10  # a bound on waiting for the event, not a verdict
-    while not emu.badge_groups(ORG["org_id"]) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    # The event: the delayed request has been handled (its fault fired, nothing in flight).
+    assert emu.wait_for_counters(lambda c: c["faults_fired"] == 1 and c["in_flight"] == 0, HANG_GUARD_SECONDS)
     assert [g["name"] for g in emu.badge_groups(ORG["org_id"])] == ["slow"]
-    assert emu.counters()["faults_fired"] == 1
 
 
 def test_delay_fault_then_normal_answer(emu):
@@ -161,6 +160,8 @@ def test_invalid_faults_are_refused_and_leave_the_plan_unchanged(emu, fault):
     response = requests.post(emu.url + "/__admin/faults", json=[fault])
     assert response.status_code == 400 and "error" in response.json()
     assert emu.pending_faults() == [{"action": "reset", "count": 1, "skip": 0}]
+    with pytest.raises(requests.ConnectionError):  # and the kept plan still acts
+        requests.get(emu.url + BADGES, headers=AUTH)
 
 
 def test_faults_over_the_admin_api(emu):
@@ -263,6 +264,7 @@ def test_counters_by_endpoint_template_credential_and_token_fetch(emu):
         "token_fetches": {"demo-client-key": 1, "demo-appid": 1},
         "faults_fired": 0,
         "rate_limited": 0,
+        "in_flight": 0,  # requests being handled now: none, every call above was answered
     }
     assert requests.get(emu.url + "/__admin/counters").json() == counters
     requests.post(emu.url + "/__admin/counters/reset")

@@ -12,6 +12,7 @@ import pytest
 
 from pulumi_groups.capillary.badge_group import BadgeGroupProvider
 from pulumi_groups.capillary.reward_group import RewardGroupProvider
+from pulumi_groups.errors import ApiError
 from pulumi_groups.lifecycle import snapshot
 from tests.conftest import (
     DEMO_BASIC,
@@ -162,8 +163,9 @@ def test_an_update_that_failed_drops_the_entry_so_the_next_read_asks_by_id(emula
     provider.read(groups[0]["id"], badge_state(groups[0]))
     emulator.set_faults([{"method": "PUT", "action": "status", "status": 400}])
     olds = badge_state(groups[1])
-    with pytest.raises(Exception):
+    with pytest.raises(ApiError) as refused:
         provider.update(groups[1]["id"], olds, {"name": "X", "rank": 1, "org": "default", "adopt": False})
+    assert refused.value.status == 400
     emulator.reset_counters()
     assert provider.read(groups[1]["id"], olds).outs == olds
     assert endpoints(emulator) == {BADGE_GET: 1}
@@ -264,9 +266,9 @@ def test_a_failed_listing_is_an_error_and_the_next_read_lists_again(emulator):
     groups = seed_badges(emulator, DEMO_ORG_ID, 3)
     provider = badge_provider(emulator)
     emulator.set_faults([{"method": "GET", "path": "/badges/group$", "action": "status", "status": 403}])
-    with pytest.raises(Exception) as caught:
+    with pytest.raises(ApiError) as caught:
         provider.read(groups[0]["id"], badge_state(groups[0]))
-    assert "list badge groups" in str(caught.value) and "HTTP 403" in str(caught.value)
+    assert caught.value.status == 403 and "list badge groups" in str(caught.value)
     assert provider.read(groups[0]["id"], badge_state(groups[0])).id == groups[0]["id"]
     assert endpoints(emulator) == {BADGE_LIST: 2}
 
@@ -286,12 +288,15 @@ def test_the_environment_switch_turns_it_off_and_stack_config_wins(emulator, mon
 
 def test_an_unreadable_switch_warns_once_and_keeps_the_snapshot_on(emulator, capsys):
     groups = seed_badges(emulator, DEMO_ORG_ID, 2)
+    rewards = [emulator.create_reward_group(DEMO_ORG_ID, f"R{i}", i) for i in range(2)]
     config = capillary_config(emulator, readSnapshot="sometimes")
     badge, reward = configured(BadgeGroupProvider, config), configured(RewardGroupProvider, config)
     refresh(badge, groups)
+    refresh(reward, rewards, reward_state)
     warnings = [line for line in capsys.readouterr().err.splitlines() if "readSnapshot" in line]
     assert len(warnings) == 1 and "capillary:readSnapshot must be true or false" in warnings[0]
-    assert endpoints(emulator) == {BADGE_LIST: 1} and reward is not None
+    # Both kinds keep the snapshot on: one listing each (a reward listing: active, then inactive).
+    assert endpoints(emulator) == {BADGE_LIST: 1, REWARD_LIST: 2}
 
 
 # -- adoption (the first `up` after `export`) ------------------------------------------------

@@ -33,8 +33,8 @@ def provider_for(emu, **top):
     return configured(ContactGroupProvider, config)
 
 
-def state(group: dict) -> dict:
-    return flatten(group, {"team_id": TEAM, "account": "default", "adopt": False})
+def state(group: dict, team: int = TEAM) -> dict:
+    return flatten(group, {"team_id": team, "account": "default", "adopt": False})
 
 
 def seed(emu, count: int, parent_id: int = 0) -> list[dict]:
@@ -49,6 +49,29 @@ def test_a_refresh_of_one_parent_costs_its_pages_not_one_listing_per_group(emula
         result = provider.read(str(group["id"]), state(group))
         assert result.id == str(group["id"]) and result.outs["parent_id"] == panel["id"]
     assert endpoints(emulator) == {TOKEN: 1, GROUPS_LIST: pages(150)}
+
+
+def test_two_teams_of_one_account_cost_one_listing_per_team_and_parent(emulator):
+    """A listing answers for one team: a stack spanning two teams of one account lists each
+    team's parents once, not the whole team once per group of the second team."""
+    other_team = 54
+    emulator.add_wesurvey_app("demo-appid", "demo-secret", [TEAM, other_team])
+    groups = {team: [emulator.create_contact_group(team, f"T{team}-{i}", order=i) for i in range(4)]
+              for team in (TEAM, other_team)}
+    panels = {team: emulator.create_contact_group(team, f"T{team}-Panel") for team in groups}
+    for team, panel in panels.items():
+        groups[team] += [emulator.create_contact_group(team, f"T{team}-Child-{i}", parent_id=panel["id"])
+                         for i in range(3)]
+    provider = provider_for(emulator)
+    emulator.reset_counters()
+
+    for team, members in groups.items():
+        for group in members:
+            result = provider.read(str(group["id"]), state(group, team))
+            assert (result.id, result.outs["team_id"], result.outs["name"]) == (str(group["id"]), team, group["name"])
+
+    # Two teams, two parents each (top level, the panel): four listings, one page each.
+    assert endpoints(emulator) == {TOKEN: 1, GROUPS_LIST: 4}
 
 
 def test_a_group_moved_outside_pulumi_is_found_in_the_team_as_drift(emulator):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
@@ -35,14 +34,29 @@ def test_a_write_that_lands_while_a_listing_is_in_flight_is_kept():
     assert snap.listings == 1
 
 
+class ObservedCondition(threading.Condition):
+    """The snapshot's own condition, telling when a reader starts waiting on it (the event that
+    orders the threads below, instead of a sleep)."""
+
+    def __init__(self) -> None:
+        super().__init__(threading.Lock())
+        self.waiting = threading.Event()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.waiting.set()  # still under the lock: wait() releases it, so a notify cannot be missed
+        return super().wait(timeout)
+
+
 def test_waiting_readers_list_again_after_a_failed_listing():
     snap = Snapshot()
+    snap._cond = observed = ObservedCondition()
     calls = []
-    gate = threading.Event()
+    listing, gate = threading.Event(), threading.Event()
 
     def failing_then_working():
         calls.append(threading.current_thread().name)
         if len(calls) == 1:
+            listing.set()
             gate.wait(5)
             raise RuntimeError("listing failed")
         return groups(1, 2)
@@ -57,10 +71,10 @@ def test_waiting_readers_list_again_after_a_failed_listing():
 
     first = threading.Thread(target=read, args=(1,))
     first.start()
-    time.sleep(0.05)
+    assert listing.wait(5)  # the first reader is listing
     second = threading.Thread(target=read, args=(2,))
     second.start()
-    time.sleep(0.05)
+    assert observed.waiting.wait(5)  # the second waits for that listing instead of listing too
     gate.set()
     first.join(5)
     second.join(5)
@@ -107,6 +121,17 @@ def test_setting_problems_keep_the_defaults():
     assert setting == Setting(True, DEFAULT_TTL_SECONDS)
     assert problems[0].startswith("capillary:readSnapshot must be true or false")
     assert "PULUMI_GROUPS_READ_SNAPSHOT_TTL" in problems[1]
+
+
+def test_a_ttl_of_zero_is_refused_like_a_negative_one():
+    setting, problems = read_setting(None, {"PULUMI_GROUPS_READ_SNAPSHOT_TTL": "0"})
+    assert setting == Setting(True, DEFAULT_TTL_SECONDS) and len(problems) == 1
+
+
+def test_a_long_unreadable_setting_is_quoted_cut_to_20_characters():
+    long_value = "abcdefghij" * 3
+    _, problems = read_setting(long_value, {"PULUMI_GROUPS_READ_SNAPSHOT_TTL": long_value})
+    assert [repr(long_value[:20]) in problem and long_value[:21] not in problem for problem in problems] == [True] * 2
 
 
 def test_find_answers_from_the_fresh_listing_and_leaves_reads_unanswered():

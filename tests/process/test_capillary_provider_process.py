@@ -76,12 +76,12 @@ def test_badge_group_full_lifecycle(emulator, process):
 
     destroy = process.next_run()  # `pulumi destroy`: a later run
     destroy.delete(BADGE, "gold", group_id, drifted)
-    assert "kept" in destroy.printed() and len(emulator.badge_groups(DEMO_ORG_ID)) == 1
+    assert destroy.saw("kept") and len(emulator.badge_groups(DEMO_ORG_ID)) == 1
 
     emulator.delete_group("badge", DEMO_ORG_ID, group_id)  # out-of-band delete
     gone_id, gone_outs, _ = process.read(BADGE, "gold", group_id, drifted)
     assert gone_id == "" and set(gone_outs) == {"__provider"}
-    assert "no longer exists" in process.printed()
+    assert process.saw("no longer exists")
     assert_no_secret(inputs, outs, read_outs, updated, drifted, gone_outs, text=process.printed())
 
 
@@ -93,7 +93,7 @@ def test_reward_group_lifecycle_and_deactivate_on_delete(emulator, process):
     renamed = {**inputs, "name": "VIP2"}
     assert process.diff(REWARD, "vip", group_id, outs, renamed).changes == DIFF_SOME
     updated = process.update(REWARD, "vip", group_id, outs, renamed)
-    assert updated["name"] == "VIP2" and "unlinks every reward" in process.printed()
+    assert updated["name"] == "VIP2" and process.saw("unlinks every reward")
     process.next_run().delete(REWARD, "vip", group_id, updated)  # `pulumi destroy`: a later run
     assert [g["isActive"] for g in emulator.reward_groups(DEMO_ORG_ID)] == [False]
     assert_no_secret(outs, updated, text=process.printed())

@@ -58,7 +58,7 @@ def test_rename_and_org_key_move_together_warn_about_rewards(emulator, process):
     renamed = {**inputs, "org": "brand-eu", "name": "VIP Club"}
     diff = process.diff(REWARD, "VIP", group_id, outs, renamed)
     assert diff.changes == DIFF_SOME and list(diff.replaces) == []
-    assert "unlinks every reward" in process.printed()
+    assert process.saw("unlinks every reward")
     updated = process.update(REWARD, "VIP", group_id, outs, renamed)
     assert updated["name"] == "VIP Club" and updated["org"] == "brand-eu"
     assert [g["name"] for g in emulator.reward_groups(DEMO_ORG_ID)] == ["VIP Club"]

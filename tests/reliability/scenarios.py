@@ -35,6 +35,7 @@ from pulumi_groups.errors import GroupsError
 from pulumi_groups.http import registry
 from pulumi_groups.lifecycle import ownership
 from tests.support.secrets import exception_text, leaks
+from tests.support.waits import HANG_GUARD_SECONDS
 
 # --------------------------------------------------------------------------------------------
 # Who and how fast
@@ -430,7 +431,8 @@ def run_operation(emu, provider, op, case, plan, inputs, group_id, outs, news, o
         outcome.problems += [f"the outputs carry a credential: {leaked}" for leaked in leaks(returned, emu)]
     outcome.seconds = time.monotonic() - started
     if op == "create" and "delay" in case.actions:
-        time.sleep(DELAY_SECONDS + 0.2)  # let delayed creates land before the state is judged
+        # Delayed creates land before the state is judged: no request is being handled any more.
+        assert emu.wait_for_counters(lambda c: c["in_flight"] == 0, HANG_GUARD_SECONDS)
     emu.clear_faults()
     after = emu.counters()
     outcome.requests = after["total"] - before["total"]

@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from pulumi_groups.emulator import Emulator
 from pulumi_groups.errors import GroupsError
 from pulumi_groups.http import registry
 from pulumi_groups.wesurvey import ContactGroupProvider
+from tests.support.waits import HANG_GUARD_SECONDS
 
 from . import scenarios_wesurvey as ws
 from .scenarios import DELAY_SECONDS, configured
@@ -39,7 +38,8 @@ def _timed_out_create(provider_cls, delay: float):
             result, error = provider.create(inputs), None
         except GroupsError as failure:
             result, error = None, str(failure)
-        time.sleep(delay + 0.2)
+        # The delayed create has landed: its fault fired and no request is being handled.
+        assert emu.wait_for_counters(lambda c: c["faults_fired"] == 1 and c["in_flight"] == 0, HANG_GUARD_SECONDS)
         groups = [g for g in emu.contact_groups(ws.TEAM) if g["name"] == "SLOW"]
     registry.clear()
     return result, error, groups

@@ -12,7 +12,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,8 @@ from google.protobuf import struct_pb2
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
+
+from tests.support.waits import HANG_GUARD_SECONDS
 
 REPO = Path(__file__).resolve().parents[2]
 PROJECT = "pulumi-groups"
@@ -73,7 +74,8 @@ class ProviderProcess:
             raise RuntimeError(f"provider process did not print its port: {first!r}")
         self.port = int(first)
         self.output: list[str] = []
-        self._lock = threading.Lock()
+        self._printed = threading.Condition()  # notified at each line and at each stream's end
+        self._streams_ended = 0
         self._drains = [
             threading.Thread(target=self._drain, args=(stream,), daemon=True)
             for stream in (self.proc.stdout, self.proc.stderr)
@@ -86,12 +88,31 @@ class ProviderProcess:
 
     def _drain(self, stream) -> None:
         for line in stream:
-            with self._lock:
+            with self._printed:
                 self.output.append(line.rstrip("\n"))
+                self._printed.notify_all()
+        with self._printed:
+            self._streams_ended += 1
+            self._printed.notify_all()
+
+    def saw(self, text: str) -> bool:
+        """Whether the process printed ``text``: waits for it to arrive, or for the process's
+        output to end, never for a fixed time (``HANG_GUARD_SECONDS`` only stops a hang)."""
+        with self._printed:
+            self._printed.wait_for(
+                lambda: text in "\n".join(self.output) or self._streams_ended == 2, timeout=HANG_GUARD_SECONDS
+            )
+            return text in "\n".join(self.output)
 
     def printed(self) -> str:
-        time.sleep(0.2)  # let the drain threads catch up with what was just written
-        with self._lock:
+        """Everything the process ever printed. Only a process that has ended can print nothing
+        more, so this ends it (with the later runs it started) and reads both streams to their
+        end: a check that nothing secret was printed sees the last line too."""
+        self.close()
+        for drain in self._drains:
+            drain.join(HANG_GUARD_SECONDS)
+        with self._printed:
+            assert self._streams_ended == 2, "the provider process's output did not end"
             return "\n".join(self.output)
 
     def next_run(self) -> ProviderProcess:

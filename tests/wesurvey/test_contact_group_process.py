@@ -89,7 +89,7 @@ def test_contact_group_full_lifecycle(emulator, process):
     emulator.delete_group("contact", TEAM, int(batch_id))  # out-of-band delete
     gone_id, gone_outs, _ = process.read(CONTACT_GROUP, "batch", batch_id, drifted)
     assert gone_id == "" and set(gone_outs) == {"__provider"}
-    assert "no longer exists" in process.printed()
+    assert process.saw("no longer exists")
 
     destroy = process.next_run()  # `pulumi destroy`: a later run
     destroy.delete(CONTACT_GROUP, "panel", panel_id, panel)

@@ -8,10 +8,11 @@ import pytest
 from pulumi.output import Unknown
 
 from pulumi_groups.emulator import Emulator
-from pulumi_groups.errors import ApiError, NameTaken
+from pulumi_groups.errors import ApiError, GroupsError, NameTaken
 from pulumi_groups.http import registry
 from pulumi_groups.lifecycle import ownership
 from pulumi_groups.wesurvey import ContactGroupProvider
+from pulumi_groups.wesurvey.guesses import PAGE_SIZE as WESURVEY_PAGE_SIZE
 from tests.conftest import configured
 from tests.wesurvey.conftest import TEAM, create, declare, live, wesurvey_config
 
@@ -166,6 +167,20 @@ def test_adopt_by_name_only_under_the_same_parent(emulator, provider, capsys):
     assert fresh not in {group_id, nested} and len(groups_named(emulator, "Panel")) == 3
 
 
+def test_adopt_among_two_groups_of_the_name_takes_the_oldest_and_says_so(emulator, provider, capsys):
+    oldest, newer = emulator.create_contact_group(TEAM, "Twin"), emulator.create_contact_group(TEAM, "Twin")
+    group_id, _, _ = create(provider, name="Twin", adopt=True)
+    assert group_id == str(oldest["id"]) and live(emulator, newer["id"])["name"] == "Twin"
+    err = capsys.readouterr().err.splitlines()
+    warned = [line for line in err if "groups have this key" in line]
+    assert len(warned) == 1 and "2 groups" in warned[0] and f"id {oldest['id']}" in warned[0]
+    assert [line for line in err if "taking over the existing group" in line and f"id {oldest['id']}" in line]
+    # One group of the name: nothing to choose between, so nothing to say.
+    emulator.create_contact_group(TEAM, "Single")
+    create(provider, name="Single", adopt=True)
+    assert "groups have this key" not in capsys.readouterr().err
+
+
 def test_adopting_the_default_group_says_it_cannot_be_changed(emulator, provider):
     default = default_group(emulator)
     with pytest.raises(ApiError) as refused:
@@ -224,16 +239,37 @@ def test_read_returns_live_values_as_outputs_and_inputs(emulator, provider):
     assert moved.id == group_id and moved.inputs["parent_id"] == other["id"]
 
 
-def test_read_by_remote_id_is_one_request(emulator, provider):
-    group_id, outs, _ = create(provider, name="Keyed", remote_id="crm-8")
+def fill_a_branch_beyond_one_page(emu) -> dict:
+    """A top-level group with a page of children: the whole team then takes two pages to list,
+    so a read that falls back to the team costs more than one request."""
+    branch = emu.create_contact_group(TEAM, "Filled branch")
+    for i in range(WESURVEY_PAGE_SIZE):
+        emu.create_contact_group(TEAM, f"Filler {i}", parent_id=branch["id"])
+    return branch
+
+
+def test_read_by_remote_id_is_one_request(emulator):
+    """Without a listing to answer from (snapshot off, or the read a write makes), a group with a
+    remote id is read by that id: one request, where its parent (a page of siblings) takes two
+    and the whole team three, so a lookup by remote id that found nothing shows."""
+    provider = configured(ContactGroupProvider, wesurvey_config(emulator, readSnapshot="false"))
+    branch = fill_a_branch_beyond_one_page(emulator)
+    group_id, outs, _ = create(provider, name="Keyed", remote_id="crm-8", parent_id=branch["id"])
     emulator.reset_counters()
     assert provider.read(group_id, outs).outs["name"] == "Keyed"
     assert emulator.counters()["by_endpoint"] == {"GET /api/contacts/teams/{team_id}/groups": 1}
 
 
+@pytest.mark.parametrize("read_snapshot", ["true", "false"])
 @pytest.mark.parametrize("with_remote_id", [False, True])
-def test_read_of_a_group_deleted_out_of_band_drops_it_with_one_line(emulator, provider, capsys, with_remote_id):
+def test_read_of_a_group_deleted_out_of_band_drops_it_with_one_line(emulator, capsys, with_remote_id, read_snapshot):
+    provider = configured(ContactGroupProvider, wesurvey_config(emulator, readSnapshot=read_snapshot))
+    fill_a_branch_beyond_one_page(emulator)
     group_id, outs, _ = create(provider, name="Doomed", remote_id="crm-d" if with_remote_id else None)
+    # The same read finds the group while it exists, in one request (the team takes two): "gone"
+    # below is the deletion's doing, not a lookup that never finds anything.
+    emulator.reset_counters()
+    assert provider.read(group_id, outs).id == group_id and emulator.counters()["total"] == 1
     emulator.delete_group("contact", TEAM, int(group_id))
     capsys.readouterr()
     read = provider.read(group_id, outs)
@@ -327,6 +363,21 @@ def test_delete_is_one_batch_delete_and_not_found_is_success(unknown_ids):
                                                  "POST /api/contacts/teams/{team_id}/groups/batch_delete": 1}
         provider.delete(group_id, outs)  # already gone: still success
     registry.clear()
+
+
+@pytest.mark.parametrize("count", [10, 11])
+def test_a_delete_refused_for_many_hand_made_children_names_ten_and_counts_the_others(emulator, provider, count):
+    group_id, outs, _ = create(provider, name="Region")
+    children = [emulator.create_contact_group(TEAM, f"Hand made {i}", parent_id=int(group_id)) for i in range(count)]
+    registry.clear()  # `pulumi destroy`: a later run
+    destroy = configured(ContactGroupProvider, wesurvey_config(emulator))
+    with pytest.raises(GroupsError) as refused:
+        destroy.delete(group_id, outs)
+    message = str(refused.value)
+    named = [child for child in children if f"(id {child['id']})" in message]
+    assert f"{count} child group(s)" in message and len(named) == 10
+    assert ("and 1 more" in message, f"and {count - 10} more" in message) == (count == 11, count == 11)
+    assert len(emulator.contact_groups(TEAM)) == 1 + 1 + count  # the default group, Region, its children
 
 
 def test_deleting_the_default_group_is_refused_with_what_to_do(emulator, provider):

@@ -22,6 +22,10 @@ found" while the group exists).
 Each request is offered to the faults in plan order. A matching fault that still has `skip`
 left lets the request pass (and the request is offered to the next faults); otherwise it
 fires, uses one of its `count`, and no later fault sees that request.
+
+The plan remembers every fault it was given, replaced or cleared ones included, and how often
+each fired: `unfired()` lists those that never did (a test whose fault stopped firing would
+otherwise pass without testing anything).
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ class Fault:
     message: str | None = None
     code: int | str | None = None
     body: object = None
+    fired: int = 0  # times it fired (not part of the spec)
 
     @classmethod
     def parse(cls, spec: dict) -> Fault:
@@ -127,12 +132,14 @@ class FaultPlan:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._faults: list[Fault] = []
+        self._retired: list[Fault] = []  # replaced or cleared: kept for unfired()
 
     def replace(self, specs: list[dict]) -> None:
         if not isinstance(specs, list):
             raise ValueError("the fault plan must be a list of fault objects")
         faults = [Fault.parse(spec) for spec in specs]  # all valid, or the plan is unchanged
         with self._lock:
+            self._retired += self._faults
             self._faults = faults
 
     def add(self, spec: dict) -> None:
@@ -153,6 +160,7 @@ class FaultPlan:
                     fault.skip -= 1
                     continue
                 fault.count -= 1
+                fault.fired += 1
                 return fault
         return None
 
@@ -160,3 +168,8 @@ class FaultPlan:
         """The faults not yet spent, with what is left of their count and skip."""
         with self._lock:
             return [fault.describe() for fault in self._faults if fault.count > 0]
+
+    def unfired(self) -> list[dict]:
+        """Every fault planned so far (replaced and cleared ones too) that never fired."""
+        with self._lock:
+            return [fault.describe() for fault in self._retired + self._faults if fault.fired == 0]

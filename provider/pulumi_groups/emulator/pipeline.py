@@ -48,6 +48,14 @@ def _retry_after(seconds: float) -> str:
 
 
 def dispatch(backend: Backend, request: Request) -> Reply:
+    backend.metrics.began()
+    try:
+        return _dispatch(backend, request)
+    finally:
+        backend.metrics.ended()
+
+
+def _dispatch(backend: Backend, request: Request) -> Reply:
     match = ROUTER.resolve(request.method, request.path)
     if backend.options.latency:
         time.sleep(backend.options.latency)

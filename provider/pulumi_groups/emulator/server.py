@@ -200,11 +200,21 @@ class Emulator:
     def pending_faults(self) -> list[dict]:
         return self.faults.pending()
 
+    def unfired_faults(self) -> list[dict]:
+        """Every fault set since the start (replaced or cleared ones too) that never fired."""
+        return self.faults.unfired()
+
     def counters(self) -> dict:
         return self.metrics.snapshot()
 
     def reset_counters(self) -> None:
         self.metrics.reset()
+
+    def wait_for_counters(self, condition, timeout: float | None = None) -> bool:
+        """Block until ``condition(counters)`` holds, checked now and whenever a request ends:
+        ``emu.wait_for_counters(lambda c: c["faults_fired"] == 1 and c["in_flight"] == 0)`` waits
+        for a request held by a "delay" fault to land. False when ``timeout`` passed first."""
+        return self.metrics.wait_until(condition, timeout)
 
     def expire_tokens(self) -> None:
         """Every token issued so far, by either vendor, is expired from now on."""
