@@ -14,7 +14,7 @@ import json
 import pytest
 
 from pulumi_groups.emulator import Emulator
-from pulumi_groups.errors import NameTaken, RequestFailed
+from pulumi_groups.errors import ApiError, GroupsError, NameTaken, RequestFailed
 from pulumi_groups.http import registry
 
 from . import scenarios
@@ -106,28 +106,33 @@ def test_a_reward_group_declared_inactive_whose_create_answer_was_lost_is_taken_
 @pytest.mark.parametrize("kind", scenarios.KINDS)
 def test_a_lost_create_answer_and_a_group_with_other_values_is_refused_without_adopt(emu, kind):
     """After a lost answer the group found by name has another rank: it is not ours (or not as
-    declared), so it is not taken over silently; the message names its id and adopt."""
+    declared), so it is not taken over silently; the message names its id and adopt. The group
+    is made after the run's listing of the org (a name taken before it sends no create at all)."""
+    provider = _provider(emu, kind)
+    _create(provider, kind, "FIRST")  # the run lists the org before its first create
     existing = (emu.create_badge_group(ORG_ID, "TAKEN", 9) if kind == "badge" else emu.create_reward_group(ORG_ID, "TAKEN", 9))
     create_path = scenarios.OPERATION_REQUESTS[(kind, "create")][1]
     emu.set_faults([{"method": "POST", "path": create_path, "action": "reset", "count": 1}])
-    with pytest.raises(Exception) as caught:
-        _create(_provider(emu, kind), kind, "TAKEN")
+    with pytest.raises(GroupsError) as caught:
+        _create(provider, kind, "TAKEN")
     message = str(caught.value)
     assert str(existing["id"]) in message and "adopt: true" in message and f"org {ORG_KEY!r}" in message
-    assert len(emu.badge_groups(ORG_ID) if kind == "badge" else emu.reward_groups(ORG_ID)) == 1
+    assert [g["name"] for g in (emu.badge_groups(ORG_ID) if kind == "badge" else emu.reward_groups(ORG_ID))] == [
+        "FIRST", "TAKEN"]
 
 
 @pytest.mark.parametrize("kind", scenarios.KINDS)
 def test_adopt_under_faults_takes_over_once(emu, kind):
+    """The run's listing shows the name taken, so no create is sent; the update that takes the
+    group over meets a reset and an unreadable answer, and still lands once."""
     existing = (emu.create_badge_group(ORG_ID, "ADOPTED", 9) if kind == "badge" else emu.create_reward_group(ORG_ID, "ADOPTED", 9))
-    create_path = scenarios.OPERATION_REQUESTS[(kind, "create")][1]
     update_path = scenarios.OPERATION_REQUESTS[(kind, "update")][1]
     emu.set_faults([
-        {"method": "POST", "path": create_path, "action": "status", "status": 503, "count": 1},
         {"method": "PUT", "path": update_path, "action": "reset", "count": 1},
         {"method": "PUT", "path": update_path, "action": "malformed", "count": 1},
     ])
     result = _create(_provider(emu, kind), kind, "ADOPTED", adopt=True)
+    assert not any(endpoint.startswith("POST /api_gateway") for endpoint in emu.counters()["by_endpoint"])
     groups = emu.badge_groups(ORG_ID) if kind == "badge" else emu.reward_groups(ORG_ID)
     assert [(str(g["id"]), g["rank"]) for g in groups] == [(str(existing["id"]), 3)]
     assert result.id == str(existing["id"]) and result.outs["rank"] == 3
@@ -154,8 +159,9 @@ def _with_credential(config: dict, field: str, value: str) -> dict:
 def test_a_wrong_password_fails_once_with_a_clear_message_and_no_secret(emu):
     config = _with_credential(stack_config(emu, "basic"), "password", "wrong-password-123")
     provider = configured(scenarios.PROVIDERS["badge"], config)
-    with pytest.raises(Exception) as caught:
+    with pytest.raises(ApiError) as caught:
         _create(provider, "badge", "NOPE")
+    assert caught.value.status == 401
     message = str(caught.value)
     assert "HTTP 401" in message and f"org {ORG_KEY!r}" in message and "'NOPE'" in message
     assert "wrong-password-123" not in message and scenarios.secrets_in(message) == []
@@ -165,8 +171,9 @@ def test_a_wrong_password_fails_once_with_a_clear_message_and_no_secret(emu):
 def test_a_wrong_client_secret_fails_at_the_token_call_naming_what_it_was_for(emu):
     config = _with_credential(stack_config(emu, "oauth"), "clientSecret", "wrong-client-secret-123")
     provider = configured(scenarios.PROVIDERS["reward"], config)
-    with pytest.raises(Exception) as caught:
+    with pytest.raises(ApiError) as caught:
         _create(provider, "reward", "NOPE")
+    assert caught.value.status == 401
     message = str(caught.value)
     # the token was needed for the org's listing before the first create, which the message names
     assert "generate OAuth token" in message and "create reward group 'NOPE'" in message
