@@ -466,6 +466,8 @@ MUST_HAVE = (
 
 
 @pytest.mark.timeout(900 if PROFILE == "ownership-ci" else 0)  # the long profile runs as long as it needs
+@pytest.mark.faults_may_not_fire("faults are drawn at random, a step may end before one fires; the test "
+                                 "counts the faults that fired and fails when none did")
 def test_no_run_touches_a_group_it_does_not_own():
     EXERCISED.clear()
     Violation.found.clear()
