@@ -26,11 +26,10 @@ demo: setup
 demo-stop:
 	-kill $$(cat .demo/emulator.pid) 2>/dev/null; rm -f .demo/emulator.pid
 
-# Lint (pyflakes, pycodestyle, import order, bugbear, pyupgrade) over the package, scripts,
-# benchmarks and stack program; tests/ still has findings (long lines, a shadowed fixture) and
-# joins once they are fixed. Types (mypy) over the package. Settings: pyproject.toml.
+# Lint (pyflakes, pycodestyle, import order, bugbear, pyupgrade) over the package, its tests,
+# scripts, benchmarks and stack program. Types (mypy) over the package. Settings: pyproject.toml.
 lint: setup
-	$(PY) -m ruff check provider scripts benchmarks stacks
+	$(PY) -m ruff check provider tests scripts benchmarks stacks
 	$(PY) -m mypy
 
 # lint first: a finding fails in seconds, before the CLI build and the suite.

@@ -59,8 +59,9 @@ def faults_must_fire(request, monkeypatch):
         return
     unfired = [fault for emu in started for fault in emu.unfired_faults()]
     if unfired:
-        pytest.fail(f"faults set but never fired (mark the test {ALLOW_UNFIRED} if that is the point): {unfired}",
-                    pytrace=False)
+        pytest.fail(
+            f"faults set but never fired (mark the test {ALLOW_UNFIRED} if that is the point): {unfired}", pytrace=False
+        )
 
 
 @pytest.fixture

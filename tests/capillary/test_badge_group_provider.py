@@ -139,7 +139,10 @@ def test_read_trusts_the_list_over_a_not_found_from_get(capillary):
     assert read.id == created.id and read.outs["rank"] == 3
     counters = emu.counters()
     assert counters["faults_fired"] == 1 and emu.pending_faults() == []
-    assert counters["by_endpoint"] == {"GET /api_gateway/v1/badges/group/{id}": 1, "GET /api_gateway/v1/badges/group": 1}
+    assert counters["by_endpoint"] == {
+        "GET /api_gateway/v1/badges/group/{id}": 1,
+        "GET /api_gateway/v1/badges/group": 1,
+    }
 
 
 def test_diff_compares_owned_fields_only(provider):

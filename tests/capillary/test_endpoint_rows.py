@@ -14,8 +14,9 @@ from tests.conftest import capillary_config
 class WithOneMoreRow(CapillaryClient):
     # An endpoint of an existing shape, added as a contributor would: one row, no method.
     rename_badge_group = GroupCall("PUT", "{badges}/{group_id}", "rename badge group", badge_envelope)
-    read_badge_group_again = GroupCall("GET", "{badges}/{group_id}", "read badge group", badge_envelope,
-                                       holds="badge group")
+    read_badge_group_again = GroupCall(
+        "GET", "{badges}/{group_id}", "read badge group", badge_envelope, holds="badge group"
+    )
 
 
 @pytest.fixture
@@ -32,14 +33,16 @@ def test_a_row_is_a_method_that_sends_what_the_row_says(emulator, client):
     again = client.read_badge_group_again(made["id"])
     assert renamed["name"] == again["name"] == "PLATINUM"
     assert emulator.counters()["by_endpoint"] == {
-        f"PUT {BADGE_GROUPS_PATH}/{{id}}": 1, f"GET {BADGE_GROUPS_PATH}/{{id}}": 1,
+        f"PUT {BADGE_GROUPS_PATH}/{{id}}": 1,
+        f"GET {BADGE_GROUPS_PATH}/{{id}}": 1,
     }
 
 
 def test_a_row_that_must_answer_a_group_names_the_call_when_it_does_not(emulator, client):
     made = client.create_badge_group({"name": "GOLD", "rank": 1})
-    emulator.add_fault({"method": "GET", "path": rf"^{BADGE_GROUPS_PATH}/", "action": "commit_then_body",
-                        "body": {"data": None}})
+    emulator.add_fault(
+        {"method": "GET", "path": rf"^{BADGE_GROUPS_PATH}/", "action": "commit_then_body", "body": {"data": None}}
+    )
     with pytest.raises(RequestFailed) as failed:
         client.read_badge_group_again(made["id"])
     assert not failed.value.may_have_reached_vendor  # a read: nothing was made

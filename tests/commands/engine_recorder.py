@@ -57,9 +57,18 @@ class RecordingEngine:
             state = self.state.get(stack)
             if state is None:
                 return None
-            return {"resources": [{"urn": resource_urn, "type": entry["type"], "id": entry.get("id", ""),
-                                   "inputs": entry["inputs"], "outputs": entry["outputs"]}
-                                  for resource_urn, entry in state.items()]}
+            return {
+                "resources": [
+                    {
+                        "urn": resource_urn,
+                        "type": entry["type"],
+                        "id": entry.get("id", ""),
+                        "inputs": entry["inputs"],
+                        "outputs": entry["outputs"],
+                    }
+                    for resource_urn, entry in state.items()
+                ]
+            }
 
     def run(self, stack, operation, *, config_text, on_output, on_event=None):
         config = self.read_config(stack)
@@ -74,9 +83,14 @@ class RecordingEngine:
 
         def step(op: str, resource_urn: str, type_token: str, old: dict | None, new: dict | None) -> None:
             counts[op] = counts.get(op, 0) + 1
-            meta = {"op": op, "urn": resource_urn, "type": type_token, "provider": "",
-                    "old": self._state_meta(resource_urn, type_token, old),
-                    "new": self._state_meta(resource_urn, type_token, new)}
+            meta = {
+                "op": op,
+                "urn": resource_urn,
+                "type": type_token,
+                "provider": "",
+                "old": self._state_meta(resource_urn, type_token, old),
+                "new": self._state_meta(resource_urn, type_token, new),
+            }
             if old and new:
                 meta["diffs"] = sorted(k for k in new["outputs"] if old["outputs"].get(k) != new["outputs"].get(k))
             pre = dict(meta, op="refresh") if operation in (REFRESH, REFRESH_PREVIEW) else meta
@@ -93,7 +107,9 @@ class RecordingEngine:
             self._refresh(stack, config, state, step, apply=operation == REFRESH)
         else:
             self._update(stack, config, state, step, apply=operation == UP)
-        emit("summaryEvent", {"maybeCorrupt": False, "durationSeconds": 1, "resourceChanges": counts, "PolicyPacks": {}})
+        emit(
+            "summaryEvent", {"maybeCorrupt": False, "durationSeconds": 1, "resourceChanges": counts, "PolicyPacks": {}}
+        )
         with self.lock:
             self.recorded[stack] = events
         if self.on_run_end is not None:
@@ -106,8 +122,16 @@ class RecordingEngine:
     def _state_meta(resource_urn: str, type_token: str, entry: dict | None) -> dict | None:
         if entry is None:
             return None
-        return {"type": type_token, "urn": resource_urn, "id": entry.get("id", ""), "parent": "",
-                "provider": "", "custom": True, "inputs": entry["inputs"], "outputs": entry["outputs"]}
+        return {
+            "type": type_token,
+            "urn": resource_urn,
+            "id": entry.get("id", ""),
+            "parent": "",
+            "provider": "",
+            "custom": True,
+            "inputs": entry["inputs"],
+            "outputs": entry["outputs"],
+        }
 
     def _providers(self, config: dict[str, str]) -> dict[str, Any]:
         return {type_token: configured(cls, config) for _, type_token, cls in KINDS.values()}
@@ -161,7 +185,12 @@ class RecordingEngine:
                 if apply:
                     del state[resource_urn]
                 continue
-            new = {"type": old["type"], "id": result.id, "inputs": result.inputs or old["inputs"], "outputs": result.outs}
+            new = {
+                "type": old["type"],
+                "id": result.id,
+                "inputs": result.inputs or old["inputs"],
+                "outputs": result.outs,
+            }
             step("update" if new["outputs"] != old["outputs"] else "same", resource_urn, old["type"], old, new)
             if apply:
                 state[resource_urn] = new

@@ -39,7 +39,7 @@ class Layout:
             "# Stack for brand EU (generated layout).",
             "encryptionsalt: v1:9Xzq5tVhq1M=:v1:rD2Rz8bOWnDqfLmA:0tn6Jd5dlSmF9vB4RQ9wm0Kl4nfF3g==",
             "config:",
-            f"{key}capillary:requestsPerMinute: \"100000\"",
+            f'{key}capillary:requestsPerMinute: "100000"',
             f"{key}capillary:orgs:",
             f"{key * 2}{org}:",
             f"{key * 3}host: {host}",
@@ -67,7 +67,13 @@ class Layout:
         if self.rewards == "empty-flow":
             lines.append(f"{key}pulumi-groups:rewardGroups: []  # none yet")
         elif self.rewards == "block-after-comment":
-            lines += ["", f"{key}# reward groups", f"{key}pulumi-groups:rewardGroups:", f"{dash}- name: R-000", f"{inner}active: false"]
+            lines += [
+                "",
+                f"{key}# reward groups",
+                f"{key}pulumi-groups:rewardGroups:",
+                f"{dash}- name: R-000",
+                f"{inner}active: false",
+            ]
         return "\n".join(lines) + "\n"
 
 

@@ -51,13 +51,16 @@ def test_live_values_go_into_the_entries_and_a_rename_keeps_its_resource(tmp_pat
     path.write_text(STACK_TEXT)
     config = config_of(STACK_TEXT)
     plan = stack_program.plan_from_config("s", config, {})
-    findings = drift.StackFindings("s", changes=[
-        row("badge", "default/badge/GOLD", "GOLD", drift.CHANGED, "rank", 3, 9.0),
-        row("badge", "default/badge/SILVER", "SILVER", drift.CHANGED, "name", "SILVER", "SILVER-renamed"),
-        row("contact", "default/contact/Panel", "Panel", drift.CHANGED, "name", "Panel", "NPS panel"),
-        row("contact", "default/contact/Batch", "Batch", drift.CHANGED, "team_id", 53, 54),
-        row("badge", "default/badge/BRONZE", "BRONZE", drift.GONE, None, "BRONZE", None),
-    ])
+    findings = drift.StackFindings(
+        "s",
+        changes=[
+            row("badge", "default/badge/GOLD", "GOLD", drift.CHANGED, "rank", 3, 9.0),
+            row("badge", "default/badge/SILVER", "SILVER", drift.CHANGED, "name", "SILVER", "SILVER-renamed"),
+            row("contact", "default/contact/Panel", "Panel", drift.CHANGED, "name", "Panel", "NPS panel"),
+            row("contact", "default/contact/Batch", "Batch", drift.CHANGED, "team_id", 53, 54),
+            row("badge", "default/badge/BRONZE", "BRONZE", drift.GONE, None, "BRONZE", None),
+        ],
+    )
     urns = {r.resource: f"urn:{r.resource}" for r in findings.changes}
     result = accept_drift.accept(stack_files.load(path), plan, findings, urns)
     assert result.targets == ["urn:default/badge/GOLD", "urn:default/badge/SILVER", "urn:default/contact/Panel"]

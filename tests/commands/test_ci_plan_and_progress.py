@@ -11,13 +11,17 @@ from ruamel.yaml import YAML
 
 from pulumi_groups.commands import deploy
 from pulumi_groups.commands.progress import Progress
-from tests.commands.test_deploy import STACKS, FakeApi, repo  # noqa: F401 - the repo fixture
+from tests.commands.test_deploy import FakeApi
 
 CHAINED = {
     # chain-a and chain-b share a Capillary till user; chain-b and chain-c a WeSurvey app.
-    "chain-a": "config:\n  capillary:orgs:\n    a: {host: eu, username: till.chain, password: pw, requestsPerMinute: 80}\n",
-    "chain-b": ("config:\n  capillary:orgs:\n    b: {host: eu, username: till.chain, password: pw}\n"
-                "  wesurvey:accounts:\n    default: {appId: app-chain, secret: s}\n"),
+    "chain-a": (
+        "config:\n  capillary:orgs:\n    a: {host: eu, username: till.chain, password: pw, requestsPerMinute: 80}\n"
+    ),
+    "chain-b": (
+        "config:\n  capillary:orgs:\n    b: {host: eu, username: till.chain, password: pw}\n"
+        "  wesurvey:accounts:\n    default: {appId: app-chain, secret: s}\n"
+    ),
     "chain-c": "config:\n  wesurvey:accounts:\n    default: {appId: app-chain, secret: s}\n",
 }
 
@@ -44,7 +48,7 @@ def test_plan_ci_groups_shared_credentials_and_splits_their_budget(repo, capsys)
     assert jobs["brand-eu"]["rateLimits"] == "brand-eu=30"
     assert jobs["brand-asia"]["requestsPerMinute"] == {} and jobs["brand-asia"]["rateLimits"] == ""
     # The key names no credential.
-    assert not any(secret in json.dumps(matrix) for secret in ("till.shared", "app-shared", "pw\""))
+    assert not any(secret in json.dumps(matrix) for secret in ("till.shared", "app-shared", 'pw"'))
 
 
 def test_plan_ci_follows_chains_and_groups_by_key(repo, capsys):
@@ -75,9 +79,20 @@ def test_a_job_applies_its_share_with_rate_limit(repo):
 
 
 def outputs_event(n: int, type_token: str = "pulumi-python:dynamic/capillary:BadgeGroup") -> EngineEvent:
-    return EngineEvent.from_json({"sequence": n, "timestamp": n, "resOutputsEvent": {"metadata": {
-        "op": "same", "urn": f"urn:pulumi:s::pulumi-groups::{type_token}::default/badge/G{n}", "type": type_token,
-        "provider": ""}}})
+    return EngineEvent.from_json(
+        {
+            "sequence": n,
+            "timestamp": n,
+            "resOutputsEvent": {
+                "metadata": {
+                    "op": "same",
+                    "urn": f"urn:pulumi:s::pulumi-groups::{type_token}::default/badge/G{n}",
+                    "type": type_token,
+                    "provider": "",
+                }
+            },
+        }
+    )
 
 
 class Clock:
@@ -95,7 +110,10 @@ def test_plain_progress_is_a_line_per_tenth_with_counts_and_elapsed():
     for n in range(40):
         clock.now += 0.5
         progress.on_event("brand-eu", outputs_event(n))
-        progress.on_event("brand-eu", EngineEvent.from_json({"sequence": n, "timestamp": n, "stdoutEvent": {"message": "x", "color": "never"}}))
+        progress.on_event(
+            "brand-eu",
+            EngineEvent.from_json({"sequence": n, "timestamp": n, "stdoutEvent": {"message": "x", "color": "never"}}),
+        )
     progress.on_event("brand-eu", outputs_event(99, "pulumi:pulumi:Stack"))  # not a group: not counted
     progress.finish("brand-eu", "done")
     lines = stream.getvalue().splitlines()
@@ -123,12 +141,16 @@ def test_a_terminal_gets_status_lines_redrawn_in_place_and_output_above_them():
     for chunk in text.split("\x1b["):
         if chunk[:1].isdigit() and "F" in chunk[:4]:
             count = int(chunk[: chunk.index("F")])
-            del screen[len(screen) - count:]
-            chunk = chunk[chunk.index("F") + 1:]
+            del screen[len(screen) - count :]
+            chunk = chunk[chunk.index("F") + 1 :]
         if chunk.startswith("J"):
             chunk = chunk[1:]
         screen += chunk.splitlines()
-    assert screen == ["[a] Previewing update (a):", "[b] preview: 0/1 resources, 0s, done", "[a] preview: 1/2 resources, 0s, done"]
+    assert screen == [
+        "[a] Previewing update (a):",
+        "[b] preview: 0/1 resources, 0s, done",
+        "[a] preview: 1/2 resources, 0s, done",
+    ]
 
 
 def test_plan_ci_keys_come_from_host_and_user_never_from_a_secret(repo, capsys):
@@ -142,11 +164,17 @@ def test_plan_ci_keys_come_from_host_and_user_never_from_a_secret(repo, capsys):
         for stack, (host, user) in users.items():
             (repo / "stacks" / f"Pulumi.{stack}.yaml").write_text(
                 f"config:\n  capillary:orgs:\n    {stack}: {{host: {host}, username: {user}, "
-                f"password: {passwords[stack]}}}\n")
+                f"password: {passwords[stack]}}}\n"
+            )
 
-    users = {"pair-a1": ("eu", "till.a"), "pair-a2": ("eu", "till.a"),  # one till user, two stacks
-             "pair-b1": ("eu", "till.b"), "pair-b2": ("eu", "till.b"),  # another user, same host
-             "pair-c1": ("us", "till.a"), "pair-c2": ("us", "till.a")}  # the first user's name, another host
+    users = {
+        "pair-a1": ("eu", "till.a"),
+        "pair-a2": ("eu", "till.a"),  # one till user, two stacks
+        "pair-b1": ("eu", "till.b"),
+        "pair-b2": ("eu", "till.b"),  # another user, same host
+        "pair-c1": ("us", "till.a"),
+        "pair-c2": ("us", "till.a"),
+    }  # the first user's name, another host
 
     def keys(passwords: dict[str, str]) -> tuple[dict[str, str], str]:
         write(passwords, users)
@@ -170,9 +198,12 @@ def test_plan_ci_keys_come_from_host_and_user_never_from_a_secret(repo, capsys):
         for stack, (host, user) in users.items():
             password = passwords[stack]
             base_url = f"https://{host}.api.capillarytech.com"
-            derived = {password, registry.credential_key("capillary", base_url, user, password)[3],
-                       hashlib.sha256(password.encode()).hexdigest()[:12],
-                       hashlib.sha256(f"{user}\0{password}".encode()).hexdigest()[:12]}
+            derived = {
+                password,
+                registry.credential_key("capillary", base_url, user, password)[3],
+                hashlib.sha256(password.encode()).hexdigest()[:12],
+                hashlib.sha256(f"{user}\0{password}".encode()).hexdigest()[:12],
+            }
             assert not any(value in out for value in derived)
 
 
@@ -186,10 +217,12 @@ def test_plan_ci_only_reads_the_stack_files(repo, capsys):
             raise AssertionError(f"--plan-ci read {stack} through the CLI (create={create})")
 
     (repo / "stacks" / "Pulumi.sealed-a.yaml").write_text(
-        "config:\n  capillary:orgs:\n    a: {host: eu, username: till.sealed, password: {secure: v1:AAAA}}\n")
+        "config:\n  capillary:orgs:\n    a: {host: eu, username: till.sealed, password: {secure: v1:AAAA}}\n"
+    )
     (repo / "stacks" / "Pulumi.sealed-b.yaml").write_text(
         "encryptionsalt: v1:salt\nconfig:\n  capillary:orgs:\n"
-        "    b:\n      host: eu\n      username: till.sealed\n      password:\n        secure: v1:BBBB\n")
+        "    b:\n      host: eu\n      username: till.sealed\n      password:\n        secure: v1:BBBB\n"
+    )
     before = {path.name: path.read_bytes() for path in (repo / "stacks").iterdir()}
     fake = NoCli(repo)
     assert deploy.main(["--plan-ci", "--stacks", "*"], api_factory=lambda root: fake) == 0

@@ -58,11 +58,14 @@ def deploy_commands() -> dict[str, list[str]]:
         for step in job["steps"]:
             run = " ".join(step.get("run", "").split())
             if "pulumi_groups deploy" in run:
-                words = shlex.split(run.replace('"$STACKS"', "'brand-*'").replace('"$STACK"', "brand-eu")
-                                    .replace('"$RATE_LIMITS"', "brand-eu=30"))
+                words = shlex.split(
+                    run.replace('"$STACKS"', "'brand-*'")
+                    .replace('"$STACK"', "brand-eu")
+                    .replace('"$RATE_LIMITS"', "brand-eu=30")
+                )
                 if "$(" in words[0]:
                     words = shlex.split(run.split("$(", 1)[1].split(")", 1)[0].replace('"$STACKS"', "'brand-*'"))
-                found[step.get("name", step.get("id"))] = words[words.index("deploy") + 1:]
+                found[step.get("name", step.get("id"))] = words[words.index("deploy") + 1 :]
     return found
 
 

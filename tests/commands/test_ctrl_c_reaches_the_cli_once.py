@@ -51,8 +51,12 @@ def repo(tmp_path) -> Path:
 
 
 def environment(repo: Path) -> dict[str, str]:
-    return {**os.environ, "PATH": f"{repo / 'bin'}{os.pathsep}{os.environ['PATH']}",
-            "FAKE_CLI_LOG": str(repo / "signals.log"), "PYTHONUNBUFFERED": "1"}
+    return {
+        **os.environ,
+        "PATH": f"{repo / 'bin'}{os.pathsep}{os.environ['PATH']}",
+        "FAKE_CLI_LOG": str(repo / "signals.log"),
+        "PYTHONUNBUFFERED": "1",
+    }
 
 
 def received(repo: Path) -> list[int]:
@@ -81,8 +85,15 @@ ARGV = [sys.executable, "-m", "pulumi_groups", "pulumi", "stack", "ls"]
 
 @pytest.mark.parametrize("to_group", [True, False], ids=["kill-the-group", "kill-the-wrapper-only"])
 def test_without_a_terminal_each_signal_is_passed_on_once(repo, to_group):
-    run = subprocess.Popen(ARGV, cwd=repo, env=environment(repo), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           text=True, start_new_session=True)
+    run = subprocess.Popen(
+        ARGV,
+        cwd=repo,
+        env=environment(repo),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     kill = os.killpg if to_group else os.kill
     signals = [signal.SIGINT, signal.SIGINT] if to_group else [signal.SIGINT, signal.SIGTERM]
     interrupt(repo, lambda signum: kill(run.pid, signum), signals)
@@ -122,8 +133,15 @@ def test_ctrl_c_on_a_terminal_reaches_the_cli_once(repo):
 
 def test_recover_passes_ctrl_c_on_lets_the_step_finish_and_stops(repo):
     argv = [sys.executable, "-m", "pulumi_groups", "recover", "--stack", "dev"]
-    run = subprocess.Popen(argv, cwd=repo, env=environment(repo), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           text=True, start_new_session=True)
+    run = subprocess.Popen(
+        argv,
+        cwd=repo,
+        env=environment(repo),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     interrupt(repo, lambda signum: os.killpg(run.pid, signum), [signal.SIGINT])
     _, stderr = run.communicate(timeout=WAIT_SECONDS)
     assert "Traceback" not in stderr, stderr

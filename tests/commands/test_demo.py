@@ -50,7 +50,11 @@ def test_demo_without_the_cli_starts_the_emulator_then_explains_the_install(demo
     try:
         result = subprocess.run(
             [sys.executable, "-m", "pulumi_groups", "demo", "--port", str(port)],
-            cwd=demo_repo, env=env, capture_output=True, text=True, timeout=60,
+            cwd=demo_repo,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         assert result.returncode == 1, result.stdout + result.stderr
         assert f"emulator: started at {url}" in result.stdout
@@ -67,7 +71,11 @@ def test_demo_without_the_cli_starts_the_emulator_then_explains_the_install(demo
         # A second run reuses the emulator already on the port.
         again = subprocess.run(
             [sys.executable, "-m", "pulumi_groups", "demo", "--port", str(port)],
-            cwd=demo_repo, env=env, capture_output=True, text=True, timeout=60,
+            cwd=demo_repo,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         assert again.returncode == 1 and f"emulator: already running at {url}" in again.stdout
     finally:

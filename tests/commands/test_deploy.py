@@ -4,7 +4,6 @@ with the Automation API seam (``AutomationApi``) replaced by a fake."""
 from __future__ import annotations
 
 import itertools
-import os
 import threading
 import time
 from pathlib import Path
@@ -113,19 +112,6 @@ class FakeApi:
         return next(r for r in self.runs if r["stack"] == stack)
 
 
-@pytest.fixture
-def repo(tmp_path, monkeypatch):
-    (tmp_path / "Pulumi.yaml").write_text("name: pulumi-groups\nruntime: python\nmain: stacks/\nstackConfigDir: stacks\n")
-    (tmp_path / "stacks").mkdir()
-    for name, text in STACKS.items():
-        (tmp_path / "stacks" / f"Pulumi.{name}.yaml").write_text(text)
-    monkeypatch.chdir(tmp_path)
-    for name in list(os.environ):
-        if name.startswith(("CAPILLARY_", "WESURVEY_")):
-            monkeypatch.delenv(name)
-    return tmp_path
-
-
 def run(repo, argv, **fake_options):
     fake = FakeApi(repo, **fake_options)
     code = deploy.main(argv, api_factory=lambda root: fake)
@@ -157,7 +143,10 @@ def test_example_templates_run_only_when_named(repo):
 def test_no_matching_stack_is_an_error_listing_the_stacks(repo, capsys):
     code, fake = run(repo, ["--stacks", "brnd-*"])
     assert code == 1 and fake.runs == []
-    assert "no stack file matches brnd-* (stacks: brand-asia, brand-eu, brand-us, example-basic, other-x)" in capsys.readouterr().err
+    assert (
+        "no stack file matches brnd-* (stacks: brand-asia, brand-eu, brand-us, example-basic, other-x)"
+        in capsys.readouterr().err
+    )
 
 
 def test_several_at_once_but_never_two_sharing_a_wesurvey_app(repo):
@@ -188,21 +177,28 @@ def test_a_shared_capillary_credential_gets_its_budget_split(repo, capsys):
     assert fake.run_of("brand-asia")["config_text"] is None  # its credential is its own
     # The user's files are never touched.
     assert (repo / "stacks" / "Pulumi.brand-us.yaml").read_text() == STACKS["brand-us"]
-    assert "[brand-eu] shared Capillary credentials: requestsPerMinute for this run: brand-eu 30/min" in capsys.readouterr().out
+    assert (
+        "[brand-eu] shared Capillary credentials: requestsPerMinute for this run: brand-eu 30/min"
+        in capsys.readouterr().out
+    )
 
 
 def test_one_failure_does_not_stop_the_others(repo, capsys):
     failure = CommandFailed(
         "code: 255\n stdout: Updating (brand-us):\n"
-        "    error: capillary org 'brand-us': create badge group 'GOLD' failed (HTTP 401, request id r-1): check the credentials\n"
+        "    error: capillary org 'brand-us': create badge group 'GOLD' "
+        "failed (HTTP 401, request id r-1): check the credentials\n"
         " error: update failed\n stderr: \n"
     )
     code, fake = run(repo, ["--stacks", "brand-*", "--up"], results={"brand-us": failure}, config_errors={"brand-asia"})
     assert code == 1
     assert sorted(r["stack"] for r in fake.runs) == ["brand-eu", "brand-us"]
     out = capsys.readouterr().out
-    table = out[out.index("STACK"):]
-    assert "failed: capillary org 'brand-us': create badge group 'GOLD' failed (HTTP 401, request id r-1): check the credentials" in table
+    table = out[out.index("STACK") :]
+    assert (
+        "failed: capillary org 'brand-us': create badge group 'GOLD' "
+        "failed (HTTP 401, request id r-1): check the credentials"
+    ) in table
     assert "failed: reading its config: no stack named 'brand-asia' found" in table
     eu_row = next(line for line in table.splitlines() if line.startswith("brand-eu"))
     assert eu_row.split()[-1] == "ok"
@@ -213,7 +209,7 @@ def test_summary_table_for_preview_and_up(repo, capsys):
     code, _ = run(repo, ["--stacks", "brand-*", "--up"], results=results)
     assert code == 0
     out = capsys.readouterr().out
-    table = out[out.index("STACK"):].splitlines()
+    table = out[out.index("STACK") :].splitlines()
     assert table[0].split() == ["STACK", "CREATE", "UPDATE", "DELETE", "REPLACE", "RESULT"]
     assert [row.split() for row in table[1:]] == [
         ["brand-asia", "0", "0", "0", "0", "ok"],
@@ -230,7 +226,7 @@ def test_refresh_with_expect_no_changes_is_a_drift_check(repo, capsys):
     assert {r["operation"] for r in fake.runs} == {REFRESH_PREVIEW}  # state left as it was
     assert fake.created == []  # a refresh never creates a stack
     out = capsys.readouterr().out
-    table = out[out.index("STACK"):].splitlines()
+    table = out[out.index("STACK") :].splitlines()
     cells = {row.split("  ")[0].strip(): [c.strip() for c in row.split("  ") if c.strip()] for row in table}
     assert cells["STACK"] == ["STACK", "DRIFT", "RESULT"]
     assert cells["brand-eu"] == ["brand-eu", "1 changed", "drift"]
@@ -276,7 +272,7 @@ def test_rate_limits_reach_shorthand_env_and_encrypted_orgs_through_the_top_leve
     path.write_text(
         "encryptionsalt: v1:salt\n"
         "config:\n"
-        "  capillary:requestsPerMinute: \"80\"\n"
+        '  capillary:requestsPerMinute: "80"\n'
         "  capillary:host: eu  # the org 'default' from shorthand keys\n"
         "  capillary:orgs:\n"
         "    brand-b:\n"

@@ -30,7 +30,7 @@ def test_every_layout_gives_a_config_copy_that_reads_back(tmp_path, monkeypatch,
             (repo / "stacks" / f"Pulumi.{stack}.yaml").write_text(text)
         monkeypatch.chdir(repo)
         fake = FakeApi(repo)
-        code = deploy.main(["--stacks", "brand-*", "--parallel", "2"], api_factory=lambda root: fake)
+        code = deploy.main(["--stacks", "brand-*", "--parallel", "2"], api_factory=lambda root, fake=fake: fake)
         found = [f"exit {code}"] if code != 0 else []
         for stack, text in texts.items():
             copy = fake.run_of(stack)["config_text"]

@@ -15,13 +15,24 @@ CONTACT = "pulumi-python:dynamic/wesurvey:ContactGroup"
 
 def event(sequence: int, op: str, urn: str, typ: str, old: dict, new: dict | None, outputs: bool = True):
     kind = "resOutputsEvent" if outputs else "resourcePreEvent"
-    return EngineEvent.from_json({"sequence": sequence, "timestamp": sequence, kind: {"metadata": {
-        "op": op, "urn": urn, "type": typ, "provider": "", "old": old, "new": new}}})
+    return EngineEvent.from_json(
+        {
+            "sequence": sequence,
+            "timestamp": sequence,
+            kind: {"metadata": {"op": op, "urn": urn, "type": typ, "provider": "", "old": old, "new": new}},
+        }
+    )
 
 
 def state(urn: str, typ: str, values: dict, protect: bool = False, group_id: str = "g1") -> dict:
-    return {"type": typ, "urn": urn, "id": group_id, "protect": protect,
-            "inputs": dict(values), "outputs": dict(values)}
+    return {
+        "type": typ,
+        "urn": urn,
+        "id": group_id,
+        "protect": protect,
+        "inputs": dict(values),
+        "outputs": dict(values),
+    }
 
 
 def urn_of(name: str, typ: str = BADGE) -> str:
@@ -38,12 +49,14 @@ def test_a_field_under_ignore_changes_is_not_drift_and_the_others_name_both_ways
     urn = urn_of("eu/badge/GOLD")
     old = state(urn, BADGE, {"name": "GOLD", "rank": 3, "org": "eu"})
     new = state(urn, BADGE, {"name": "GOLDEN", "rank": 9, "org": "eu"})
-    findings = drift.changes_from_events("s", [event(1, "update", urn, BADGE, old, new)], "refresh-preview",
-                                         ignored={"eu/badge/GOLD": ["rank"]})
+    findings = drift.changes_from_events(
+        "s", [event(1, "update", urn, BADGE, old, new)], "refresh-preview", ignored={"eu/badge/GOLD": ["rank"]}
+    )
     data = report_of(findings, "refresh-preview")
     [stack] = data["stacks"]
     assert [(c["change"], c["field"], c["declared"], c["live"]) for c in stack["changes"]] == [
-        ("changed", "name", "GOLD", "GOLDEN")]
+        ("changed", "name", "GOLD", "GOLDEN")
+    ]
     assert stack["changes"][0]["putBack"] == "python -m pulumi_groups deploy --up --stacks s"
     assert stack["changes"][0]["accept"] == "python -m pulumi_groups accept-drift --stack s"
     assert [(c["field"], c["declared"], c["live"]) for c in stack["ignored"]] == [("rank", 3, 9)]
@@ -62,8 +75,9 @@ def test_an_ignored_difference_is_listed_whatever_the_engines_op_and_other_uncha
     # Without ignoreChanges, a difference the provider's diff found none in is no row at all.
     plain = drift.changes_from_events("s", events, "refresh-preview")
     assert plain.changes == [] and plain.ignored == []
-    counted = drift.changes_from_events("s", [event(1, "update", urn, BADGE, old, new)], "refresh-preview",
-                                        ignored={"eu/badge/GOLD": ["rank"]})
+    counted = drift.changes_from_events(
+        "s", [event(1, "update", urn, BADGE, old, new)], "refresh-preview", ignored={"eu/badge/GOLD": ["rank"]}
+    )
     assert counted.changes == [] and counted.ignored_only == 1
 
 
@@ -72,8 +86,10 @@ def test_a_protected_groups_replacement_and_delete_are_flagged_at_preview():
     old = state(gold, BADGE, {"name": "GOLD", "rank": 3, "org": "eu"}, protect=True)
     new = dict(old, id="", inputs={"name": "GOLD", "rank": 3, "org": "us"}, outputs={})
     gone = state(silver, BADGE, {"name": "SILVER", "rank": 2, "org": "eu"}, protect=True, group_id="g2")
-    events = [event(1, "replace", gold, BADGE, old, new, outputs=False),
-              event(2, "delete", silver, BADGE, gone, None, outputs=False)]
+    events = [
+        event(1, "replace", gold, BADGE, old, new, outputs=False),
+        event(2, "delete", silver, BADGE, gone, None, outputs=False),
+    ]
     data = report_of(drift.changes_from_events("s", events, "preview"), "preview")
     rows = {c["name"]: c for c in data["stacks"][0]["changes"]}
     assert rows["GOLD"]["change"] == "replace" and rows["GOLD"]["protected"] is True

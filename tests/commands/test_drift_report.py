@@ -44,10 +44,17 @@ def drifted(emulator, tmp_path, monkeypatch):
     repo = tmp_path
     (repo / "Pulumi.yaml").write_text("name: pulumi-groups\nruntime: python\nmain: stacks/\n")
     (repo / "stacks").mkdir()
-    (repo / "stacks" / "Pulumi.brand-eu.yaml").write_text(stack_text(
-        emulator, "brand-eu", [{"name": "GOLD", "rank": 3}, {"name": "SILVER", "rank": 2}], [{"name": "VIP", "rank": 1}]))
-    (repo / "stacks" / "Pulumi.brand-eu-extra.yaml").write_text(stack_text(
-        emulator, "eu-main", [{"name": "PLATINUM", "rank": 9}], []))
+    (repo / "stacks" / "Pulumi.brand-eu.yaml").write_text(
+        stack_text(
+            emulator,
+            "brand-eu",
+            [{"name": "GOLD", "rank": 3}, {"name": "SILVER", "rank": 2}],
+            [{"name": "VIP", "rank": 1}],
+        )
+    )
+    (repo / "stacks" / "Pulumi.brand-eu-extra.yaml").write_text(
+        stack_text(emulator, "eu-main", [{"name": "PLATINUM", "rank": 9}], [])
+    )
     monkeypatch.chdir(repo)
     for name in ("CAPILLARY_HOST", "CAPILLARY_USERNAME", "CAPILLARY_PASSWORD"):
         monkeypatch.delenv(name, raising=False)
@@ -69,8 +76,16 @@ def drifted(emulator, tmp_path, monkeypatch):
     handmade = emulator.create_badge_group(DEMO_ORG_ID, "HANDMADE", 7)
     promo = emulator.create_reward_group(DEMO_ORG_ID, "Console promo", 2)
     emulator.reset_counters()
-    return {"repo": repo, "engine": engine, "emu": emulator, "ids": ids, "reward_ids": reward_ids,
-            "handmade": handmade, "promo": promo, "counters_after_runs": counters_after_runs}
+    return {
+        "repo": repo,
+        "engine": engine,
+        "emu": emulator,
+        "ids": ids,
+        "reward_ids": reward_ids,
+        "handmade": handmade,
+        "promo": promo,
+        "counters_after_runs": counters_after_runs,
+    }
 
 
 EXPECTED_CHANGES = {
@@ -83,25 +98,47 @@ EXPECTED_CHANGES = {
 
 def run_refresh(drifted, capsys, *extra):
     report, data = drifted["repo"] / "drift.md", drifted["repo"] / "drift.json"
-    code = deploy.main(["--stacks", "brand-*", "--refresh", "--expect-no-changes", "--report", str(report),
-                        "--json", str(data), *extra], api_factory=lambda root: drifted["engine"])
+    code = deploy.main(
+        [
+            "--stacks",
+            "brand-*",
+            "--refresh",
+            "--expect-no-changes",
+            "--report",
+            str(report),
+            "--json",
+            str(data),
+            *extra,
+        ],
+        api_factory=lambda root: drifted["engine"],
+    )
     return code, capsys.readouterr().out, report.read_text(), json.loads(data.read_text())
 
 
 def expected_unmanaged(drifted):
-    return {("badge", "HANDMADE", drifted["handmade"]["id"], 7), ("reward", "Console promo", str(drifted["promo"]["id"]), 2)}
+    return {
+        ("badge", "HANDMADE", drifted["handmade"]["id"], 7),
+        ("reward", "Console promo", str(drifted["promo"]["id"]), 2),
+    }
 
 
 def test_json_holds_exactly_the_drift_and_validates_against_its_schema(drifted, capsys):
     code, _, _, data = run_refresh(drifted, capsys)
     assert code == 2  # drift
     jsonschema.Draft202012Validator(report_formats.load_schema()).validate(data)
-    rows = {(s["stack"], c["kind"], c["org"], c["name"], c["change"], c["field"], c["declared"], c["live"])
-            for s in data["stacks"] for c in s["changes"]}
+    rows = {
+        (s["stack"], c["kind"], c["org"], c["name"], c["change"], c["field"], c["declared"], c["live"])
+        for s in data["stacks"]
+        for c in s["changes"]
+    }
     assert rows == EXPECTED_CHANGES
     assert sum(len(s["changes"]) for s in data["stacks"]) == 3
     ids = {c["name"]: c["id"] for s in data["stacks"] for c in s["changes"]}
-    assert ids == {"GOLD": drifted["ids"]["GOLD"], "SILVER": drifted["ids"]["SILVER"], "VIP": str(drifted["reward_ids"]["VIP"])}
+    assert ids == {
+        "GOLD": drifted["ids"]["GOLD"],
+        "SILVER": drifted["ids"]["SILVER"],
+        "VIP": str(drifted["reward_ids"]["VIP"]),
+    }
     # One org (one credential), reached under two keys by two stacks: listed once for both.
     [org] = data["orgs"]
     assert org["orgKeys"] == ["brand-eu", "eu-main"] and org["stacks"] == ["brand-eu", "brand-eu-extra"]
@@ -110,8 +147,18 @@ def test_json_holds_exactly_the_drift_and_validates_against_its_schema(drifted, 
     assert {(u["kind"], u["name"], u["id"], u["rank"]) for u in org["unmanaged"]} == expected_unmanaged(drifted)
     assert {u["lastUpdatedBy"] for u in org["unmanaged"]} == {CONSOLE}
     assert all(re.match(r"^\d{4}-\d\d-\d\dT", u["lastUpdatedOn"]) for u in org["unmanaged"])
-    assert data["summary"] == {"stacks": 2, "failed": 0, "changed": 2, "gone": 1, "update": 0, "replace": 0,
-                               "create": 0, "delete": 0, "unmanaged": 2, "ignored": 0}
+    assert data["summary"] == {
+        "stacks": 2,
+        "failed": 0,
+        "changed": 2,
+        "gone": 1,
+        "update": 0,
+        "replace": 0,
+        "create": 0,
+        "delete": 0,
+        "unmanaged": 2,
+        "ignored": 0,
+    }
     assert data["clean"] is False
 
 
@@ -139,7 +186,11 @@ def test_the_report_costs_one_listing_per_org_and_kind_and_no_request_per_group(
     drifted["emu"].reset_counters()
     run_refresh(drifted, capsys, "--no-unmanaged")
     after = drifted["emu"].counters()["by_endpoint"]
-    assert {k: v - drifted["counters_after_runs"].get(k, 0) for k, v in after.items() if v != drifted["counters_after_runs"].get(k, 0)} == {}
+    assert {
+        k: v - drifted["counters_after_runs"].get(k, 0)
+        for k, v in after.items()
+        if v != drifted["counters_after_runs"].get(k, 0)
+    } == {}
 
 
 def table_rows(lines: list[str]) -> list[list[str]]:
@@ -148,13 +199,13 @@ def table_rows(lines: list[str]) -> list[list[str]]:
 
 def test_terminal_table_holds_the_same_rows_within_120_columns(drifted, capsys):
     _, out, _, _ = run_refresh(drifted, capsys)
-    report = out[out.index("pulumi-groups drift check:"):out.index("\nSTACK")]
+    report = out[out.index("pulumi-groups drift check:") : out.index("\nSTACK")]
     assert all(len(line) <= 120 for line in report.splitlines())
     lines = report.splitlines()
     eu = lines.index("brand-eu: 2 changed, 1 gone")
     header = lines[eu + 1].split()
     assert header == ["ORG", "KIND", "GROUP", "ID", "CHANGE", "FIELD", "DECLARED", "LIVE", "WAYS"]
-    rows = table_rows(lines[eu + 2:eu + 5])
+    rows = table_rows(lines[eu + 2 : eu + 5])
     assert {(r[1], r[0], r[2], r[4], r[5], r[6], r[7]) for r in rows} == {
         (kind, org, name, change, field or "-", str(declared), "-" if live is None else str(live))
         for _, kind, org, name, change, field, declared, live in EXPECTED_CHANGES
@@ -162,7 +213,7 @@ def test_terminal_table_holds_the_same_rows_within_120_columns(drifted, capsys):
     assert lines[eu + 5] == "" and "brand-eu-extra: no changes" in lines
     start = next(i for i, line in enumerate(lines) if line.startswith("unmanaged groups in org brand-eu/eu-main"))
     assert lines[start].endswith(": 2")
-    rows = table_rows(lines[start + 2:start + 4])
+    rows = table_rows(lines[start + 2 : start + 4])
     assert {(r[0], r[1], r[2], int(r[3])) for r in rows} == expected_unmanaged(drifted)
     assert {r[5] for r in rows} == {str(CONSOLE)}
 
@@ -191,8 +242,10 @@ def test_markdown_parses_into_a_headline_and_the_same_rows(drifted, capsys):
     headings = [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open"]
     assert headings[0].startswith("pulumi-groups drift check: drift")
     assert "2 changed, 1 gone, 2 unmanaged" in headings[0]
-    assert headings[1:] == ["Stack `brand-eu`: 2 changed, 1 gone",
-                            f"Unmanaged groups in org `brand-eu/eu-main` (org id {DEMO_ORG_ID}): 2"]
+    assert headings[1:] == [
+        "Stack `brand-eu`: 2 changed, 1 gone",
+        f"Unmanaged groups in org `brand-eu/eu-main` (org id {DEMO_ORG_ID}): 2",
+    ]
     assert "No changes in 1 stack(s): `brand-eu-extra`." in text
     changes, unmanaged = markdown_tables(text)
     assert changes[0] == list(report_formats.CHANGE_COLUMNS)
@@ -222,11 +275,15 @@ def test_long_lists_fold_and_cells_cannot_break_the_table(drifted, capsys):
 
 
 def test_clean_org_exit_codes_and_expect_no_unmanaged(drifted, capsys):
-    emu, repo = drifted["emu"], drifted["repo"]
     # Put the org back (a refresh takes in the live values, the up then restores the declared
     # ones and creates VIP again); the unmanaged groups remain.
     for operation in ("--refresh", "--up"):
-        assert deploy.main(["--stacks", "brand-*", operation, "--no-unmanaged"], api_factory=lambda root: drifted["engine"]) == 0
+        assert (
+            deploy.main(
+                ["--stacks", "brand-*", operation, "--no-unmanaged"], api_factory=lambda root: drifted["engine"]
+            )
+            == 0
+        )
     code, _, _, data = run_refresh(drifted, capsys)
     assert {c["name"] for s in data["stacks"] for c in s["changes"]} == set()
     assert code == 0 and len(data["orgs"][0]["unmanaged"]) == 2
@@ -237,14 +294,24 @@ def test_clean_org_exit_codes_and_expect_no_unmanaged(drifted, capsys):
 def test_preview_reports_the_plan_against_state(drifted, capsys):
     repo = drifted["repo"]
     path = repo / "stacks" / "Pulumi.brand-eu.yaml"
-    path.write_text(stack_text(drifted["emu"], "brand-eu", [{"name": "GOLD", "rank": 4}, {"name": "SILVER", "rank": 2},
-                                                            {"name": "NEW", "rank": 1}], [{"name": "VIP", "rank": 1}]))
+    path.write_text(
+        stack_text(
+            drifted["emu"],
+            "brand-eu",
+            [{"name": "GOLD", "rank": 4}, {"name": "SILVER", "rank": 2}, {"name": "NEW", "rank": 1}],
+            [{"name": "VIP", "rank": 1}],
+        )
+    )
     out = repo / "plan.json"
-    code = deploy.main(["--stacks", "brand-eu", "--preview", "--json", str(out)], api_factory=lambda root: drifted["engine"])
+    code = deploy.main(
+        ["--stacks", "brand-eu", "--preview", "--json", str(out)], api_factory=lambda root: drifted["engine"]
+    )
     assert code == 0
     data = json.loads(out.read_text())
     jsonschema.Draft202012Validator(report_formats.load_schema()).validate(data)
-    rows = {(c["name"], c["change"], c["field"], c["declared"], c["live"]) for s in data["stacks"] for c in s["changes"]}
+    rows = {
+        (c["name"], c["change"], c["field"], c["declared"], c["live"]) for s in data["stacks"] for c in s["changes"]
+    }
     assert rows == {("GOLD", "update", "rank", 4, 3), ("NEW", "create", None, "NEW", None)}
     # PLATINUM belongs to a stack this run did not select (brand-eu-extra declares it for the same
     # org under another key): it is that stack's, not unmanaged.
@@ -277,8 +344,10 @@ def declared_names(path) -> dict[str, list[str]]:
     from ruamel.yaml import YAML
 
     config = YAML(typ="safe").load(path.read_text())["config"]
-    return {key.split(":")[1]: [e["name"] for e in config.get(key) or []]
-            for key in ("pulumi-groups:badgeGroups", "pulumi-groups:rewardGroups")}
+    return {
+        key.split(":")[1]: [e["name"] for e in config.get(key) or []]
+        for key in ("pulumi-groups:badgeGroups", "pulumi-groups:rewardGroups")
+    }
 
 
 def test_export_only_unmanaged_declares_exactly_the_reported_groups(drifted, capsys, monkeypatch, tmp_path):
@@ -290,14 +359,40 @@ def test_export_only_unmanaged_declares_exactly_the_reported_groups(drifted, cap
     run_refresh(drifted, capsys)
     path = drifted["repo"] / "stacks" / "Pulumi.brand-eu.yaml"
     before = declared_names(path)
-    assert export.main(["--org", "brand-eu", "--stack-file", str(path), "--only-unmanaged",
-                        "--report", str(drifted["repo"] / "drift.json")]) == 0
+    assert (
+        export.main(
+            [
+                "--org",
+                "brand-eu",
+                "--stack-file",
+                str(path),
+                "--only-unmanaged",
+                "--report",
+                str(drifted["repo"] / "drift.json"),
+            ]
+        )
+        == 0
+    )
     after = declared_names(path)
-    assert after == {"badgeGroups": before["badgeGroups"] + ["HANDMADE"],
-                     "rewardGroups": before["rewardGroups"] + ["Console promo"]}
+    assert after == {
+        "badgeGroups": before["badgeGroups"] + ["HANDMADE"],
+        "rewardGroups": before["rewardGroups"] + ["Console promo"],
+    }
     # The renamed SILVER (its stack's, by id) and PLATINUM (the other stack's) stay out. Again: nothing new.
-    assert export.main(["--org", "brand-eu", "--stack-file", str(path), "--only-unmanaged",
-                        "--report", str(drifted["repo"] / "drift.json")]) == 0
+    assert (
+        export.main(
+            [
+                "--org",
+                "brand-eu",
+                "--stack-file",
+                str(path),
+                "--only-unmanaged",
+                "--report",
+                str(drifted["repo"] / "drift.json"),
+            ]
+        )
+        == 0
+    )
     assert declared_names(path) == after
 
 
@@ -312,8 +407,10 @@ def test_export_only_unmanaged_without_a_report_goes_by_the_other_stack_files(dr
     assert export.main(["--org", "brand-eu", "--stack-file", str(path), "--only-unmanaged"]) == 0
     # PLATINUM is declared by the other stack file of this org: left out. By name only, the
     # renamed SILVER looks unmanaged: that is why a report (by id) is the better source.
-    assert declared_names(path) == {"badgeGroups": before["badgeGroups"] + ["HANDMADE", "SILVER-renamed"],
-                                    "rewardGroups": before["rewardGroups"] + ["Console promo"]}
+    assert declared_names(path) == {
+        "badgeGroups": before["badgeGroups"] + ["HANDMADE", "SILVER-renamed"],
+        "rewardGroups": before["rewardGroups"] + ["Console promo"],
+    }
 
 
 RECORDED = Path(__file__).with_name("recorded") / "refresh-preview-brand-eu.jsonl"
@@ -347,13 +444,16 @@ def test_an_event_log_in_the_engines_form_gives_the_same_rows(tmp_path, monkeypa
     (tmp_path / "stacks").mkdir()
     (tmp_path / "stacks" / "Pulumi.brand-eu.yaml").write_text("config: {}\n")
     monkeypatch.chdir(tmp_path)
-    code = deploy.main(["--stacks", "brand-eu", "--refresh", "--expect-no-changes", "--json", "r.json"],
-                       api_factory=ReplayApi)
+    code = deploy.main(
+        ["--stacks", "brand-eu", "--refresh", "--expect-no-changes", "--json", "r.json"], api_factory=ReplayApi
+    )
     assert code == 2
     data = json.loads((tmp_path / "r.json").read_text())
     jsonschema.Draft202012Validator(report_formats.load_schema()).validate(data)
-    rows = {("brand-eu", c["kind"], c["org"], c["name"], c["change"], c["field"], c["declared"], c["live"])
-            for c in data["stacks"][0]["changes"]}
+    rows = {
+        ("brand-eu", c["kind"], c["org"], c["name"], c["change"], c["field"], c["declared"], c["live"])
+        for c in data["stacks"][0]["changes"]
+    }
     assert rows == EXPECTED_CHANGES  # last_updated_* differ too, but are not fields a stack declares
     assert data["stacks"][0]["groups"] == 3 and "[secret]" not in (tmp_path / "r.json").read_text()
 
@@ -362,14 +462,30 @@ def test_a_replacement_is_one_row_naming_the_field_that_forces_it():
     from pulumi_groups.commands import drift
 
     urn = "urn:pulumi:s::pulumi-groups::pulumi-python:dynamic/capillary:BadgeGroup::eu/badge/GOLD"
-    old = {"type": "pulumi-python:dynamic/capillary:BadgeGroup", "urn": urn, "id": "abc",
-           "inputs": {"name": "GOLD", "rank": 3, "org": "eu"}, "outputs": {"name": "GOLD", "rank": 3, "org": "eu"}}
+    old = {
+        "type": "pulumi-python:dynamic/capillary:BadgeGroup",
+        "urn": urn,
+        "id": "abc",
+        "inputs": {"name": "GOLD", "rank": 3, "org": "eu"},
+        "outputs": {"name": "GOLD", "rank": 3, "org": "eu"},
+    }
     new = dict(old, id="", inputs={"name": "GOLD", "rank": 3, "org": "us"}, outputs={})
-    events = [EngineEvent.from_json({"sequence": i, "timestamp": i, "resourcePreEvent": {"metadata": {
-        "op": op, "urn": urn, "type": old["type"], "provider": "", "old": old, "new": new}}})
-        for i, op in enumerate(["create-replacement", "replace", "delete-replaced"])]
+    events = [
+        EngineEvent.from_json(
+            {
+                "sequence": i,
+                "timestamp": i,
+                "resourcePreEvent": {
+                    "metadata": {"op": op, "urn": urn, "type": old["type"], "provider": "", "old": old, "new": new}
+                },
+            }
+        )
+        for i, op in enumerate(["create-replacement", "replace", "delete-replaced"])
+    ]
     findings = drift.changes_from_events("s", events, "preview")
-    assert [(c.name, c.change, c.field, c.declared, c.live) for c in findings.changes] == [("GOLD", "replace", "org", "us", "eu")]
+    assert [(c.name, c.change, c.field, c.declared, c.live) for c in findings.changes] == [
+        ("GOLD", "replace", "org", "us", "eu")
+    ]
 
 
 HOSTILE = [
@@ -400,11 +516,11 @@ def test_names_made_in_a_console_are_escaped_per_format_and_exact_in_json(drifte
     assert all(len(row) == len(report_formats.CHANGE_COLUMNS) for row in changes)
     assert all(len(row) == len(report_formats.UNMANAGED_COLUMNS) for row in unmanaged)
     # Terminal: nothing reaches the log raw; each group is one line of its table.
-    report = out[out.index("pulumi-groups drift check:"):out.index("\nSTACK")]
+    report = out[out.index("pulumi-groups drift check:") : out.index("\nSTACK")]
     assert not RAW & set(report)
     lines = report.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("unmanaged groups in org"))
-    rows = lines[start + 2:]
+    rows = lines[start + 2 :]
     assert len(rows) == 2 + len(HOSTILE) and all(row.strip() for row in rows)
     eu = lines.index("brand-eu: 2 changed, 1 gone")
     assert lines[eu + 6] == ""  # four change rows, then the blank line

@@ -163,7 +163,7 @@ def test_with_the_cli_the_decrypted_stack_config_is_used(live_org, tmp_path, mon
     def fake_config_from_cli(project, stack):
         asked.append((project, stack))
         return {
-            "capillary:orgs": f'{{"brand-eu": {{"host": "{live_org.url}", "username": "demo.till", "password": "demo-password"}}}}',
+            "capillary:orgs": f'{{"brand-eu": {{"host": "{live_org.url}", "username": "demo.till", "password": "demo-password"}}}}',  # noqa: E501 - one opaque value
             "capillary:requestsPerMinute": "100000",
         }
 
@@ -260,9 +260,13 @@ def test_the_old_name_of_a_pending_rename_is_not_declared_again(emulator, tmp_pa
     emulator.create_badge_group(DEMO_ORG_ID, "GOLD", 1)
     emulator.create_reward_group(DEMO_ORG_ID, "VIP", rank=1)
     path = tmp_path / "Pulumi.brand-eu.yaml"
-    text = stack_text(emulator.url).replace(
-        "    - {name: B-000, rank: 99}", "    - {name: SILVER, rank: 1, previousNames: [GOLD]}"
-    ).replace("    - name: R-001\n      rank: 5\n", "    - {name: VIP Club, previousNames: [VIP], previousOrg: old-eu}\n")
+    text = (
+        stack_text(emulator.url)
+        .replace("    - {name: B-000, rank: 99}", "    - {name: SILVER, rank: 1, previousNames: [GOLD]}")
+        .replace(
+            "    - name: R-001\n      rank: 5\n", "    - {name: VIP Club, previousNames: [VIP], previousOrg: old-eu}\n"
+        )
+    )
     path.write_text(text)
 
     assert export.main(["--org", "brand-eu", "--stack-file", str(path)]) == 0

@@ -37,12 +37,12 @@ def problems_after_export(before: str, after: str, live_badges: set[str], live_r
     for key, value in old["config"].items():
         if key not in LISTS and new["config"].get(key) != value:
             found.append(f"{key} changed")
-    for key, live in zip(LISTS, (live_badges, live_rewards)):
+    for key, live in zip(LISTS, (live_badges, live_rewards), strict=True):
         earlier = old["config"].get(key) or []
         now = new["config"].get(key) or []
         if now[: len(earlier)] != earlier:
             found.append(f"{key}: an earlier declaration changed")
-        added = now[len(earlier):]
+        added = now[len(earlier) :]
         declared = {entry["name"] for entry in earlier}
         if sorted(entry["name"] for entry in added) != sorted(live - declared):
             found.append(f"{key}: added {[e['name'] for e in added]}")
@@ -73,9 +73,13 @@ def test_every_layout_is_written_so_that_it_reads_back(live_org, tmp_path, capsy
         code = export.main(["--org", "brand-eu", "--stack-file", str(path)])
         after = path.read_text()
         found = [f"exit {code}"] if code != 0 else []
-        found += problems_after_export(before, after, {f"B-{i:03d}" for i in range(4)}, {f"R-{i:03d}" for i in range(3)})
+        found += problems_after_export(
+            before, after, {f"B-{i:03d}" for i in range(4)}, {f"R-{i:03d}" for i in range(3)}
+        )
         # Running it again finds everything declared and leaves the file as it is.
-        if not found and (export.main(["--org", "brand-eu", "--stack-file", str(path)]) != 0 or path.read_text() != after):
+        if not found and (
+            export.main(["--org", "brand-eu", "--stack-file", str(path)]) != 0 or path.read_text() != after
+        ):
             found.append("a second export changed the file")
         if found:
             failures[layout.name] = found

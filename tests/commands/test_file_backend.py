@@ -37,10 +37,12 @@ def stacks(root: Path) -> Path:
 
 def test_cut_sidecars_of_the_stack_are_removed_and_the_checkpoint_is_left_as_it_is(backend):
     checkpoint = (stacks(backend) / f"{STACK}.json").read_bytes()
-    cut = [write(stacks(backend) / f"{STACK}.json.attrs", b""),
-           write(stacks(backend) / f"{STACK}.json.bak.attrs", b'{"user.cont'),
-           write(backend / ".pulumi" / "locks" / PROJECT / STACK / "1234.json.attrs", b""),
-           write(backend / ".pulumi" / "history" / PROJECT / STACK / f"{STACK}-1.history.json.attrs", b"")]
+    cut = [
+        write(stacks(backend) / f"{STACK}.json.attrs", b""),
+        write(stacks(backend) / f"{STACK}.json.bak.attrs", b'{"user.cont'),
+        write(backend / ".pulumi" / "locks" / PROJECT / STACK / "1234.json.attrs", b""),
+        write(backend / ".pulumi" / "history" / PROJECT / STACK / f"{STACK}-1.history.json.attrs", b""),
+    ]
     whole = write(backend / ".pulumi" / "backups" / PROJECT / STACK / f"{STACK}.1.json.attrs", GOOD_SIDECAR)
     repaired = file_backend.repair(backend, PROJECT, STACK)
     assert sorted(repaired.removed) == sorted(cut)
@@ -50,8 +52,10 @@ def test_cut_sidecars_of_the_stack_are_removed_and_the_checkpoint_is_left_as_it_
 
 
 def test_other_stacks_are_not_touched(backend):
-    others = [write(stacks(backend) / "dev2.json.attrs", b""),
-              write(backend / ".pulumi" / "locks" / PROJECT / "dev2" / "1.json.attrs", b"")]
+    others = [
+        write(stacks(backend) / "dev2.json.attrs", b""),
+        write(backend / ".pulumi" / "locks" / PROJECT / "dev2" / "1.json.attrs", b""),
+    ]
     assert file_backend.repair(backend, PROJECT, STACK).removed == []
     assert all(path.exists() for path in others)
 
@@ -70,13 +74,16 @@ def test_a_gzip_checkpoint_is_read_through_gzip(tmp_path):
     assert file_backend.repair(tmp_path, PROJECT, STACK).removed == [sidecar]
 
 
-@pytest.mark.parametrize("url, root", [
-    ("file:///var/state", Path("/var/state")),
-    ("file:///var/state?no_tmp_dir=true", Path("/var/state")),
-    ("file://~", Path.home()),
-    ("file://~/state", Path.home() / "state"),
-    ("s3://bucket/state", None),
-    ("https://api.pulumi.com", None),
-])
+@pytest.mark.parametrize(
+    "url, root",
+    [
+        ("file:///var/state", Path("/var/state")),
+        ("file:///var/state?no_tmp_dir=true", Path("/var/state")),
+        ("file://~", Path.home()),
+        ("file://~/state", Path.home() / "state"),
+        ("s3://bucket/state", None),
+        ("https://api.pulumi.com", None),
+    ],
+)
 def test_only_file_backends_have_a_folder(url, root):
     assert file_backend.root_of(url) == root

@@ -17,8 +17,11 @@ def config(n: int, **extra) -> dict:
 
 
 def state(*names: str, org: str = "default") -> dict:
-    return {"deployment": {"resources": [{"type": BADGE, "urn": f"u::{n}", "inputs": {"name": n, "org": org}}
-                                         for n in names]}}
+    return {
+        "deployment": {
+            "resources": [{"type": BADGE, "urn": f"u::{n}", "inputs": {"name": n, "org": org}} for n in names]
+        }
+    }
 
 
 def line(name: str, org: str = "default") -> str:
@@ -76,9 +79,18 @@ def test_settle_keeps_a_journal_naming_creates_missing_from_state(tmp_path):
 
 
 def test_recover_marks_journaled_creates_missing_from_state_only(tmp_path):
-    declared = config(0, **{"pulumi-groups:badgeGroups": [{"name": "A", "rank": 1}, {"name": "B", "rank": 1},
-                                                          {"name": "C", "rank": 1, "org": "eu"}],
-                            "capillary:orgs": {"default": {}, "eu": {}}, "pulumi-groups:defaultOrg": "default"})
+    declared = config(
+        0,
+        **{
+            "pulumi-groups:badgeGroups": [
+                {"name": "A", "rank": 1},
+                {"name": "B", "rank": 1},
+                {"name": "C", "rank": 1, "org": "eu"},
+            ],
+            "capillary:orgs": {"default": {}, "eu": {}},
+            "pulumi-groups:defaultOrg": "default",
+        },
+    )
     entries = [json.loads(line(n)) for n in ("A", "B")] + [json.loads(line("C", org="default"))]
     marks, refused = journal_plan(entries, state("A"), declared)
     assert [entry["name"] for _, entry in marks] == ["B"]  # A is in state; C was made in another org

@@ -10,7 +10,10 @@ CONTACT = "pulumi-python:dynamic/wesurvey:ContactGroup"
 
 
 def pending(type_: str, name: str, **inputs) -> dict:
-    return {"type": "creating", "resource": {"type": type_, "urn": f"urn:x::{name}", "inputs": {"name": name, **inputs}}}
+    return {
+        "type": "creating",
+        "resource": {"type": type_, "urn": f"urn:x::{name}", "inputs": {"name": name, **inputs}},
+    }
 
 
 def state(*ops) -> dict:
@@ -18,22 +21,35 @@ def state(*ops) -> dict:
 
 
 def test_a_pending_badge_create_marks_its_one_declaration():
-    config = {"capillary:orgs": {"default": {}, "eu": {}}, "pulumi-groups:defaultOrg": "default",
-              "pulumi-groups:badgeGroups": [{"name": "GOLD", "rank": 1}, {"name": "GOLD", "rank": 1, "org": "eu"}]}
+    config = {
+        "capillary:orgs": {"default": {}, "eu": {}},
+        "pulumi-groups:defaultOrg": "default",
+        "pulumi-groups:badgeGroups": [{"name": "GOLD", "rank": 1}, {"name": "GOLD", "rank": 1, "org": "eu"}],
+    }
     marks, refused = plan(state(pending(BADGE, "GOLD", org="eu")), config)
     assert marks == [("pulumi-groups:badgeGroups", {"name": "GOLD", "rank": 1, "org": "eu"})] and refused == []
 
 
 def test_ambiguous_declarations_are_not_marked():
-    config = {"capillary:orgs": {"eu": {}}, "pulumi-groups:badgeGroups": [{"name": "GOLD", "rank": 1}, {"name": "GOLD", "rank": 2}]}
+    config = {
+        "capillary:orgs": {"eu": {}},
+        "pulumi-groups:badgeGroups": [{"name": "GOLD", "rank": 1}, {"name": "GOLD", "rank": 2}],
+    }
     marks, refused = plan(state(pending(BADGE, "GOLD", org="eu")), config)
     assert marks == [] and len(refused) == 1 and "2 declarations" in refused[0]
 
 
 def test_contact_groups_without_remote_id_are_never_marked():
-    config = {"pulumi-groups:contactGroups": [{"name": "Panel", "team_id": 53}, {"name": "Tagged", "team_id": 53, "remote_id": "r1"}]}
-    ops = state(pending(CONTACT, "Panel", account="default", team_id=53),
-                pending(CONTACT, "Tagged", account="default", team_id=53, remote_id="r1"))
+    config = {
+        "pulumi-groups:contactGroups": [
+            {"name": "Panel", "team_id": 53},
+            {"name": "Tagged", "team_id": 53, "remote_id": "r1"},
+        ]
+    }
+    ops = state(
+        pending(CONTACT, "Panel", account="default", team_id=53),
+        pending(CONTACT, "Tagged", account="default", team_id=53, remote_id="r1"),
+    )
     marks, refused = plan(ops, config)
     assert [entry["name"] for _, entry in marks] == ["Tagged"]
     assert len(refused) == 1 and "remote_id" in refused[0]
@@ -58,7 +74,8 @@ def test_a_name_another_stack_declares_for_the_same_org_is_not_marked(tmp_path):
         declared = ", ".join(f"{{name: {n}, rank: 1, org: {org}}}" for n in names)
         (tmp_path / f"Pulumi.{stack}.yaml").write_text(
             f"config:\n  capillary:orgs:\n    {org}:\n      host: {host}\n      username: {user}\n"
-            f"      password:\n        secure: {SECURE}\n  pulumi-groups:badgeGroups: [{declared}]\n")
+            f"      password:\n        secure: {SECURE}\n  pulumi-groups:badgeGroups: [{declared}]\n"
+        )
 
     write("brand-eu", "brand-eu", "till.eu", ["GOLD", "SILVER", "BRONZE", "IRON"])
     write("brand-eu-extra", "eu-main", "till.eu", ["GOLD"])  # same org, another key
@@ -66,7 +83,8 @@ def test_a_name_another_stack_declares_for_the_same_org_is_not_marked(tmp_path):
     write("brand-apac", "brand-eu", "till.eu", ["BRONZE"], host="apac")  # same key and user, another host
     (tmp_path / "Pulumi.brand-locked.yaml").write_text(  # its org cannot be told: it may be this one
         f"config:\n  capillary:orgs:\n    locked: {{host: eu, username: {{secure: {SECURE}}}}}\n"
-        "  pulumi-groups:badgeGroups: [{name: IRON, rank: 1, org: locked}]\n")
+        "  pulumi-groups:badgeGroups: [{name: IRON, rank: 1, org: locked}]\n"
+    )
     ops = state(*(pending(BADGE, name, org="brand-eu") for name in ("GOLD", "SILVER", "BRONZE", "IRON")))
 
     marks, refused = marks_for(ops, stack_files.load(tmp_path / "Pulumi.brand-eu.yaml"))

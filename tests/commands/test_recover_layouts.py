@@ -18,8 +18,17 @@ LISTS = {BADGE: "pulumi-groups:badgeGroups", REWARD: "pulumi-groups:rewardGroups
 
 def pending_creates(*groups: tuple[str, str]) -> dict:
     """A stack export whose run was killed while creating ``groups`` (type, name) in brand-eu."""
-    ops = [{"type": "creating", "resource": {"type": type_, "urn": f"urn:pulumi:s::p::{type_}::brand-eu/{name}",
-                                             "inputs": {"name": name, "org": "brand-eu"}}} for type_, name in groups]
+    ops = [
+        {
+            "type": "creating",
+            "resource": {
+                "type": type_,
+                "urn": f"urn:pulumi:s::p::{type_}::brand-eu/{name}",
+                "inputs": {"name": name, "org": "brand-eu"},
+            },
+        }
+        for type_, name in groups
+    ]
     return {"deployment": {"pending_operations": ops}}
 
 
@@ -60,9 +69,11 @@ def test_recover_marks_every_layout_export_writes(tmp_path):
 
 def test_an_adopt_false_is_turned_into_true_in_place(tmp_path):
     path = tmp_path / "Pulumi.s.yaml"
-    text = ("config:\n  capillary:orgs:\n    brand-eu: {host: eu}\n  pulumi-groups:badgeGroups:\n"
-            "    # first\n    - {name: B-000, rank: 1, adopt: false}  # flow\n    - name: B-001\n      rank: 2\n"
-            "      adopt: false  # block\n    # the end\n")
+    text = (
+        "config:\n  capillary:orgs:\n    brand-eu: {host: eu}\n  pulumi-groups:badgeGroups:\n"
+        "    # first\n    - {name: B-000, rank: 1, adopt: false}  # flow\n    - name: B-001\n      rank: 2\n"
+        "      adopt: false  # block\n    # the end\n"
+    )
     path.write_text(text)
     stack_file = stack_files.load(path)
     marks, _ = recover.plan(pending_creates((BADGE, "B-000"), (BADGE, "B-001")), stack_file.config())

@@ -77,8 +77,11 @@ def deployed(project, emulator):
     for stack in ("brand-eu", "brand-eu-extra", "brand-eu-app", "brand-second"):
         assert deploy.main(["--stacks", stack, "--up", "--no-unmanaged"], api_factory=lambda root: engine) == 0
 
-    write(project, "brand-eu-extra", stack_text(emu, "eu-main", encrypted(DEMO_BASIC, "password"),
-                                                ["PLATINUM", "SILVER"], ["PERKS"]))
+    write(
+        project,
+        "brand-eu-extra",
+        stack_text(emu, "eu-main", encrypted(DEMO_BASIC, "password"), ["PLATINUM", "SILVER"], ["PERKS"]),
+    )
     write(project, "brand-eu-app", stack_text(emu, "eu-app", encrypted(DEMO_OAUTH, "clientSecret"), ["DIAMOND"]))
     write(project, "brand-second", stack_text(emu, "second", encrypted(SECOND_BASIC, "password"), ["HANDMADE"]))
     ids = {g["name"]: g["id"] for g in emu.badge_groups(DEMO_ORG_ID)}
@@ -90,9 +93,21 @@ def deployed(project, emulator):
 
 def nightly(deployed, *extra: str) -> tuple[int, dict]:
     report = deployed["repo"] / "drift.json"
-    code = deploy.main(["--stacks", "brand-eu", "--refresh", "--expect-no-changes", "--expect-no-unmanaged",
-                        "--json", str(report), "--report", str(deployed["repo"] / "drift.md"), *extra],
-                       api_factory=lambda root: deployed["engine"])
+    code = deploy.main(
+        [
+            "--stacks",
+            "brand-eu",
+            "--refresh",
+            "--expect-no-changes",
+            "--expect-no-unmanaged",
+            "--json",
+            str(report),
+            "--report",
+            str(deployed["repo"] / "drift.md"),
+            *extra,
+        ],
+        api_factory=lambda root: deployed["engine"],
+    )
     return code, json.loads(report.read_text())
 
 
@@ -109,13 +124,29 @@ def test_one_stacks_run_lists_only_what_no_stack_of_the_project_declares(deploye
 
     # The command the Markdown report recommends adopts exactly that group, into brand-eu.
     path = deployed["repo"] / "stacks" / "Pulumi.brand-eu.yaml"
-    assert export.main(["--org", "brand-eu", "--stack-file", str(path), "--only-unmanaged",
-                        "--report", str(deployed["repo"] / "drift.json")]) == 0
+    assert (
+        export.main(
+            [
+                "--org",
+                "brand-eu",
+                "--stack-file",
+                str(path),
+                "--only-unmanaged",
+                "--report",
+                str(deployed["repo"] / "drift.json"),
+            ]
+        )
+        == 0
+    )
     assert names_in(path) == {"badge": ["GOLD", "HANDMADE"], "reward": ["VIP"]}
-    others = {stack: names_in(deployed["repo"] / "stacks" / f"Pulumi.{stack}.yaml")
-              for stack in ("brand-eu-extra", "brand-eu-app")}
-    assert others == {"brand-eu-extra": {"badge": ["PLATINUM", "SILVER"], "reward": ["PERKS"]},
-                      "brand-eu-app": {"badge": ["DIAMOND"], "reward": []}}
+    others = {
+        stack: names_in(deployed["repo"] / "stacks" / f"Pulumi.{stack}.yaml")
+        for stack in ("brand-eu-extra", "brand-eu-app")
+    }
+    assert others == {
+        "brand-eu-extra": {"badge": ["PLATINUM", "SILVER"], "reward": ["PERKS"]},
+        "brand-eu-app": {"badge": ["DIAMOND"], "reward": []},
+    }
 
     # Adopted by the next up: the nightly check passes though other stacks share the org.
     engine = deployed["engine"]
@@ -129,13 +160,22 @@ def test_export_with_a_report_still_leaves_out_another_stacks_groups(deployed):
     could not see that stack) does not make export adopt them into the wrong stack."""
     emu = deployed["emu"]
     ids = {g["name"]: g["id"] for g in emu.badge_groups(DEMO_ORG_ID)}
-    stale = {"schema": "pulumi-groups/drift-report", "version": 1, "orgs": [{"orgKeys": ["brand-eu"], "unmanaged": [
-        {"kind": "badge", "id": ids[name]} for name in ("PLATINUM", "DIAMOND", "HANDMADE")]}]}
+    stale = {
+        "schema": "pulumi-groups/drift-report",
+        "version": 1,
+        "orgs": [
+            {
+                "orgKeys": ["brand-eu"],
+                "unmanaged": [{"kind": "badge", "id": ids[name]} for name in ("PLATINUM", "DIAMOND", "HANDMADE")],
+            }
+        ],
+    }
     report = deployed["repo"] / "stale.json"
     report.write_text(json.dumps(stale))
     path = deployed["repo"] / "stacks" / "Pulumi.brand-eu.yaml"
-    assert export.main(["--org", "brand-eu", "--stack-file", str(path), "--only-unmanaged",
-                        "--report", str(report)]) == 0
+    assert (
+        export.main(["--org", "brand-eu", "--stack-file", str(path), "--only-unmanaged", "--report", str(report)]) == 0
+    )
     # PLATINUM: declared by brand-eu-extra's file. DIAMOND is declared by an OAuth stack whose
     # state this export (no CLI) cannot reach: only its org_id would tie it; by file alone it
     # is another principal's, so it stays in the report's list.
@@ -149,15 +189,21 @@ def test_export_only_unmanaged_counts_stack_files_whose_password_is_encrypted(pr
     emu.create_reward_group(DEMO_ORG_ID, "PERKS", 1)
     path = write(project, "brand-eu", stack_text(emu, "brand-eu", DEMO_BASIC, ["GOLD"]))
     # Same host and till user, password encrypted (as the README says to store it).
-    write(project, "brand-eu-extra", stack_text(emu, "eu-main", encrypted(DEMO_BASIC, "password"),
-                                                ["PLATINUM"], ["PERKS"]))
+    write(
+        project,
+        "brand-eu-extra",
+        stack_text(emu, "eu-main", encrypted(DEMO_BASIC, "password"), ["PLATINUM"], ["PERKS"]),
+    )
     # Another org (another till user), password encrypted: its HANDMADE is not this org's.
     write(project, "brand-second", stack_text(emu, "second", encrypted(SECOND_BASIC, "password"), ["HANDMADE"]))
     # Even the user is encrypted: which org is unknown, so what it declares is never adopted here.
     write(project, "brand-locked", stack_text(emu, "locked", encrypted(DEMO_BASIC, "username", "password"), ["LOCKED"]))
     # The whole org object encrypted, entries without `org:`: their org cannot be told either.
-    write(project, "brand-sealed", f"config:\n  capillary:orgs:\n    secure: {SECURE}\n"
-                                   "  pulumi-groups:badgeGroups: [{name: SEALED, rank: 1}]\n")
+    write(
+        project,
+        "brand-sealed",
+        f"config:\n  capillary:orgs:\n    secure: {SECURE}\n  pulumi-groups:badgeGroups: [{{name: SEALED, rank: 1}}]\n",
+    )
 
     assert export.main(["--org", "brand-eu", "--stack-file", str(path), "--only-unmanaged"]) == 0
 
@@ -174,14 +220,28 @@ def test_the_command_the_markdown_report_recommends_writes_into_the_stack_it_che
     repo, emu = deployed["repo"], deployed["emu"]
     # The run reads its own config decrypted, as the CLI gives it to deploy.
     write(repo, "brand-eu-extra", stack_text(emu, "eu-main", DEMO_BASIC, ["PLATINUM", "SILVER"], ["PERKS"]))
-    code = deploy.main(["--stacks", "brand-eu-extra", "--refresh", "--json", str(repo / "drift.json"),
-                        "--report", str(repo / "drift.md")], api_factory=lambda root: deployed["engine"])
+    code = deploy.main(
+        [
+            "--stacks",
+            "brand-eu-extra",
+            "--refresh",
+            "--json",
+            str(repo / "drift.json"),
+            "--report",
+            str(repo / "drift.md"),
+        ],
+        api_factory=lambda root: deployed["engine"],
+    )
     assert code == 0
     [recommended] = re.findall(r"`python -m pulumi_groups (export [^`]*)`", (repo / "drift.md").read_text())
-    argv = [str(repo / "drift.json") if arg == "<the" else arg
-            for arg in shlex.split(recommended.replace("<the deploy --json file>", "<the"))][1:]
+    argv = [
+        str(repo / "drift.json") if arg == "<the" else arg
+        for arg in shlex.split(recommended.replace("<the deploy --json file>", "<the"))
+    ][1:]
     assert export.main(argv) == 0
-    assert names_in(repo / "stacks" / "Pulumi.brand-eu-extra.yaml") == {"badge": ["PLATINUM", "SILVER", "HANDMADE"],
-                                                                        "reward": ["PERKS"]}
+    assert names_in(repo / "stacks" / "Pulumi.brand-eu-extra.yaml") == {
+        "badge": ["PLATINUM", "SILVER", "HANDMADE"],
+        "reward": ["PERKS"],
+    }
     assert not (repo / "stacks" / "Pulumi.eu-main.yaml").exists()
     assert names_in(repo / "stacks" / "Pulumi.brand-eu.yaml") == {"badge": ["GOLD"], "reward": ["VIP"]}

@@ -59,8 +59,17 @@ def test_a_wesurvey_create_without_a_remote_id_answered_500_is_never_sent_again(
     from tests.wesurvey.conftest import TEAM, create, wesurvey_config
 
     provider = configured(ContactGroupProvider, wesurvey_config(emulator, **TUNED))
-    emulator.set_faults([{"method": "POST", "path": rf"^/api/contacts/teams/{TEAM}/groups$", "action": "status",
-                          "status": 500, "count": 1}])
+    emulator.set_faults(
+        [
+            {
+                "method": "POST",
+                "path": rf"^/api/contacts/teams/{TEAM}/groups$",
+                "action": "status",
+                "status": 500,
+                "count": 1,
+            }
+        ]
+    )
     with pytest.raises(GroupsError, match="adopt: true"):
         create(provider, name="Panel")
     assert emulator.counters()["by_endpoint"].get("POST /api/contacts/teams/{team_id}/groups") == 1
@@ -105,14 +114,21 @@ def test_a_4xx_on_create_is_final_and_not_looked_up(emulator, badges):
     assert posts(emulator) == 1 and emulator.counters()["by_endpoint"]["GET /api_gateway/v1/badges/group"] == 1
 
 
-@pytest.mark.parametrize("first,said", [
-    ({"action": "status", "status": 503}, "got no certain answer (HTTP 503, request id "),
-    ({"action": "reset"}, "got no certain answer (connection reset or closed before an answer arrived)"),
-])
+@pytest.mark.parametrize(
+    "first,said",
+    [
+        ({"action": "status", "status": 503}, "got no certain answer (HTTP 503, request id "),
+        ({"action": "reset"}, "got no certain answer (connection reset or closed before an answer arrived)"),
+    ],
+)
 def test_a_lookup_that_fails_after_an_unknown_create_says_the_group_may_exist(emulator, badges, first, said):
     make(badges, name="SILVER")  # the run's one listing of the org is taken: the faults meet the lookup
-    emulator.set_faults([{"method": "POST", "path": BADGES, "count": 1, **first},
-                         {"method": "GET", "path": BADGES, "action": "status", "status": 503, "count": 1000}])
+    emulator.set_faults(
+        [
+            {"method": "POST", "path": BADGES, "count": 1, **first},
+            {"method": "GET", "path": BADGES, "action": "status", "status": 503, "count": 1000},
+        ]
+    )
     with pytest.raises(GroupsError) as caught:
         make(badges)
     assert said in str(caught.value) and "may exist now" in str(caught.value)
@@ -123,10 +139,12 @@ def test_a_group_the_lost_create_made_reaches_state_even_if_taking_it_over_fails
     it made, and the PUT that would deactivate it fails for ever. The id still reaches state
     (create succeeds; the next `up` sets `active`)."""
     rewards = configured(RewardGroupProvider, capillary_config(emulator, **TUNED))
-    emulator.set_faults([
-        {"method": "POST", "path": r"/group/create$", "action": "commit_then_drop", "count": 1},
-        {"method": "PUT", "action": "status", "status": 503, "count": 1000},
-    ])
+    emulator.set_faults(
+        [
+            {"method": "POST", "path": r"/group/create$", "action": "commit_then_drop", "count": 1},
+            {"method": "PUT", "action": "status", "status": 503, "count": 1000},
+        ]
+    )
     created = rewards.create(rewards.check({}, {"name": "DORMANT", "rank": 1.0, "active": False}).inputs)
     [live] = emulator.reward_groups(DEMO_ORG_ID)
     assert created.id == str(live["id"])
@@ -147,8 +165,12 @@ def test_no_create_attempt_starts_once_the_retry_budget_is_spent(emulator):
     that): no second create is sent."""
     provider = configured(BadgeGroupProvider, capillary_config(emulator, **{**TUNED, "retryBudgetSeconds": "0.1"}))
     make(provider, name="SILVER")  # the run's one listing of the org is taken: the delay meets the lookup
-    emulator.set_faults([{"method": "POST", "path": BADGES, "action": "status", "status": 500, "count": 2},
-                         {"method": "GET", "path": BADGES, "action": "delay", "seconds": 0.2, "count": 1}])
+    emulator.set_faults(
+        [
+            {"method": "POST", "path": BADGES, "action": "status", "status": 500, "count": 2},
+            {"method": "GET", "path": BADGES, "action": "delay", "seconds": 0.2, "count": 1},
+        ]
+    )
     with pytest.raises(ApiError):
         make(provider)
     assert posts(emulator) == 2 and [g["name"] for g in emulator.badge_groups(DEMO_ORG_ID)] == ["SILVER"]

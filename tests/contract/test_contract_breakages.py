@@ -14,8 +14,8 @@ import pytest
 
 from pulumi_groups.capillary import BadgeGroupProvider, RewardGroupProvider
 from pulumi_groups.emulator.guesses import CONSOLE_USER_ID
-from pulumi_groups.http import client as shared_vendor_client
 from pulumi_groups.errors import GroupsError, RequestFailed
+from pulumi_groups.http import client as shared_vendor_client
 from pulumi_groups.http.ratelimit import RateLimiter
 from pulumi_groups.wesurvey import ContactGroupProvider
 from pulumi_groups.wesurvey.guesses import PAGE_SIZE as WESURVEY_PAGE_SIZE
@@ -49,8 +49,11 @@ def test_a_failed_wesurvey_token_call_shows_no_secret_anywhere_in_the_error(emul
     """The token call is a GET with ``secret=`` in its URL: a failure of it (reset, timeout, 429
     for ever) must not carry the URL in the message, the repr, or the exception chain."""
     provider = configured(ContactGroupProvider, {**wesurvey_config(emulator, **{**QUICK, "timeoutSeconds": "0.3"})})
-    spec = {"reset": {"action": "reset"}, "delay": {"action": "delay", "seconds": 0.6},
-            "status-429": {"action": "status", "status": 429}}[action]
+    spec = {
+        "reset": {"action": "reset"},
+        "delay": {"action": "delay", "seconds": 0.6},
+        "status-429": {"action": "status", "status": 429},
+    }[action]
     emulator.set_faults([{"method": "GET", "path": TOKEN_PATH, "count": 1000, **spec}])
     inputs = provider.check({}, {"team_id": float(TEAM), "name": "Panel"}).inputs
     with pytest.raises(GroupsError) as caught:
@@ -63,8 +66,10 @@ def test_a_failed_wesurvey_token_call_shows_no_secret_anywhere_in_the_error(emul
 
 @pytest.mark.parametrize("action", ["reset", "delay"])
 def test_a_failed_wesurvey_group_call_shows_no_access_token_anywhere_in_the_error(emulator, action):
-    provider = configured(ContactGroupProvider, {**wesurvey_config(emulator, **{**QUICK, "timeoutSeconds": "0.3"}),
-                                                 "wesurvey:readSnapshot": "false"})
+    provider = configured(
+        ContactGroupProvider,
+        {**wesurvey_config(emulator, **{**QUICK, "timeoutSeconds": "0.3"}), "wesurvey:readSnapshot": "false"},
+    )
     group_id, outs, _ = create(provider, name="Panel", remote_id="crm-1")
     token = next(iter(emulator.store.wesurvey_tokens.values()))["token"]
     spec = {"action": "reset"} if action == "reset" else {"action": "delay", "seconds": 0.6}
@@ -81,8 +86,9 @@ def test_a_failed_wesurvey_group_call_shows_no_access_token_anywhere_in_the_erro
 
 def test_an_oauth_token_refused_with_401_is_renewed_and_the_request_sent_again(emulator):
     provider = configured(BadgeGroupProvider, capillary_config(emulator, {"default": DEMO_OAUTH}))
-    emulator.set_faults([{"method": "POST", "path": r"^/api_gateway/v1/badges/group$", "action": "status",
-                          "status": 401, "count": 1}])
+    emulator.set_faults(
+        [{"method": "POST", "path": r"^/api_gateway/v1/badges/group$", "action": "status", "status": 401, "count": 1}]
+    )
     inputs = provider.check({}, {"name": "GOLD", "rank": 3.0}).inputs
     created = provider.create(inputs)
     counters = emulator.counters()

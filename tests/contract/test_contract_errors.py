@@ -14,8 +14,16 @@ WESURVEY = CallContext("wesurvey", "default", "list contact groups", None, "GET"
 
 
 def test_a_full_api_error_names_every_part_in_order():
-    error = ApiError(CONTEXT, 733, "Group Name should be Unique.", status=400, request_id="req-1",
-                     hint="Set adopt: true", needed_for="update badge group 'X'", during="reading badge group 'GOLD'")
+    error = ApiError(
+        CONTEXT,
+        733,
+        "Group Name should be Unique.",
+        status=400,
+        request_id="req-1",
+        hint="Set adopt: true",
+        needed_for="update badge group 'X'",
+        during="reading badge group 'GOLD'",
+    )
     assert str(error) == (
         "capillary org 'brand-eu': create badge group 'GOLD' (POST /api_gateway/v1/badges/group) failed: "
         "HTTP 400, code 733, 'Group Name should be Unique.', request id req-1 "
@@ -33,8 +41,16 @@ def test_an_api_error_leaves_out_what_it_does_not_have():
 
 
 def test_a_request_failure_names_every_part_and_leaves_out_the_rest():
-    full = RequestFailed(CONTEXT, "the answer is not valid JSON", True, status=200, request_id="req-2",
-                         needed_for="create x", during="listing", hint="Run it again")
+    full = RequestFailed(
+        CONTEXT,
+        "the answer is not valid JSON",
+        True,
+        status=200,
+        request_id="req-2",
+        needed_for="create x",
+        during="listing",
+        hint="Run it again",
+    )
     assert str(full).endswith(
         "failed: the answer is not valid JSON, HTTP 200, request id req-2 (needed to create x, which was not sent), "
         "while listing. Run it again"

@@ -46,10 +46,15 @@ def test_oauth_credentials_from_the_environment(emulator, monkeypatch):
 
 
 def test_the_wesurvey_shorthand_keys_make_the_default_account(emulator):
-    provider = configured(ContactGroupProvider, {
-        "wesurvey:appId": DEMO_APP["appId"], "wesurvey:secret": DEMO_APP["secret"],
-        "wesurvey:host": emulator.url, "wesurvey:requestsPerMinute": FAST,
-    })
+    provider = configured(
+        ContactGroupProvider,
+        {
+            "wesurvey:appId": DEMO_APP["appId"],
+            "wesurvey:secret": DEMO_APP["secret"],
+            "wesurvey:host": emulator.url,
+            "wesurvey:requestsPerMinute": FAST,
+        },
+    )
     group_id, outs, _ = create(provider, name="Panel")
     assert [str(g["id"]) for g in emulator.contact_groups(TEAM) if g["name"] == "Panel"] == [group_id]
     assert outs["account"] == "default" and emulator.counters()["token_fetches"] == {"demo-appid": 1}
@@ -58,8 +63,9 @@ def test_the_wesurvey_shorthand_keys_make_the_default_account(emulator):
 def test_without_a_host_an_account_calls_the_public_wesurvey_host():
     config = wesurvey_settings.load({"wesurvey:appId": "a", "wesurvey:secret": "s"}, {})
     assert config.accounts["default"].base_url == "https://open.wesurvey.com"
-    china = wesurvey_settings.load({"wesurvey:accounts": json.dumps(
-        {"cn": {"appId": "a", "secret": "s", "host": "https://open.wj.qq.com/"}})}, {})
+    china = wesurvey_settings.load(
+        {"wesurvey:accounts": json.dumps({"cn": {"appId": "a", "secret": "s", "host": "https://open.wj.qq.com/"}})}, {}
+    )
     assert china.accounts["cn"].base_url == "https://open.wj.qq.com"
 
 
@@ -89,9 +95,15 @@ def process(emulator):
 
 def test_a_not_found_is_confirmed_by_a_second_answer_before_the_engine_drops_the_group(emulator, process):
     """Snapshot off, so each read asks by id: a not-found is checked against the listing."""
-    process.configure({"capillary:orgs": secret(json.dumps({"default": {"host": emulator.url, "username": "demo.till",
-                                                                         "password": "demo-password"}})),
-                       "capillary:requestsPerMinute": FAST, "capillary:readSnapshot": "false"})
+    process.configure(
+        {
+            "capillary:orgs": secret(
+                json.dumps({"default": {"host": emulator.url, "username": "demo.till", "password": "demo-password"}})
+            ),
+            "capillary:requestsPerMinute": FAST,
+            "capillary:readSnapshot": "false",
+        }
+    )
     prov = provider_prop(BadgeGroupProvider())
     inputs, _ = process.check(BADGE, "gold", {}, {"__provider": prov, "name": "GOLD", "rank": 3})
     group_id, props = process.create(BADGE, "gold", inputs)
@@ -100,8 +112,10 @@ def test_a_not_found_is_confirmed_by_a_second_answer_before_the_engine_drops_the
     read_id, _, _ = process.read(BADGE, "gold", group_id, props)
     assert read_id == ""
     # the GET by id says not found, and the listing agrees: two answers, not one
-    assert emulator.counters()["by_endpoint"] == {"GET /api_gateway/v1/badges/group": 1,
-                                                  "GET /api_gateway/v1/badges/group/{id}": 1}
+    assert emulator.counters()["by_endpoint"] == {
+        "GET /api_gateway/v1/badges/group": 1,
+        "GET /api_gateway/v1/badges/group/{id}": 1,
+    }
     # while a group that still exists, with a not-found injected on its GET, stays
     inputs, _ = process.check(BADGE, "silver", {}, {"__provider": prov, "name": "SILVER", "rank": 2})
     silver_id, silver = process.create(BADGE, "silver", inputs)

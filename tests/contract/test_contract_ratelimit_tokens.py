@@ -120,7 +120,9 @@ def test_the_repr_hides_the_token():
     assert "token-1" not in repr(auth)
 
 
-@pytest.mark.parametrize("value,expected", [(7200, 7200.0), ("30", 30.0), ("0.5", 0.5), (None, 99.0), ("x", 99.0), (0, 99.0), (-5, 99.0)])
+@pytest.mark.parametrize(
+    "value,expected", [(7200, 7200.0), ("30", 30.0), ("0.5", 0.5), (None, 99.0), ("x", 99.0), (0, 99.0), (-5, 99.0)]
+)
 def test_a_lifetime_that_is_not_a_positive_number_falls_back_to_the_default(value, expected):
     assert lifetime(value, 99.0) == expected
 

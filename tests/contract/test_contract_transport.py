@@ -12,8 +12,8 @@ import pytest
 import requests
 
 from pulumi_groups.capillary import BadgeGroupProvider
-from pulumi_groups.errors import ApiError
 from pulumi_groups.capillary.client import WIRE
+from pulumi_groups.errors import ApiError
 from pulumi_groups.http.policy import RetryPolicy, Timeouts
 from pulumi_groups.http.retries import BudgetedRetry
 from pulumi_groups.http.transport import Transport
@@ -26,14 +26,17 @@ BADGES = r"^/api_gateway/v1/badges/group$"
 def test_the_documented_defaults():
     """README, Reliability: 5 retries, backoff factor 0.5 capped at 20 s, Retry-After capped at
     30 s, a 90 s budget; 5 s to connect, 30 s to answer."""
-    assert RetryPolicy() == RetryPolicy(retries=5, backoff_factor=0.5, backoff_max=20.0, retry_after_max=30,
-                                        budget_seconds=90.0)
+    assert RetryPolicy() == RetryPolicy(
+        retries=5, backoff_factor=0.5, backoff_max=20.0, retry_after_max=30, budget_seconds=90.0
+    )
     assert (RetryPolicy().retries, RetryPolicy().budget_seconds) == (5, 90.0)
     assert (Timeouts().connect, Timeouts().read) == (5.0, 30.0)
     assert BudgetedRetry(total=5).budget_seconds == 90.0
 
 
-@pytest.mark.parametrize("retry,expected", [(0, 0.0), (1, 0.0), (2, 1.0 + 0.25), (3, 2.0 + 0.25), (4, 4.0 + 0.25), (7, 20.0)])
+@pytest.mark.parametrize(
+    "retry,expected", [(0, 0.0), (1, 0.0), (2, 1.0 + 0.25), (3, 2.0 + 0.25), (4, 4.0 + 0.25), (7, 20.0)]
+)
 def test_backoff_doubles_from_the_second_retry_with_jitter_and_a_cap(monkeypatch, retry, expected):
     """A resend made by hand waits what urllib3 waits before the same retry."""
     monkeypatch.setattr("urllib3.util.retry.random.random", lambda: 0.5)
@@ -62,8 +65,9 @@ def answer_with(retry_after: str | None) -> requests.Response:
     return response
 
 
-@pytest.mark.parametrize("header,expected", [("120", 120.0), ("0", 0.0), ("-5", 0.0), (" 7 ", 7.0), ("", None),
-                                             (None, None), ("soon", None)])
+@pytest.mark.parametrize(
+    "header,expected", [("120", 120.0), ("0", 0.0), ("-5", 0.0), (" 7 ", 7.0), ("", None), (None, None), ("soon", None)]
+)
 def test_retry_after_in_seconds(header, expected):
     assert _retry_after(answer_with(header)) == expected
 
@@ -110,8 +114,10 @@ def make(provider, name="GOLD"):
 
 def test_an_unreadable_answer_to_a_read_is_asked_again_up_to_the_retry_count(emulator, provider):
     created = make(provider)
-    provider_off = configured(BadgeGroupProvider, {**capillary_config(emulator, retryBackoffSeconds="0.001"),
-                                                   "capillary:readSnapshot": "false"})
+    provider_off = configured(
+        BadgeGroupProvider,
+        {**capillary_config(emulator, retryBackoffSeconds="0.001"), "capillary:readSnapshot": "false"},
+    )
     emulator.set_faults([{"method": "GET", "action": "malformed", "count": 5}])
     emulator.reset_counters()
     assert provider_off.read(created.id, created.outs).id == created.id
@@ -161,8 +167,10 @@ def test_a_refusal_that_is_not_about_credentials_carries_no_credentials_hint(emu
 @pytest.mark.parametrize("status", [429, 500, 502, 503, 504])
 def test_every_retryable_status_is_retried_on_a_read(emulator, provider, status):
     created = make(provider)
-    off = configured(BadgeGroupProvider, {**capillary_config(emulator, retryBackoffSeconds="0.001"),
-                                          "capillary:readSnapshot": "false"})
+    off = configured(
+        BadgeGroupProvider,
+        {**capillary_config(emulator, retryBackoffSeconds="0.001"), "capillary:readSnapshot": "false"},
+    )
     emulator.set_faults([{"method": "GET", "action": "status", "status": status, "count": 2}])
     emulator.reset_counters()
     assert off.read(created.id, created.outs).id == created.id
@@ -196,8 +204,10 @@ def test_every_resend_waits_for_the_rate_limiter():
 
 
 def test_a_read_that_times_out_for_ever_says_so(emulator):
-    provider = configured(BadgeGroupProvider, capillary_config(emulator, timeoutSeconds="0.3", retryBudgetSeconds="0.5",
-                                                               retryBackoffSeconds="0.001"))
+    provider = configured(
+        BadgeGroupProvider,
+        capillary_config(emulator, timeoutSeconds="0.3", retryBudgetSeconds="0.5", retryBackoffSeconds="0.001"),
+    )
     created = make(provider)
     emulator.set_faults([{"method": "GET", "action": "delay", "seconds": 0.6, "count": 1000}])
     with pytest.raises(Exception, match=r"no answer within 0.3s \(read timeout\)"):
@@ -205,7 +215,9 @@ def test_a_read_that_times_out_for_ever_says_so(emulator):
 
 
 def test_a_create_that_timed_out_is_looked_up_and_made_once(emulator):
-    provider = configured(BadgeGroupProvider, capillary_config(emulator, timeoutSeconds="0.3", retryBackoffSeconds="0.001"))
+    provider = configured(
+        BadgeGroupProvider, capillary_config(emulator, timeoutSeconds="0.3", retryBackoffSeconds="0.001")
+    )
     emulator.set_faults([{"method": "POST", "path": BADGES, "action": "delay", "seconds": 0.6, "count": 1}])
     created = make(provider)
     assert [g["id"] for g in emulator.badge_groups(DEMO_ORG_ID)] == [created.id]
@@ -215,8 +227,10 @@ def test_retry_after_is_waited_for(emulator, provider):
     from tests.reliability.scenarios import recorded_sleeps
 
     created = make(provider)
-    off = configured(BadgeGroupProvider, {**capillary_config(emulator, retryBackoffSeconds="0.001"),
-                                          "capillary:readSnapshot": "false"})
+    off = configured(
+        BadgeGroupProvider,
+        {**capillary_config(emulator, retryBackoffSeconds="0.001"), "capillary:readSnapshot": "false"},
+    )
     emulator.set_faults([{"method": "GET", "action": "status", "status": 429, "retry_after": 1, "count": 1}])
     with recorded_sleeps([]) as slept:
         assert off.read(created.id, created.outs).id == created.id
@@ -225,8 +239,10 @@ def test_retry_after_is_waited_for(emulator, provider):
 
 def test_a_5xx_that_outlasts_the_retries_is_the_vendors_error(emulator, provider):
     created = make(provider)
-    off = configured(BadgeGroupProvider, {**capillary_config(emulator, retryBackoffSeconds="0.001"),
-                                          "capillary:readSnapshot": "false"})
+    off = configured(
+        BadgeGroupProvider,
+        {**capillary_config(emulator, retryBackoffSeconds="0.001"), "capillary:readSnapshot": "false"},
+    )
     emulator.set_faults([{"method": "GET", "action": "status", "status": 503, "count": 1000}])
     with pytest.raises(ApiError) as caught:
         off.read(created.id, created.outs)
@@ -249,9 +265,13 @@ def test_proxies_from_the_environment_are_not_used(emulator, provider, monkeypat
 def test_the_retry_budget_runs_from_the_first_failure(emulator):
     """Budget 0.05 s: the retries' waits are capped by what is left of it, so a 503 for ever
     costs a few requests, not the six that the retry count alone would allow."""
-    provider = configured(BadgeGroupProvider, {**capillary_config(emulator, retryBudgetSeconds="0.05",
-                                                                  retryBackoffSeconds="0.1"),
-                                               "capillary:readSnapshot": "false"})
+    provider = configured(
+        BadgeGroupProvider,
+        {
+            **capillary_config(emulator, retryBudgetSeconds="0.05", retryBackoffSeconds="0.1"),
+            "capillary:readSnapshot": "false",
+        },
+    )
     created = make(provider)
     emulator.set_faults([{"method": "GET", "action": "status", "status": 503, "count": 1000}])
     emulator.reset_counters()

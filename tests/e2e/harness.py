@@ -78,8 +78,11 @@ class Run:
 
     def ops(self) -> dict[str, str]:
         """Resource name -> the step's op, from the plan (custom resources only)."""
-        return {resource_name(s["urn"]): s["op"] for s in self.plan.get("steps", [])
-                if "pulumi:pulumi:Stack" not in s["urn"]}
+        return {
+            resource_name(s["urn"]): s["op"]
+            for s in self.plan.get("steps", [])
+            if "pulumi:pulumi:Stack" not in s["urn"]
+        }
 
     def changes(self) -> dict[str, str]:
         """The plan's steps that change something (``up --json`` lists only those)."""
@@ -96,15 +99,23 @@ class Run:
 
     def step_order(self) -> list[tuple[str, str]]:
         """(op, resource name) in the order the engine started them (resourcePreEvent)."""
-        return [(e["resourcePreEvent"]["metadata"]["op"], resource_name(e["resourcePreEvent"]["metadata"]["urn"]))
-                for e in self.events if "resourcePreEvent" in e]
+        return [
+            (e["resourcePreEvent"]["metadata"]["op"], resource_name(e["resourcePreEvent"]["metadata"]["urn"]))
+            for e in self.events
+            if "resourcePreEvent" in e
+        ]
 
     def diagnostics(self, severity: str | None = None, source: str = "all") -> list[dict]:
         """Diagnostics the engine recorded (severity, message, urn): the plan's (its preview),
         the events' (the run that applied), or both."""
-        found = [] if source == "events" else [
-            {"severity": d.get("severity"), "message": d.get("message", ""), "urn": d.get("urn", "")}
-            for d in self.plan.get("diagnostics", [])]
+        found = (
+            []
+            if source == "events"
+            else [
+                {"severity": d.get("severity"), "message": d.get("message", ""), "urn": d.get("urn", "")}
+                for d in self.plan.get("diagnostics", [])
+            ]
+        )
         if source != "plan":
             found += [e["diagnosticEvent"] for e in self.events if "diagnosticEvent" in e]
         return [d for d in found if severity is None or d.get("severity") == severity]
@@ -133,11 +144,13 @@ class Project:
         (root / "stacks" / ".venv").symlink_to(os.readlink(REPO / "stacks" / ".venv"), target_is_directory=True)
         (root / "backend").mkdir(exist_ok=True)
         self.env = cli_env(pulumi)
-        self.env.update({
-            "PULUMI_BACKEND_URL": f"file://{root / 'backend'}",
-            "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
-            "PULUMI_HOME": str(root / "pulumi-home"),
-        })
+        self.env.update(
+            {
+                "PULUMI_BACKEND_URL": f"file://{root / 'backend'}",
+                "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+                "PULUMI_HOME": str(root / "pulumi-home"),
+            }
+        )
         self.env.pop("PULUMI_CONFIG_PASSPHRASE_FILE", None)
         self.outputs: list[str] = []  # everything any command printed, for the secrets sweep
 
@@ -154,8 +167,11 @@ class Project:
     def write_stack(self, text: str, stack: str = STACK) -> None:
         """Replace the stack file's text, keeping the encryption salt ``stack init`` wrote."""
         path = self.stack_file(stack)
-        salt = [line for line in path.read_text().splitlines() if line.startswith("encryptionsalt:")] \
-            if path.exists() else []
+        salt = (
+            [line for line in path.read_text().splitlines() if line.startswith("encryptionsalt:")]
+            if path.exists()
+            else []
+        )
         path.write_text(text.rstrip("\n") + "\n" + "".join(f"{line}\n" for line in salt))
 
     def _run(self, argv: list[str], check: bool, timeout: float) -> Run:
@@ -165,10 +181,14 @@ class Project:
         if "--json" in argv:
             run.docs = json_documents(done.stdout)
         if check and done.returncode != 0:
-            raise AssertionError(f"{' '.join(argv[:6])} ... exited {done.returncode}:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}")
+            raise AssertionError(
+                f"{' '.join(argv[:6])} ... exited {done.returncode}:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+            )
         return run
 
-    def pulumi(self, *args: str, stack: str | None = STACK, check: bool = True, timeout: float = COMMAND_TIMEOUT) -> Run:
+    def pulumi(
+        self, *args: str, stack: str | None = STACK, check: bool = True, timeout: float = COMMAND_TIMEOUT
+    ) -> Run:
         """``pulumi <args> --stack <stack> --non-interactive``; the program served when needed."""
         tail = ["--non-interactive", *(["--stack", stack] if stack else [])]
         argv = [sys.executable, "-m", "pulumi_groups", "pulumi", *args, *tail]
@@ -190,8 +210,11 @@ class Project:
 
     def resources(self, stack: str = STACK) -> dict[str, dict]:
         """Resource name -> its state record, custom resources of ours only."""
-        return {resource_name(r["urn"]): r for r in self.export(stack=stack)["deployment"].get("resources", [])
-                if r["type"].startswith("pulumi-python:dynamic/")}
+        return {
+            resource_name(r["urn"]): r
+            for r in self.export(stack=stack)["deployment"].get("resources", [])
+            if r["type"].startswith("pulumi-python:dynamic/")
+        }
 
     def stack_outputs(self, stack: str = STACK) -> dict:
         return json.loads(self.pulumi("stack", "output", "--json", stack=stack).stdout)

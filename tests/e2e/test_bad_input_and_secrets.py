@@ -45,8 +45,12 @@ def test_bad_credentials_fail_preview_naming_the_org_and_the_fix_and_send_nothin
 
 
 def test_no_credential_hash_or_token_in_state_or_output(project, emulator):
-    text = stack_config(emulator.url, badge="\n    - {name: GOLD, rank: 1}", reward="\n    - {name: VIP, rank: 1}",
-                        contact="\n    - {name: E2E panel, team_id: 53}")
+    text = stack_config(
+        emulator.url,
+        badge="\n    - {name: GOLD, rank: 1}",
+        reward="\n    - {name: VIP, rank: 1}",
+        contact="\n    - {name: E2E panel, team_id: 53}",
+    )
     text = text.replace(", password: demo-password", "").replace(", secret: demo-secret", "")
     project.write_stack(text)
     project.config_set("capillary:orgs.default.password", "demo-password", secret=True)

@@ -15,13 +15,17 @@ def test_export_of_a_large_org_then_up_adopts_every_group_and_creates_none(proje
     for i in range(PER_KIND):
         emulator.create_badge_group(DEMO_ORG_ID, f"Badge {i:03d}", i % 10)
         emulator.create_reward_group(DEMO_ORG_ID, f"Reward {i:03d}", i % 5, active=i % 3 != 0)
-    before = {g["id"] for g in emulator.badge_groups(DEMO_ORG_ID)} | {str(g["id"]) for g in emulator.reward_groups(DEMO_ORG_ID)}
+    before = {g["id"] for g in emulator.badge_groups(DEMO_ORG_ID)} | {
+        str(g["id"]) for g in emulator.reward_groups(DEMO_ORG_ID)
+    }
     project.write_stack(stack_config(emulator.url))
 
     project.command("export", "--org", "default", "--stack", "e2e")
     up = project.pulumi("up", "--yes", "--skip-preview", "--json")
     assert up.summary() == {"create": 2 * PER_KIND + 1}  # new to the state, each one adopted
-    after = {g["id"] for g in emulator.badge_groups(DEMO_ORG_ID)} | {str(g["id"]) for g in emulator.reward_groups(DEMO_ORG_ID)}
+    after = {g["id"] for g in emulator.badge_groups(DEMO_ORG_ID)} | {
+        str(g["id"]) for g in emulator.reward_groups(DEMO_ORG_ID)
+    }
     assert after == before  # no group created, none duplicated
     assert {r["id"] for r in project.resources().values()} == before
     inactive = {str(g["id"]) for g in emulator.reward_groups(DEMO_ORG_ID) if not g["isActive"]}
@@ -33,7 +37,9 @@ def test_export_of_a_large_org_then_up_adopts_every_group_and_creates_none(proje
 
 
 def stack_for(emulator, org_credentials: str, badge: str) -> str:
-    return stack_config(emulator.url, badge=badge).replace("username: demo.till, password: demo-password", org_credentials)
+    return stack_config(emulator.url, badge=badge).replace(
+        "username: demo.till, password: demo-password", org_credentials
+    )
 
 
 @pytest.mark.parametrize("parallel", ["3"])
@@ -59,7 +65,8 @@ def test_deploy_three_stacks_two_sharing_a_credential(project, emulator, paralle
     assert [g["name"] for g in emulator.badge_groups(SECOND_ORG_ID)] == ["C1"]
     for name in stacks:
         assert {r["id"] for r in project.resources(name).values()} <= {
-            g["id"] for g in emulator.badge_groups(DEMO_ORG_ID) + emulator.badge_groups(SECOND_ORG_ID)}
+            g["id"] for g in emulator.badge_groups(DEMO_ORG_ID) + emulator.badge_groups(SECOND_ORG_ID)
+        }
 
     assert project.command(*deploy, "--refresh", "--expect-no-changes", check=False).returncode == 0
     a1 = next(g for g in emulator.badge_groups(DEMO_ORG_ID) if g["name"] == "A1")

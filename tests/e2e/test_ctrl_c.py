@@ -29,13 +29,21 @@ def declare_badges(project, emulator) -> set[str]:
     return names
 
 
-def interrupt_once_creates_landed(project, emulator, argv: list[str], *, to_group: bool = True,
-                                  times: int = 1) -> subprocess.CompletedProcess:
+def interrupt_once_creates_landed(
+    project, emulator, argv: list[str], *, to_group: bool = True, times: int = 1
+) -> subprocess.CompletedProcess:
     """Start ``argv`` in a process group of its own, send SIGINT to that group (or to the
     command's process only) ``times`` once some creates have landed, and wait for the command
     to exit."""
-    run = subprocess.Popen(argv, cwd=project.root, env=project.env, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, text=True, start_new_session=True)
+    run = subprocess.Popen(
+        argv,
+        cwd=project.root,
+        env=project.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + DEADLINE_SECONDS
     while len(emulator.badge_groups(DEMO_ORG_ID)) < LANDED_BEFORE_INTERRUPT and time.monotonic() < deadline:
         assert run.poll() is None, run.communicate()
@@ -53,8 +61,9 @@ def assert_state_holds_what_landed(project, emulator, names: set[str]) -> None:
     assert LANDED_BEFORE_INTERRUPT <= len(landed) < len(names), "the interrupt came too late to test anything"
     state = project.export()["deployment"]
     assert not state.get("pending_operations"), "a create was left pending"
-    recorded = {r["outputs"].get("name"): r["id"] for r in state.get("resources", [])
-                if r["type"].endswith(":BadgeGroup")}
+    recorded = {
+        r["outputs"].get("name"): r["id"] for r in state.get("resources", []) if r["type"].endswith(":BadgeGroup")
+    }
     assert recorded == landed, "a group that landed is not in the state (or the state names one that did not)"
     emulator.options.latency = 0.0
     # The lock was released: the next `up` runs, and creates exactly the rest.
@@ -63,8 +72,18 @@ def assert_state_holds_what_landed(project, emulator, names: set[str]) -> None:
     assert sorted(groups) == sorted(names)
 
 
-UP = [sys.executable, "-m", "pulumi_groups", "pulumi", "up", "--yes", "--skip-preview", "--non-interactive",
-      "--stack", STACK]
+UP = [
+    sys.executable,
+    "-m",
+    "pulumi_groups",
+    "pulumi",
+    "up",
+    "--yes",
+    "--skip-preview",
+    "--non-interactive",
+    "--stack",
+    STACK,
+]
 
 
 @pytest.mark.parametrize("to_group", [True, False], ids=["sigint-to-the-group", "sigint-to-the-command-only"])
@@ -91,8 +110,18 @@ def test_a_second_ctrl_c_reaches_the_cli_which_then_terminates(project, emulator
     """The second Ctrl-C is passed on too: the CLI stops at once instead of waiting for the
     creates in flight (held 20 s by the emulator), records them as pending creates and releases
     its lock; ``recover`` then ``up`` make every group exactly once."""
-    emulator.set_faults([{"method": "POST", "path": "/badges/group$", "action": "delay", "seconds": 20,
-                          "skip": LANDED_BEFORE_INTERRUPT, "count": 10_000}])
+    emulator.set_faults(
+        [
+            {
+                "method": "POST",
+                "path": "/badges/group$",
+                "action": "delay",
+                "seconds": 20,
+                "skip": LANDED_BEFORE_INTERRUPT,
+                "count": 10_000,
+            }
+        ]
+    )
     names = declare_badges(project, emulator)
     done = interrupt_once_creates_landed(project, emulator, UP, times=2)
     assert "Traceback" not in done.stderr, done.stderr[-3000:]

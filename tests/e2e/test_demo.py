@@ -33,22 +33,44 @@ def test_demo_twice_creates_the_groups_then_changes_nothing(tmp_path, pulumi_cli
         env.pop(key)
     url = f"http://127.0.0.1:{port}"
     try:
-        runs = [subprocess.run([sys.executable, "-m", "pulumi_groups", "demo", "--port", str(port)],
-                                             cwd=root, env=env, capture_output=True, text=True, timeout=600)
-                for _ in range(2)]
+        runs = [
+            subprocess.run(
+                [sys.executable, "-m", "pulumi_groups", "demo", "--port", str(port)],
+                cwd=root,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
+            for _ in range(2)
+        ]
         for run in runs:
             assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
         with urllib.request.urlopen(f"{url}/__admin/state", timeout=5) as answer:
             held = json.load(answer)
         assert stack_file.read_text() == before  # no salt or anything else written into it
-        demo = Project.attach(root, {**env, "PULUMI_BACKEND_URL": f"file://{root / '.pulumi'}",
-                                     "PULUMI_CONFIG_PASSPHRASE": "demo-only-passphrase"})
+        demo = Project.attach(
+            root,
+            {
+                **env,
+                "PULUMI_BACKEND_URL": f"file://{root / '.pulumi'}",
+                "PULUMI_CONFIG_PASSPHRASE": "demo-only-passphrase",
+            },
+        )
         state = {name: r["id"] for name, r in demo.resources(stack="demo").items()}
         assert len(state) == 10
-        held_ids = {str(g["id"]) for org in held["capillary"].values() for kind in ("badgeGroups", "rewardGroups")
-                    for g in org[kind]}
-        held_ids |= {str(g["id"]) for team in held["wesurvey"].values() for g in team["groups"]
-                     if g["id"] != team["defaultGroupId"]}
+        held_ids = {
+            str(g["id"])
+            for org in held["capillary"].values()
+            for kind in ("badgeGroups", "rewardGroups")
+            for g in org[kind]
+        }
+        held_ids |= {
+            str(g["id"])
+            for team in held["wesurvey"].values()
+            for g in team["groups"]
+            if g["id"] != team["defaultGroupId"]
+        }
         assert set(state.values()) == held_ids  # every group the emulator holds, once, in the state
         preview = demo.pulumi("preview", "--json", "--expect-no-changes", stack="demo")
         assert preview.summary() == {"same": 11}

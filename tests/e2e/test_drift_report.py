@@ -23,12 +23,24 @@ def test_refresh_drift_report_names_each_change_gone_group_and_unmanaged_group(p
     emulator.update_group("badge", DEMO_ORG_ID, ids["GOLD"], rank=9)
     emulator.update_group("badge", DEMO_ORG_ID, ids["SILVER"], name="SILVER-renamed")
     emulator.delete_group("reward", DEMO_ORG_ID, rewards_by_name["Legacy"])
-    handmade = [emulator.create_badge_group(DEMO_ORG_ID, "HANDMADE", 5),
-                emulator.create_reward_group(DEMO_ORG_ID, "Console promo", 4)]
+    handmade = [
+        emulator.create_badge_group(DEMO_ORG_ID, "HANDMADE", 5),
+        emulator.create_reward_group(DEMO_ORG_ID, "Console promo", 4),
+    ]
 
     report_json, report_md = tmp_path / "drift.json", tmp_path / "drift.md"
-    run = project.command("deploy", "--stacks", "e2e", "--refresh", "--expect-no-changes",
-                          "--json", str(report_json), "--report", str(report_md), check=False)
+    run = project.command(
+        "deploy",
+        "--stacks",
+        "e2e",
+        "--refresh",
+        "--expect-no-changes",
+        "--json",
+        str(report_json),
+        "--report",
+        str(report_md),
+        check=False,
+    )
     assert run.returncode == 2, run.stdout + run.stderr
     report = json.loads(report_json.read_text())
     schema = json.loads(resources.files("pulumi_groups.commands").joinpath("drift_report.schema.json").read_text())
@@ -43,7 +55,9 @@ def test_refresh_drift_report_names_each_change_gone_group_and_unmanaged_group(p
     }
     [org] = report["orgs"]
     assert {(u["kind"], u["id"], u["name"]) for u in org["unmanaged"]} == {
-        ("badge", handmade[0]["id"], "HANDMADE"), ("reward", str(handmade[1]["id"]), "Console promo")}
+        ("badge", handmade[0]["id"], "HANDMADE"),
+        ("reward", str(handmade[1]["id"]), "Console promo"),
+    }
     markdown = report_md.read_text()
     for needle in ("SILVER-renamed", "HANDMADE", "Console promo", ids["GOLD"]):
         assert needle in markdown
@@ -56,7 +70,8 @@ def test_a_nightly_check_of_one_stack_leaves_another_stacks_groups_alone(project
     project.write_stack(stack_config(emulator.url, badge="\n    - {name: GOLD, rank: 3}"))
     project.pulumi("up", "--yes")
     project.init("other")
-    project.write_stack(f"""\
+    project.write_stack(
+        f"""\
 config:
   capillary:requestsPerMinute: "100000"
   capillary:orgs:
@@ -64,7 +79,9 @@ config:
   pulumi-groups:badgeGroups:
     - {{name: PLATINUM, rank: 1}}
     - {{name: SILVER, rank: 2}}
-""", stack="other")
+""",
+        stack="other",
+    )
     project.config_set("capillary:orgs.eu-main.password", "demo-password", secret=True, stack="other")
     assert "demo-password" not in project.stack_file("other").read_text()
     project.pulumi("up", "--yes", stack="other")
@@ -72,8 +89,16 @@ config:
     emulator.update_group("badge", DEMO_ORG_ID, ids["SILVER"], name="SILVER-console")  # still the other stack's
 
     report_json = tmp_path / "nightly.json"
-    nightly = ("deploy", "--stacks", "e2e", "--refresh", "--expect-no-changes", "--expect-no-unmanaged",
-               "--json", str(report_json))
+    nightly = (
+        "deploy",
+        "--stacks",
+        "e2e",
+        "--refresh",
+        "--expect-no-changes",
+        "--expect-no-unmanaged",
+        "--json",
+        str(report_json),
+    )
     run = project.command(*nightly, check=False)
     assert run.returncode == 0, run.stdout + run.stderr
     [org] = json.loads(report_json.read_text())["orgs"]

@@ -40,4 +40,6 @@ def test_export_writes_names_the_cli_reads_back_as_the_same_strings(project, emu
     preview = project.pulumi("preview", "--json")
     ops = preview.ops()
     assert {name for name, op in ops.items() if op == "create"} == {
-        *(f"default/badge/{n}" for n in ["SILVER", *TRICKY]), *(f"default/reward/{n}" for n in TRICKY)}
+        *(f"default/badge/{n}" for n in ["SILVER", *TRICKY]),
+        *(f"default/reward/{n}" for n in TRICKY),
+    }

@@ -34,10 +34,26 @@ def test_sigkill_during_creates_then_up_again_duplicates_nothing(project, emulat
     badges = "".join(f"\n    - {{name: B{i:02d}, rank: {i}}}" for i in range(GROUPS))
     project.write_stack(stack_config(emulator.url, badge=badges))
 
-    argv = [sys.executable, "-m", "pulumi_groups", "pulumi", "up", "--yes", "--skip-preview",
-            "--non-interactive", "--stack", STACK]
-    run = subprocess.Popen(argv, cwd=project.root, env=project.env, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL, start_new_session=True)
+    argv = [
+        sys.executable,
+        "-m",
+        "pulumi_groups",
+        "pulumi",
+        "up",
+        "--yes",
+        "--skip-preview",
+        "--non-interactive",
+        "--stack",
+        STACK,
+    ]
+    run = subprocess.Popen(
+        argv,
+        cwd=project.root,
+        env=project.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + DEADLINE_SECONDS
     while len(emulator.badge_groups(DEMO_ORG_ID)) < LANDED_BEFORE_KILL and time.monotonic() < deadline:
         time.sleep(0.05)

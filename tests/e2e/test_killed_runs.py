@@ -29,8 +29,18 @@ KILLS = 4
 # CI runs one fixed seed; set PULUMI_GROUPS_KILL_SEED to explore others.
 SEED = int(os.environ.get("PULUMI_GROUPS_KILL_SEED", "20"))
 DEADLINE_SECONDS = 180
-UP = [sys.executable, "-m", "pulumi_groups", "pulumi", "up", "--yes", "--skip-preview", "--non-interactive",
-      "--stack", STACK]
+UP = [
+    sys.executable,
+    "-m",
+    "pulumi_groups",
+    "pulumi",
+    "up",
+    "--yes",
+    "--skip-preview",
+    "--non-interactive",
+    "--stack",
+    STACK,
+]
 
 
 def declare(project, emulator, count: int) -> set[str]:
@@ -43,8 +53,14 @@ def declare(project, emulator, count: int) -> set[str]:
 def up_killed_when(project, emulator, landed: int, jitter: float) -> None:
     """Start ``up`` and SIGKILL everything it started once ``landed`` groups exist, ``jitter``
     seconds later (or when it ended by itself first)."""
-    run = subprocess.Popen(UP, cwd=project.root, env=project.env, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL, start_new_session=True)
+    run = subprocess.Popen(
+        UP,
+        cwd=project.root,
+        env=project.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + DEADLINE_SECONDS
     while len(emulator.badge_groups(DEMO_ORG_ID)) < landed and run.poll() is None and time.monotonic() < deadline:
         time.sleep(0.002)
@@ -58,8 +74,9 @@ def state_file(project):
 
 
 def recorded_badges(deployment: dict) -> dict[str, str]:
-    return {r["outputs"]["name"]: r["id"] for r in deployment.get("resources") or []
-            if r["type"].endswith(":BadgeGroup")}
+    return {
+        r["outputs"]["name"]: r["id"] for r in deployment.get("resources") or [] if r["type"].endswith(":BadgeGroup")
+    }
 
 
 def assert_every_group_once_and_in_state(project, emulator, names: set[str]) -> None:

@@ -78,15 +78,31 @@ def test_large_up_killed_at_random_points_then_recovered_takes_each_group_once(p
     project.env["PULUMI_GROUPS_LARGE_PLAN"] = "50"  # every run below is a large plan
     emulator.options.latency = 0.01  # creates in flight when the kill comes
     journal = journal_path(project.root, STACK, project.env)
-    argv = [sys.executable, "-m", "pulumi_groups", "pulumi", "up", "--yes", "--skip-preview",
-            "--non-interactive", "--stack", STACK]
+    argv = [
+        sys.executable,
+        "-m",
+        "pulumi_groups",
+        "pulumi",
+        "up",
+        "--yes",
+        "--skip-preview",
+        "--non-interactive",
+        "--stack",
+        STACK,
+    ]
 
     # Each run is killed once it has made a random number of groups (at least one, and few enough
     # that every run is cut off before the end: together well under all of them, overshoot included).
     for made_before_kill in (rng.randint(1, GROUPS // (KILLS + 2)) for _ in range(KILLS)):
         landed_before = set(names(emulator))
-        run = subprocess.Popen(argv, cwd=project.root, env=project.env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, start_new_session=True)
+        run = subprocess.Popen(
+            argv,
+            cwd=project.root,
+            env=project.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + DEADLINE_SECONDS
         while len(names(emulator)) < len(landed_before) + made_before_kill and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -116,8 +132,9 @@ def test_large_up_killed_at_random_points_then_recovered_takes_each_group_once(p
     # The user settles that one (here: stops declaring it; its refusal may have stopped the run
     # before its last creates) and runs up again.
     text = project.stack_file().read_text()
-    project.stack_file().write_text("".join(line for line in text.splitlines(keepends=True)
-                                            if FOREIGN_DECLARED not in line))
+    project.stack_file().write_text(
+        "".join(line for line in text.splitlines(keepends=True) if FOREIGN_DECLARED not in line)
+    )
     project.pulumi("up", "--yes", "--skip-preview")
 
     groups = emulator.badge_groups(DEMO_ORG_ID)

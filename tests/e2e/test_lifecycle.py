@@ -23,8 +23,11 @@ def live_ids(emulator) -> dict[str, str]:
     ids |= {f"brand-two/badge/{g['name']}": g["id"] for g in emulator.badge_groups(SECOND_ORG_ID)}
     ids |= {f"default/reward/{g['name']}": str(g["id"]) for g in emulator.reward_groups(DEMO_ORG_ID)}
     ids |= {f"brand-two/reward/{g['name']}": str(g["id"]) for g in emulator.reward_groups(SECOND_ORG_ID)}
-    ids |= {f"default/contact/{g['name']}": str(g["id"]) for g in emulator.contact_groups(TEAM)
-            if g["name"] != "Default group"}
+    ids |= {
+        f"default/contact/{g['name']}": str(g["id"])
+        for g in emulator.contact_groups(TEAM)
+        if g["name"] != "Default group"
+    }
     return ids
 
 
@@ -87,7 +90,9 @@ def test_destroy_keeps_badges_deactivates_rewards_deletes_contacts_children_firs
     notices = [d["message"] for d in destroy.diagnostics(source="events") if d["severity"] == "info#err"]
     for group in emulator.badge_groups(DEMO_ORG_ID) + emulator.badge_groups(SECOND_ORG_ID):
         assert len([n for n in notices if group["id"] in n]) == 1, notices
-    assert all(g["isActive"] is False for g in emulator.reward_groups(DEMO_ORG_ID) + emulator.reward_groups(SECOND_ORG_ID))
+    assert all(
+        g["isActive"] is False for g in emulator.reward_groups(DEMO_ORG_ID) + emulator.reward_groups(SECOND_ORG_ID)
+    )
     assert [g["name"] for g in emulator.contact_groups(TEAM)] == ["Default group"]
     order = [name for op, name in destroy.step_order() if op == "delete"]
     assert order.index("default/contact/Batch 1") < order.index("default/contact/NPS panel")

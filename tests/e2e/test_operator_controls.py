@@ -79,8 +79,9 @@ def test_a_protected_groups_replacement_is_flagged_at_preview_and_nothing_is_sen
     project.write_stack(two_orgs("\n    - {name: GOLD, rank: 3, protect: true, org: second, previousOrg: default}"))
     emulator.reset_counters()
     report = tmp_path / "plan.json"
-    run = project.command("deploy", "--stacks", STACK, "--preview", "--no-unmanaged", "--json", str(report),
-                          check=False)
+    run = project.command(
+        "deploy", "--stacks", STACK, "--preview", "--no-unmanaged", "--json", str(report), check=False
+    )
     assert run.returncode == 1, run.stdout + run.stderr  # the engine failed the preview
     [stack] = json.loads(report.read_text())["stacks"]
     assert stack["error"] is not None
@@ -90,8 +91,13 @@ def test_a_protected_groups_replacement_is_flagged_at_preview_and_nothing_is_sen
 
 
 def test_retain_on_delete_removal_sends_nothing_and_drops_the_group_from_state(project, emulator):
-    project.write_stack(stack_config(emulator.url, badge="\n    - {name: GOLD, rank: 3}",
-                                     reward="\n    - {name: VIP, rank: 1, retainOnDelete: true}"))
+    project.write_stack(
+        stack_config(
+            emulator.url,
+            badge="\n    - {name: GOLD, rank: 3}",
+            reward="\n    - {name: VIP, rank: 1, retainOnDelete: true}",
+        )
+    )
     project.pulumi("up", "--yes")
     assert project.resources()[VIP]["retainOnDelete"] is True
     vip_id = project.resources()[VIP]["id"]
@@ -115,13 +121,23 @@ def test_a_field_under_ignore_changes_is_neither_reverted_nor_reported_as_drift(
 
     # The nightly check: no drift (exit 0), the difference listed as ignored.
     report = tmp_path / "drift.json"
-    check = project.command("deploy", "--stacks", STACK, "--refresh", "--expect-no-changes", "--no-unmanaged",
-                            "--json", str(report), check=False)
+    check = project.command(
+        "deploy",
+        "--stacks",
+        STACK,
+        "--refresh",
+        "--expect-no-changes",
+        "--no-unmanaged",
+        "--json",
+        str(report),
+        check=False,
+    )
     assert check.returncode == 0, check.stdout + check.stderr
     data = json.loads(report.read_text())
     assert data["clean"] is True and data["stacks"][0]["changes"] == []
     assert [(r["name"], r["field"], r["declared"], r["live"]) for r in data["stacks"][0]["ignored"]] == [
-        ("GOLD", "rank", 3, 9)]
+        ("GOLD", "rank", 3, 9)
+    ]
 
     # Neither `up` nor `up --refresh` puts the declared rank back: no update is sent.
     emulator.reset_counters()
@@ -135,9 +151,13 @@ def test_a_field_under_ignore_changes_is_neither_reverted_nor_reported_as_drift(
 
 
 def test_accepting_drift_writes_the_live_values_and_the_next_preview_changes_and_sends_nothing(project, emulator):
-    project.write_stack(stack_config(emulator.url,
-                                     badge="\n    - {name: GOLD, rank: 3}\n    - {name: SILVER, rank: 2}",
-                                     reward="\n    - {name: VIP, rank: 1}"))
+    project.write_stack(
+        stack_config(
+            emulator.url,
+            badge="\n    - {name: GOLD, rank: 3}\n    - {name: SILVER, rank: 2}",
+            reward="\n    - {name: VIP, rank: 1}",
+        )
+    )
     project.pulumi("up", "--yes")
     ids = {g["name"]: g["id"] for g in emulator.badge_groups(DEMO_ORG_ID)}
     vip_id = next(g["id"] for g in emulator.reward_groups(DEMO_ORG_ID) if g["name"] == "VIP")

@@ -20,7 +20,14 @@ def test_up_installs_and_downloads_no_plugin(project, emulator):
     log = run.stderr
     assert "pulumi-resource-pulumi-python" in log  # the verbose log is there: it names the plugin it runs
     lowered = log.lower()
-    for attempt in ("downloading plugin", "installing plugin", "plugin install", "resource-groups", "pulumi-resource-groups"):
+    for attempt in (
+        "downloading plugin",
+        "installing plugin",
+        "plugin install",
+        "resource-groups",
+        "pulumi-resource-groups",
+    ):
         assert attempt not in lowered, attempt
     assert not (project.root / "pulumi-home" / "plugins").exists() or not any(
-        (project.root / "pulumi-home" / "plugins").iterdir())
+        (project.root / "pulumi-home" / "plugins").iterdir()
+    )

@@ -57,7 +57,9 @@ def test_recover_marks_a_layout_the_round_trip_would_mangle(project, emulator):
     assert recovered.returncode == 0, recovered.stderr
     assert "Traceback" not in recovered.stderr
     after = project.stack_file().read_text()
-    assert after == before.replace("    - name: B-001\n      rank: 1\n", "    - name: B-001\n      rank: 1\n      adopt: true\n")
+    assert after == before.replace(
+        "    - name: B-001\n      rank: 1\n", "    - name: B-001\n      rank: 1\n      adopt: true\n"
+    )
     assert not project.export()["deployment"].get("pending_operations")
 
     project.pulumi("up", "--yes", "--skip-preview")

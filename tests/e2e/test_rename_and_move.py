@@ -46,7 +46,9 @@ def test_move_to_another_org_replaces_deleting_first(project, emulator):
     assert preview.changes() == {"brand-two/reward/VIP": "replace"}
     up = project.pulumi("up", "--yes", "--json")
     order = up.step_order()  # the old resource keeps its old name (the alias) in its delete step
-    assert order.index(("delete-replaced", "default/reward/VIP")) < order.index(("create-replacement", "brand-two/reward/VIP"))
+    assert order.index(("delete-replaced", "default/reward/VIP")) < order.index(
+        ("create-replacement", "brand-two/reward/VIP")
+    )
 
     assert [(g["id"], g["isActive"]) for g in emulator.reward_groups(DEMO_ORG_ID)] == [(old["id"], False)]
     [new] = emulator.reward_groups(SECOND_ORG_ID)

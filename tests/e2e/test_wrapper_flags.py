@@ -15,8 +15,21 @@ def test_flags_before_the_command_and_cwd_from_elsewhere(project, emulator, tmp_
     project.write_stack(stack_config(emulator.url, badge="\n    - {name: F1, rank: 1}"))
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    argv = [sys.executable, "-m", "pulumi_groups", "pulumi", "--color", "never", "--non-interactive",
-            "-C", str(project.root), "preview", "--json", "--stack", STACK]
+    argv = [
+        sys.executable,
+        "-m",
+        "pulumi_groups",
+        "pulumi",
+        "--color",
+        "never",
+        "--non-interactive",
+        "-C",
+        str(project.root),
+        "preview",
+        "--json",
+        "--stack",
+        STACK,
+    ]
     done = subprocess.run(argv, cwd=elsewhere, env=project.env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     run = Run(argv, done.returncode, done.stdout, done.stderr, json_documents(done.stdout))

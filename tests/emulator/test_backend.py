@@ -49,9 +49,7 @@ def test_no_module_of_the_emulator_imports_the_server_class():
     checked = {path.name for path in modules} - MAY_IMPORT_SERVER
     assert {"handler.py", "pipeline.py", "routing.py", "admin.py", "capillary.py", "wesurvey.py"} <= checked
     offenders = {
-        name: imports
-        for name in sorted(checked)
-        if (imports := _server_imports((PACKAGE_DIR / name).read_text()))
+        name: imports for name in sorted(checked) if (imports := _server_imports((PACKAGE_DIR / name).read_text()))
     }
     assert offenders == {}
 

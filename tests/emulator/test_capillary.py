@@ -17,12 +17,30 @@ BADGES = "/api_gateway/v1/badges/group"
 REWARDS = "/api_gateway/rewards/core/v1/group"
 OLD_REWARDS = "/api_gateway/core/v1/group"
 BADGE_FIELDS = {
-    "id", "orgId", "name", "rank", "createdBy", "createdOn", "createdOnISO",
-    "lastUpdatedBy", "lastUpdatedOn", "lastUpdatedOnISO", "isActive",
+    "id",
+    "orgId",
+    "name",
+    "rank",
+    "createdBy",
+    "createdOn",
+    "createdOnISO",
+    "lastUpdatedBy",
+    "lastUpdatedOn",
+    "lastUpdatedOnISO",
+    "isActive",
 }
 REWARD_FIELDS = {
-    "id", "orgId", "name", "rank", "isActive", "createdBy", "createdOn", "createdOnDateTime",
-    "lastUpdatedBy", "lastUpdatedOn", "lastUpdatedOnDateTime",
+    "id",
+    "orgId",
+    "name",
+    "rank",
+    "isActive",
+    "createdBy",
+    "createdOn",
+    "createdOnDateTime",
+    "lastUpdatedBy",
+    "lastUpdatedOn",
+    "lastUpdatedOnDateTime",
 }
 
 
@@ -89,8 +107,9 @@ def test_bad_or_missing_basic_credentials_get_401_with_the_gateway_envelope(emu,
 
 
 def test_oauth_token_is_a_jwt_carrying_the_org_and_works_in_the_capillary_header(emu):
-    response = requests.post(emu.url + "/v3/oauth/token/generate",
-                             json={"key": ORG["client_key"], "secret": ORG["client_secret"]})
+    response = requests.post(
+        emu.url + "/v3/oauth/token/generate", json={"key": ORG["client_key"], "secret": ORG["client_secret"]}
+    )
     assert response.status_code == 200
     body = response.json()
     assert body["errors"] is None and body["data"]["ttlSeconds"] == 3600
@@ -98,8 +117,9 @@ def test_oauth_token_is_a_jwt_carrying_the_org_and_works_in_the_capillary_header
     payload = token.split(".")[1]
     assert json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["org_id"] == ORG["org_id"]
 
-    created = requests.post(emu.url + BADGES, json={"name": "Gold", "rank": 1},
-                            headers={"X-CAP-API-OAUTH-TOKEN": token})
+    created = requests.post(
+        emu.url + BADGES, json={"name": "Gold", "rank": 1}, headers={"X-CAP-API-OAUTH-TOKEN": token}
+    )
     assert created.status_code == 200
     assert created.json()["data"]["orgId"] == ORG["org_id"]
     # A bearer header is not how Capillary takes the token.
@@ -115,8 +135,9 @@ def test_oauth_bad_key_or_secret_gets_the_documented_error(emu, body):
 
 
 def test_unknown_or_tampered_token_gets_401(emu):
-    token = requests.post(emu.url + "/v3/oauth/token/generate",
-                          json={"key": ORG["client_key"], "secret": ORG["client_secret"]}).json()["data"]["accessToken"]
+    token = requests.post(
+        emu.url + "/v3/oauth/token/generate", json={"key": ORG["client_key"], "secret": ORG["client_secret"]}
+    ).json()["data"]["accessToken"]
     header, payload, signature = token.split(".")
     forged = base64.urlsafe_b64encode(json.dumps({"sub": ORG["client_key"], "org_id": ORG2["org_id"]}).encode())
     for bad in ("garbage", f"{header}.{forged.decode().rstrip('=')}.{signature}", token[:-2] + "xx"):
@@ -124,8 +145,9 @@ def test_unknown_or_tampered_token_gets_401(emu):
 
 
 def _token(emu):
-    response = requests.post(emu.url + "/v3/oauth/token/generate",
-                             json={"key": ORG["client_key"], "secret": ORG["client_secret"]})
+    response = requests.post(
+        emu.url + "/v3/oauth/token/generate", json={"key": ORG["client_key"], "secret": ORG["client_secret"]}
+    )
     return response.json()["data"]["accessToken"]
 
 
@@ -268,7 +290,12 @@ def test_badge_get_and_update(api):
     updated = api.put(f"{BADGES}/{group['id']}", json={"name": "Silver+", "rank": 4})
     assert updated.status_code == 200
     data = updated.json()["data"]
-    assert (data["name"], data["rank"], data["id"], data["createdOn"]) == ("Silver+", 4, group["id"], group["createdOn"])
+    assert (data["name"], data["rank"], data["id"], data["createdOn"]) == (
+        "Silver+",
+        4,
+        group["id"],
+        group["createdOn"],
+    )
     assert data["lastUpdatedOn"] > group["lastUpdatedOn"]
     # The page's table says POST: accepted as well.
     assert api.post(f"{BADGES}/{group['id']}", json={"name": "Silver", "rank": 4}).json()["data"]["name"] == "Silver"
@@ -373,8 +400,13 @@ def test_reward_list_shape_and_zero_based_paging(api):
     assert body["status"] == {"success": True, "code": 12013, "message": body["status"]["message"]}
     assert [g["name"] for g in body["groupRoList"]] == ["r3", "r4", "r5"]
     assert body["pagingDto"] == {
-        "last": False, "first": False, "totalElements": 7, "totalPages": 3,
-        "numberOfElements": 3, "size": 3, "number": 1,
+        "last": False,
+        "first": False,
+        "totalElements": 7,
+        "totalPages": 3,
+        "numberOfElements": 3,
+        "size": 3,
+        "number": 1,
     }
     last = api.get(REWARDS, params={"page": 2, "size": 3}).json()["pagingDto"]
     assert last["last"] is True and last["numberOfElements"] == 1

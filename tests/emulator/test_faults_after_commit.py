@@ -38,18 +38,25 @@ def test_commit_then_body_makes_the_group_and_answers_the_given_body(emu):
 
 def test_status_fault_with_a_message_is_not_processed_and_says_it(emu):
     group = emu.create_reward_group(ORG["org_id"], "VIP", 1)
-    emu.set_faults([{"method": "PUT", "path": r"/\d+$", "action": "status", "status": 400, "message": "Group not found"}])
-    response = requests.put(emu.url + f"{REWARDS}/{group['id']}", json={"name": "VIP", "rank": 1, "isActive": False}, headers=AUTH)
+    emu.set_faults(
+        [{"method": "PUT", "path": r"/\d+$", "action": "status", "status": 400, "message": "Group not found"}]
+    )
+    response = requests.put(
+        emu.url + f"{REWARDS}/{group['id']}", json={"name": "VIP", "rank": 1, "isActive": False}, headers=AUTH
+    )
     assert response.status_code == 400
     assert response.json()["status"] == {"success": False, "code": 400, "message": "Group not found"}
     assert emu.reward_groups(ORG["org_id"])[0]["isActive"] is True
 
 
-@pytest.mark.parametrize("spec", [
-    {"action": "commit_then_status"},
-    {"action": "commit_then_body"},
-    {"action": "status", "status": 404, "message": 3},
-])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"action": "commit_then_status"},
+        {"action": "commit_then_body"},
+        {"action": "status", "status": 404, "message": 3},
+    ],
+)
 def test_incomplete_new_faults_are_refused(emu, spec):
     with pytest.raises(ValueError):
         emu.set_faults([spec])

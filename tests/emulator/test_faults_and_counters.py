@@ -50,7 +50,11 @@ def test_status_fault_answers_without_processing(emu):
     emu.set_faults([{"method": "POST", "path": "badges/group$", "action": "status", "status": 503, "retry_after": 2}])
     response = create_badge(emu, "Gold")
     assert response.status_code == 503 and response.headers["Retry-After"] == "2"
-    assert response.json() == {"data": None, "errors": [{"code": 999999, "message": "Service unavailable"}], "warnings": []}
+    assert response.json() == {
+        "data": None,
+        "errors": [{"code": 999999, "message": "Service unavailable"}],
+        "warnings": [],
+    }
     assert response.headers["X-Cap-Requestid"]
     assert emu.badge_groups(ORG["org_id"]) == []
     # Spent after one hit (count defaults to 1).
@@ -80,10 +84,12 @@ def test_fault_count_skip_method_and_path_filters(emu):
 
 
 def test_skipped_fault_lets_later_faults_see_the_request(emu):
-    emu.set_faults([
-        {"action": "status", "status": 500, "skip": 1},
-        {"action": "status", "status": 503},
-    ])
+    emu.set_faults(
+        [
+            {"action": "status", "status": 500, "skip": 1},
+            {"action": "status", "status": 503},
+        ]
+    )
     statuses = [requests.get(emu.url + BADGES, headers=AUTH).status_code for _ in range(3)]
     assert statuses == [503, 500, 200]
 
@@ -131,8 +137,9 @@ def test_malformed_fault_processes_and_answers_200_with_a_non_json_body(emu):
 
 
 def test_expire_tokens_fault_makes_the_request_fail_auth(emu):
-    token = requests.post(emu.url + "/v3/oauth/token/generate",
-                          json={"key": ORG["client_key"], "secret": ORG["client_secret"]}).json()["data"]["accessToken"]
+    token = requests.post(
+        emu.url + "/v3/oauth/token/generate", json={"key": ORG["client_key"], "secret": ORG["client_secret"]}
+    ).json()["data"]["accessToken"]
     access_token = wesurvey_token(emu)
     emu.set_faults([{"path": "badges", "action": "expire_tokens"}])
     assert requests.get(emu.url + BADGES, headers={"X-CAP-API-OAUTH-TOKEN": token}).status_code == 498
@@ -240,8 +247,9 @@ def test_counters_by_endpoint_template_credential_and_token_fetch(emu):
     requests.get(f"{emu.url}{BADGES}/{gid}", headers=AUTH)
     requests.put(f"{emu.url}{BADGES}/{gid}", json={"name": "Gold", "rank": 2}, headers=AUTH)
     requests.get(emu.url + BADGES)  # anonymous
-    token = requests.post(emu.url + "/v3/oauth/token/generate",
-                          json={"key": ORG["client_key"], "secret": ORG["client_secret"]}).json()["data"]["accessToken"]
+    token = requests.post(
+        emu.url + "/v3/oauth/token/generate", json={"key": ORG["client_key"], "secret": ORG["client_secret"]}
+    ).json()["data"]["accessToken"]
     requests.get(f"{emu.url}{REWARDS}/1", headers={"X-CAP-API-OAUTH-TOKEN": token})
     access_token = wesurvey_token(emu)
     requests.get(emu.url + GROUPS, params={"appid": APP["appid"], "access_token": access_token})
@@ -272,8 +280,9 @@ def test_counters_by_endpoint_template_credential_and_token_fetch(emu):
 
 
 def test_expired_tokens_count_under_their_client_and_bad_ones_as_anonymous(emu):
-    token = requests.post(emu.url + "/v3/oauth/token/generate",
-                          json={"key": ORG["client_key"], "secret": ORG["client_secret"]}).json()["data"]["accessToken"]
+    token = requests.post(
+        emu.url + "/v3/oauth/token/generate", json={"key": ORG["client_key"], "secret": ORG["client_secret"]}
+    ).json()["data"]["accessToken"]
     emu.expire_tokens()
     emu.reset_counters()
     requests.get(emu.url + BADGES, headers={"X-CAP-API-OAUTH-TOKEN": token})

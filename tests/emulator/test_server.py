@@ -83,8 +83,15 @@ def test_only_loopback_addresses_are_accepted(host):
         Emulator(host=host)
 
 
-@pytest.mark.parametrize("kwargs", [{"not_found_status": 500}, {"reward_list_default_active": False},
-                                    {"wesurvey_batch_delete_unknown": "maybe"}, {"rate_limit_per_minute": 0}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"not_found_status": 500},
+        {"reward_list_default_active": False},
+        {"wesurvey_batch_delete_unknown": "maybe"},
+        {"rate_limit_per_minute": 0},
+    ],
+)
 def test_invalid_switches_are_refused(kwargs):
     with pytest.raises(ValueError):
         Emulator(**kwargs)
@@ -227,9 +234,22 @@ def test_admin_state_reset_and_token_expiry(emu):
 def test_cli_prints_url_and_credentials_serves_and_stops_on_sigterm(tmp_path):
     fault = json.dumps({"method": "GET", "path": "badges", "action": "status", "status": 503})
     process = subprocess.Popen(
-        [sys.executable, "-m", "pulumi_groups.emulator", "--port", "0", "--state", str(tmp_path / "s.json"),
-         "--fault", fault, "--not-found-status", "400"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "pulumi_groups.emulator",
+            "--port",
+            "0",
+            "--state",
+            str(tmp_path / "s.json"),
+            "--fault",
+            fault,
+            "--not-found-status",
+            "400",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         lines = []
@@ -244,8 +264,13 @@ def test_cli_prints_url_and_credentials_serves_and_stops_on_sigterm(tmp_path):
         banner = "".join(lines)
         url = lines[0].split()[-1]
         assert url.startswith("http://127.0.0.1:")
-        for expected in ("demo.till / demo-password", "demo-client-key / demo-client-secret",
-                         "demo2.till / demo2-password", "demo-appid / demo-secret", "teams 53"):
+        for expected in (
+            "demo.till / demo-password",
+            "demo-client-key / demo-client-secret",
+            "demo2.till / demo2-password",
+            "demo-appid / demo-secret",
+            "teams 53",
+        ):
             assert expected in banner
         assert requests.get(url + BADGES, headers=AUTH).status_code == 503  # the --fault
         assert requests.get(url + BADGES + "/000000000000000000000000", headers=AUTH).status_code == 400
@@ -260,6 +285,11 @@ def test_cli_prints_url_and_credentials_serves_and_stops_on_sigterm(tmp_path):
 
 
 def test_cli_refuses_a_non_loopback_host():
-    result = subprocess.run([sys.executable, "-m", "pulumi_groups.emulator", "--host", "0.0.0.0"],
-                            capture_output=True, text=True, timeout=30, env={**os.environ})
+    result = subprocess.run(
+        [sys.executable, "-m", "pulumi_groups.emulator", "--host", "0.0.0.0"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ},
+    )
     assert result.returncode == 2 and "loopback" in result.stderr

@@ -22,10 +22,12 @@ BADGES = "/api_gateway/v1/badges/group"
 @pytest.mark.faults_may_not_fire("two of its faults never fire, on purpose")
 def test_unfired_lists_every_fault_set_that_never_fired_replaced_and_cleared_ones_too():
     with Emulator() as emu:
-        emu.set_faults([
-            {"path": "^/never$", "action": "reset"},
-            {"method": "GET", "action": "status", "status": 503, "count": 3},  # fires once: enough
-        ])
+        emu.set_faults(
+            [
+                {"path": "^/never$", "action": "reset"},
+                {"method": "GET", "action": "status", "status": 503, "count": 3},  # fires once: enough
+            ]
+        )
         assert requests.get(emu.url + BADGES).status_code == 503
         emu.set_faults([{"method": "DELETE", "action": "reset"}])  # replaced before it fired
         emu.add_fault({"method": "GET", "action": "malformed"})
@@ -37,7 +39,7 @@ def test_unfired_lists_every_fault_set_that_never_fired_replaced_and_cleared_one
         ]
 
 
-TESTS = '''
+TESTS = """
 import pytest
 import requests
 
@@ -61,16 +63,29 @@ def test_unfired_in_an_emulator_of_its_own():
 def test_failing_already(emulator):
     emulator.set_faults([{"method": "DELETE", "action": "reset"}])
     assert False
-'''
+"""
 
 
 def test_a_test_that_leaves_a_fault_unfired_fails_unless_marked(tmp_path):
     (tmp_path / "test_sample.py").write_text(textwrap.dedent(TESTS))
     report = tmp_path / "report.xml"
     subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "tests.conftest", "-p", "no:cacheprovider", "-q",
-         f"--junit-xml={report}", str(tmp_path / "test_sample.py")],
-        cwd=REPO, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "tests.conftest",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            f"--junit-xml={report}",
+            str(tmp_path / "test_sample.py"),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     verdicts: dict[str, list[str]] = {}
     for case in ET.parse(report).getroot().iter("testcase"):

@@ -12,8 +12,17 @@ APP = DEFAULT_WESURVEY_APPS[0]
 TEAM = APP["team_ids"][0]
 GROUPS = f"/api/contacts/teams/{TEAM}/groups"
 GROUP_FIELDS = {
-    "id", "team_id", "parent_id", "source", "remote_id", "name", "full_name", "order",
-    "is_valid", "created_at", "upd_at",
+    "id",
+    "team_id",
+    "parent_id",
+    "source",
+    "remote_id",
+    "name",
+    "full_name",
+    "order",
+    "is_valid",
+    "created_at",
+    "upd_at",
 }
 
 
@@ -83,8 +92,9 @@ def test_token_with_bad_secret_or_grant_type_fails(emu):
     assert failure(fetch_token(emu.url, secret="wrong")) == (401, "Unauthenticated", "invalid_appid_or_secret")
     assert failure(fetch_token(emu.url, appid="nope")) == (401, "Unauthenticated", "invalid_appid_or_secret")
     assert failure(fetch_token(emu.url, secret="sécret")) == (401, "Unauthenticated", "invalid_appid_or_secret")
-    response = requests.get(emu.url + "/api/oauth2/access_token",
-                            params={"appid": APP["appid"], "secret": APP["secret"]})
+    response = requests.get(
+        emu.url + "/api/oauth2/access_token", params={"appid": APP["appid"], "secret": APP["secret"]}
+    )
     assert failure(response) == (400, "InvalidArgument", "invalid_argument")
     assert emu.counters()["token_fetches"] == {}
 
@@ -146,9 +156,17 @@ def test_create_and_list_use_the_documented_shapes(api):
     groups = {g["id"]: g for g in listed["list"]}
     assert all(set(g) == GROUP_FIELDS for g in groups.values())
     assert groups[parent] | {"created_at": None, "upd_at": None} == {
-        "id": parent, "team_id": TEAM, "parent_id": 0, "source": 2, "remote_id": "r1",
-        "name": "Test Group", "full_name": "Test Group", "order": 5, "is_valid": True,
-        "created_at": None, "upd_at": None,
+        "id": parent,
+        "team_id": TEAM,
+        "parent_id": 0,
+        "source": 2,
+        "remote_id": "r1",
+        "name": "Test Group",
+        "full_name": "Test Group",
+        "order": 5,
+        "is_valid": True,
+        "created_at": None,
+        "upd_at": None,
     }
     assert groups[child]["full_name"] == "Test Group/Test Subgroup"
     assert groups[child]["parent_id"] == parent and groups[child]["remote_id"] == ""
@@ -181,7 +199,10 @@ def test_list_filters_by_parent_and_remote_ids(api):
 def test_create_validation(api):
     api.create("taken", remote_id="r")
     assert failure(api.call("POST", GROUPS, json={"name": "x", "remote_id": "r"})) == (
-        400, "InvalidArgument", "duplicated_remote_id")
+        400,
+        "InvalidArgument",
+        "duplicated_remote_id",
+    )
     api.create("empty remote ids may repeat")
     api.create("empty remote ids may repeat, really")
     assert failure(api.call("POST", GROUPS, json={"name": "x", "parent_id": 424242}))[2] == "parent_group_not_found"
@@ -236,7 +257,9 @@ def test_update_validation(api):
     # Moving B (with child C) under a depth-2 group would put C at depth 4.
     d = api.create("D")
     e = api.create("E", parent_id=d)
-    assert failure(api.call("POST", f"{GROUPS}/{b}", json={"name": "B", "from_id": a, "to_id": e}))[2] == "group_too_deep"
+    assert (
+        failure(api.call("POST", f"{GROUPS}/{b}", json={"name": "B", "from_id": a, "to_id": e}))[2] == "group_too_deep"
+    )
     assert api.by_id()[b]["parent_id"] == a
 
 

@@ -45,14 +45,15 @@ def _list(call: Call) -> Response:
     size = call.request.int_arg("size", 10, minimum=1)
     groups = groups_of(call.backend.store, call.principal.org_id)
     pagination = {"page": page, "size": size, "total": len(groups), "totalPages": math.ceil(len(groups) / size)}
-    return _ok({"stampGroups": [render(g) for g in groups[page * size:(page + 1) * size]], "pagination": pagination})
+    return _ok({"stampGroups": [render(g) for g in groups[page * size : (page + 1) * size]], "pagination": pagination})
 
 
 def _create(call: Call) -> Response:
     body = call.request.json_object()
     principal = call.principal
-    return _ok(render(create_group(call.backend.store, principal.org_id, body["name"], body["rank"],
-                                   principal.user_id)))
+    return _ok(
+        render(create_group(call.backend.store, principal.org_id, body["name"], body["rank"], principal.user_id))
+    )
 
 
 def _update(call: Call) -> Response:

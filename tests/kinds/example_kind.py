@@ -72,8 +72,9 @@ class StampGroupProvider(CapillaryGroupProvider):
         return list_stamp_groups(client)
 
     def api_find_existing(self, client, inputs):
-        return self.reads.find_listed(client, inputs, lambda g: same_name(g.get("name"), inputs["name"]),
-                                      lambda: list_stamp_groups(client))
+        return self.reads.find_listed(
+            client, inputs, lambda g: same_name(g.get("name"), inputs["name"]), lambda: list_stamp_groups(client)
+        )
 
     def api_create(self, client, inputs):
         return client.call_group(CREATE, expand(inputs))
@@ -92,18 +93,21 @@ class StampGroup(CapillaryGroup, module="capillary", name="StampGroup"):
     rank: pulumi.Output[int]
 
     def __init__(self, resource_name: str, *, name, rank, org=None, adopt=False, opts=None) -> None:
-        super().__init__(StampGroupProvider, resource_name, {"name": name, "rank": rank, "org": org, "adopt": adopt},
-                         opts)
+        super().__init__(
+            StampGroupProvider, resource_name, {"name": name, "rank": rank, "org": org, "adopt": adopt}, opts
+        )
 
 
-KIND = kinds.register(kinds.GroupKind(
-    name="stamp",
-    list_key="stampGroups",
-    provider=StampGroupProvider,
-    resource=StampGroup,
-    scope=ORG_SCOPE,
-    on_delete="keep",
-    drift_fields=("name", "rank"),
-    acceptable_fields=("name", "rank"),
-    list_org=list_stamp_groups,
-))
+KIND = kinds.register(
+    kinds.GroupKind(
+        name="stamp",
+        list_key="stampGroups",
+        provider=StampGroupProvider,
+        resource=StampGroup,
+        scope=ORG_SCOPE,
+        on_delete="keep",
+        drift_fields=("name", "rank"),
+        acceptable_fields=("name", "rank"),
+        list_org=list_stamp_groups,
+    )
+)

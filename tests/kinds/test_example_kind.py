@@ -62,10 +62,12 @@ def test_the_kind_is_registered_once_and_importable_from_the_package():
 def test_the_stack_program_declares_it_from_stack_config():
     recorder = RecordingMocks()
     pulumi.runtime.set_mocks(recorder, project="pulumi-groups", stack="brand-eu", preview=False)
-    pulumi.runtime.set_all_config({
-        "capillary:orgs": json.dumps({"eu": {"host": "eu", **DEMO_BASIC}}),
-        STAMPS: json.dumps([{"name": "GOLD", "rank": 3}, {"name": "SILVER", "rank": 1, "adopt": True}]),
-    })
+    pulumi.runtime.set_all_config(
+        {
+            "capillary:orgs": json.dumps({"eu": {"host": "eu", **DEMO_BASIC}}),
+            STAMPS: json.dumps([{"name": "GOLD", "rank": 3}, {"name": "SILVER", "rank": 1, "adopt": True}]),
+        }
+    )
     plan = stack_program.read_plan("brand-eu")  # no "unknown config key": the list is the kind's
     outputs = stack_program.declare(plan)
     assert sorted(outputs["stampGroups"]["eu"]) == ["GOLD", "SILVER"]  # a stack output named as the list
@@ -80,10 +82,12 @@ def test_the_stack_program_declares_it_from_stack_config():
 
 
 def test_a_bad_entry_is_refused_at_preview_naming_the_list_and_field():
-    pulumi.runtime.set_all_config({
-        "capillary:orgs": json.dumps({"eu": {"host": "eu", **DEMO_BASIC}}),
-        STAMPS: json.dumps([{"name": "GOLD"}]),  # rank is required, as for badge groups
-    })
+    pulumi.runtime.set_all_config(
+        {
+            "capillary:orgs": json.dumps({"eu": {"host": "eu", **DEMO_BASIC}}),
+            STAMPS: json.dumps([{"name": "GOLD"}]),  # rank is required, as for badge groups
+        }
+    )
     with pytest.raises(stack_program.DeclarationError) as refused:
         stack_program.read_plan("brand-eu")
     assert [p for p in refused.value.problems if p.startswith(f"{STAMPS}[0]") and "rank" in p]
@@ -100,7 +104,8 @@ def test_the_provider_process_creates_and_reads_it(stamps):
         group_id, outputs = proc.create(TOKEN, "default/stamp/GOLD", inputs)
         assert outputs["org_id"] == DEMO_ORG_ID
         assert [g["id"] for g in example_emulator.groups_of(stamps.store, DEMO_ORG_ID) if g["name"] == "GOLD"] == [
-            group_id]
+            group_id
+        ]
         _, read, _ = proc.read(TOKEN, "default/stamp/GOLD", group_id, outputs)
         assert read["name"] == "GOLD" and read["rank"] == 3
         assert stamps.counters()["by_endpoint"].get("POST /api_gateway/v1/stamps/group") == 1
@@ -142,8 +147,10 @@ def test_export_writes_its_live_groups_into_the_stack_file(stamps, tmp_path, mon
     for name in [n for n in os.environ if n.startswith("CAPILLARY_")]:
         monkeypatch.delenv(name)
     path = tmp_path / "Pulumi.brand-eu.yaml"
-    path.write_text(f"config:\n  capillary:orgs:\n    brand-eu:\n      host: {stamps.url}\n"
-                    "      username: demo.till\n      password: demo-password\n")
+    path.write_text(
+        f"config:\n  capillary:orgs:\n    brand-eu:\n      host: {stamps.url}\n"
+        "      username: demo.till\n      password: demo-password\n"
+    )
 
     assert export.main(["--org", "brand-eu", "--stack-file", str(path)]) == 0
 
@@ -157,9 +164,20 @@ def test_export_writes_its_live_groups_into_the_stack_file(stamps, tmp_path, mon
 def test_recover_marks_its_pending_create():
     assert recover.lists()[TOKEN] == STAMPS and recover.listed_kinds()[STAMPS] == "stamp"
     assert recover.scopes()[STAMPS] == ("capillary:orgs", "pulumi-groups:defaultOrg")
-    state = {"deployment": {"pending_operations": [{"type": "creating", "resource": {
-        "type": TOKEN, "urn": f"urn:pulumi:s::pulumi-groups::{TOKEN}::eu/stamp/GOLD",
-        "inputs": {"name": "GOLD", "rank": 3, "org": "eu"}}}]}}
+    state = {
+        "deployment": {
+            "pending_operations": [
+                {
+                    "type": "creating",
+                    "resource": {
+                        "type": TOKEN,
+                        "urn": f"urn:pulumi:s::pulumi-groups::{TOKEN}::eu/stamp/GOLD",
+                        "inputs": {"name": "GOLD", "rank": 3, "org": "eu"},
+                    },
+                }
+            ]
+        }
+    }
     config = {"capillary:orgs": {"eu": {}}, STAMPS: [{"name": "GOLD", "rank": 3}]}
 
     marks, refused = recover.plan(state, config)

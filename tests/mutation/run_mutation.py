@@ -54,7 +54,9 @@ MODULES = {  # in the order a full run takes them: small modules first
     "settings": ["tests/contract", "tests/unit", "tests/capillary", "tests/wesurvey"],
     "provider": FAST_TESTS,
     "snapshot_reads": FAST_TESTS,
-    "adopt_or_create": FAST_TESTS + PROCESS_TESTS + [  # the lost-create paths only the reliability tests reach
+    "adopt_or_create": FAST_TESTS
+    + PROCESS_TESTS
+    + [  # the lost-create paths only the reliability tests reach
         "tests/reliability/test_faults.py::test_a_create_that_lands_after_its_timeout_is_taken_over_not_reported_as_taken",
         "tests/reliability/test_faults_wesurvey.py::test_a_timed_out_create_without_a_unique_key_that_lands_soon_is_taken_over",
         "tests/reliability/test_faults_wesurvey.py::test_a_timed_out_create_without_a_unique_key_is_never_sent_twice",
@@ -172,7 +174,9 @@ def recheck(module: str, work: Path, jobs: int = 1) -> dict:
     tests: the quick loop while killing survivors (only those still listed in
     ``<module>.survivors.txt``, which a full run rewrites). Killed ones leave the list.
     ``jobs`` > 1 tests that many mutants at once, each in its own copy of the repo."""
-    dump = subprocess.run([BIN / "cosmic-ray", "dump", OUT / f"{module}.sqlite"], cwd=work, capture_output=True, text=True, check=True)
+    dump = subprocess.run(
+        [BIN / "cosmic-ray", "dump", OUT / f"{module}.sqlite"], cwd=work, capture_output=True, text=True, check=True
+    )
     killed, pending = 0, []
     for line in dump.stdout.splitlines():
         item, result = json.loads(line)
@@ -194,18 +198,28 @@ def recheck(module: str, work: Path, jobs: int = 1) -> dict:
     def survives(index: int, mutation: dict) -> bool:
         copy = copies[index % len(copies)]
         answer = subprocess.run(
-            [BIN / "cosmic-ray", "mutate-and-test", mutation["module_path"], mutation["operator_name"],
-             str(mutation["occurrence"]), test_command(module, copy)],
-            cwd=copy, env={**os.environ, "PYTHONPATH": str(copy / "provider")}, capture_output=True, text=True, check=True,
+            [
+                BIN / "cosmic-ray",
+                "mutate-and-test",
+                mutation["module_path"],
+                mutation["operator_name"],
+                str(mutation["occurrence"]),
+                test_command(module, copy),
+            ],
+            cwd=copy,
+            env={**os.environ, "PYTHONPATH": str(copy / "provider")},
+            capture_output=True,
+            text=True,
+            check=True,
         )
         return json.loads(answer.stdout).get("test_outcome") == "survived"
 
     survivors = []
     for start in range(0, len(pending), len(copies)):  # one mutant per copy at a time
-        batch = list(enumerate(pending[start:start + len(copies)]))
+        batch = list(enumerate(pending[start : start + len(copies)]))
         with ThreadPoolExecutor(max_workers=len(copies)) as pool:
             outcomes = list(pool.map(lambda pair: survives(*pair), batch))
-        for (_, mutation), survived in zip(batch, outcomes):
+        for (_, mutation), survived in zip(batch, outcomes, strict=True):
             if survived:
                 survivors.append(_describe(mutation))
             else:
@@ -228,7 +242,9 @@ def main(argv: list[str]) -> int:
         print(f"unknown module(s) {unknown}; choose from {sorted(MODULES)}", file=sys.stderr)
         return 2
     OUT.mkdir(exist_ok=True)
-    work = OUT / f"work-{modules[0]}{'-again' if again else ''}"  # one copy per run: two runs over different modules may overlap
+    work = (
+        OUT / f"work-{modules[0]}{'-again' if again else ''}"
+    )  # one copy per run: two runs over different modules may overlap
     copy_repo(work)
     rows = [recheck(module, work, jobs) if again else run(module, work) for module in modules]
     print("| module | mutants | killed (by timeout) | survived | kill rate |\n|---|---:|---:|---:|---:|")

@@ -34,7 +34,10 @@ WRITES = {"badge": "PUT", "reward": "PUT", "contact": "POST"}
 PROVIDERS = {"badge": BadgeGroupProvider, "reward": RewardGroupProvider, "contact": ContactGroupProvider}
 # Scaled down as in tests/process: an unknown outcome settles in about a second.
 TIMEOUTS = {
-    "timeoutSeconds": "0.5", "retryBudgetSeconds": "2", "retryBackoffSeconds": "0.01", "requestsPerMinute": FAST,
+    "timeoutSeconds": "0.5",
+    "retryBudgetSeconds": "2",
+    "retryBackoffSeconds": "0.01",
+    "requestsPerMinute": FAST,
 }
 
 
@@ -130,12 +133,16 @@ class Stack:
         return [r for r in self.state.values() if r.key == key and r is not besides]
 
     def children(self, parent: Resource) -> list[Resource]:
-        return [r for r in self.state.values() if r.kind == "contact" and str(r.inputs.get("parent_id")) == parent.id
-                and parent.kind == "contact"]
+        return [
+            r
+            for r in self.state.values()
+            if r.kind == "contact" and str(r.inputs.get("parent_id")) == parent.id and parent.kind == "contact"
+        ]
 
     # -- one provider call, judged ------------------------------------------------------------------
-    def call(self, what: str, do: Callable[[ProviderProcess], Any], fault: FaultSpec | None,
-             write_method: str = "POST") -> Outcome:
+    def call(
+        self, what: str, do: Callable[[ProviderProcess], Any], fault: FaultSpec | None, write_method: str = "POST"
+    ) -> Outcome:
         proc = self.current()
         mark = len(proc.output)
         before = snapshot(self.emulator)
@@ -164,8 +171,10 @@ class Stack:
     def judge(self, what: str, outcome: Outcome, allowed: set[Key]) -> None:
         touched = outcome.change.touched - allowed
         if touched:
-            raise Violation(f"stack {self.index}: {what} changed, deactivated or deleted {sorted(touched)}, "
-                            f"which it may not touch (allowed: {sorted(allowed)}); error: {outcome.error}")
+            raise Violation(
+                f"stack {self.index}: {what} changed, deactivated or deleted {sorted(touched)}, "
+                f"which it may not touch (allowed: {sorted(allowed)}); error: {outcome.error}"
+            )
 
     # -- the engine's steps ---------------------------------------------------------------------
     def check(self, kind: str, name: str, olds: dict, news: dict) -> dict | None:
@@ -200,8 +209,9 @@ class Stack:
                 how = "retaken"
                 self.counters["took back a group this stack made"] += 1
             else:
-                raise Violation(f"stack {self.index}: create {name} without adopt took {key}, a group no create "
-                                f"of this stack made")
+                raise Violation(
+                    f"stack {self.index}: create {name} without adopt took {key}, a group no create of this stack made"
+                )
             allowed.add(key)
             self.counters[f"{kind} group {how}"] += 1
             resource = Resource(name, kind, inputs, group_id, outputs, how, run=self.runs)
@@ -212,8 +222,10 @@ class Stack:
             said = (outcome.error or "") + outcome.printed()
             unnamed = {key for key in lost if key[1] not in said}
             if unnamed:
-                raise Violation(f"stack {self.index}: create {name} made {sorted(unnamed)} but neither put it into "
-                                f"state nor named it (error: {outcome.error})")
+                raise Violation(
+                    f"stack {self.index}: create {name} made {sorted(unnamed)} but neither put it into "
+                    f"state nor named it (error: {outcome.error})"
+                )
             self.counters["a group made and reported, not in state"] += 1
         return resource
 
@@ -225,13 +237,19 @@ class Stack:
             self.counters["known gap: a delete in a later run than the adoption (not judged)"] += 1
             allowed = {resource.key}
         token = TYPE_TOKENS[resource.kind]
-        outcome = self.call(f"delete {resource.name}",
-                            lambda p: p.delete(token, resource.name, resource.id, resource.outputs), fault,
-                            WRITES[resource.kind])
+        outcome = self.call(
+            f"delete {resource.name}",
+            lambda p: p.delete(token, resource.name, resource.id, resource.outputs),
+            fault,
+            WRITES[resource.kind],
+        )
         if outcome.change.new:
             raise Violation(f"stack {self.index}: delete {resource.name} made {sorted(outcome.change.new)}")
-        self.judge(f"delete {resource.name} (id {resource.id}; other holders in this stack: "
-                   f"{[r.name for r in others]})", outcome, allowed)
+        self.judge(
+            f"delete {resource.name} (id {resource.id}; other holders in this stack: {[r.name for r in others]})",
+            outcome,
+            allowed,
+        )
         if outcome.error is not None:
             return False
         if others:
@@ -246,8 +264,9 @@ class Stack:
         if inputs is None:
             return
         token = TYPE_TOKENS[resource.kind]
-        diffed = self.call(f"diff {resource.name}",
-                           lambda p: p.diff(token, resource.name, resource.id, resource.outputs, inputs), None)
+        diffed = self.call(
+            f"diff {resource.name}", lambda p: p.diff(token, resource.name, resource.id, resource.outputs, inputs), None
+        )
         self.judge(f"diff {resource.name}", diffed, set())
         if diffed.error is not None:
             return
@@ -256,9 +275,12 @@ class Stack:
             self.counters["replaces"] += 1
             self.replace(resource, inputs, bool(reply.deleteBeforeReplace), fault)
         elif reply.changes == DIFF_SOME:
-            outcome = self.call(f"update {resource.name}",
-                                lambda p: p.update(token, resource.name, resource.id, resource.outputs, inputs), fault,
-                                WRITES[resource.kind])
+            outcome = self.call(
+                f"update {resource.name}",
+                lambda p: p.update(token, resource.name, resource.id, resource.outputs, inputs),
+                fault,
+                WRITES[resource.kind],
+            )
             if outcome.change.new:
                 raise Violation(f"stack {self.index}: update {resource.name} made {sorted(outcome.change.new)}")
             self.judge(f"update {resource.name}", outcome, {resource.key})
@@ -284,8 +306,9 @@ class Stack:
     def read(self, resource: Resource, fault: FaultSpec | None, live: dict) -> None:
         """Refresh one resource: never a write; a group dropped from state must be gone."""
         token = TYPE_TOKENS[resource.kind]
-        outcome = self.call(f"read {resource.name}",
-                            lambda p: p.read(token, resource.name, resource.id, resource.outputs), fault)
+        outcome = self.call(
+            f"read {resource.name}", lambda p: p.read(token, resource.name, resource.id, resource.outputs), fault
+        )
         self.judge(f"read {resource.name}", outcome, set())
         if outcome.error is not None:
             return
@@ -294,8 +317,10 @@ class Stack:
             resource.outputs = outputs
             return
         if resource.key in live:
-            raise Violation(f"stack {self.index}: refresh dropped {resource.name} from state while its group "
-                            f"{resource.key} still exists: {live[resource.key]}")
+            raise Violation(
+                f"stack {self.index}: refresh dropped {resource.name} from state while its group "
+                f"{resource.key} still exists: {live[resource.key]}"
+            )
         self.counters["refresh dropped a deleted group"] += 1
         del self.state[resource.name]
 
@@ -311,8 +336,11 @@ class Stack:
                 continue
             expected = ORG_ID[resource.inputs["org"]]
             if resource.outputs.get("org_id") != expected:
-                raise Violation(f"stack {self.index}: {resource.name} records org_id {resource.outputs.get('org_id')}"
-                                f", but its org key {resource.inputs['org']!r} reaches org {expected}")
+                raise Violation(
+                    f"stack {self.index}: {resource.name} records org_id {resource.outputs.get('org_id')}"
+                    f", but its org key {resource.inputs['org']!r} reaches org {expected}"
+                )
             if resource.key in live and live[resource.key][0] != expected:
-                raise Violation(f"stack {self.index}: {resource.name}'s group lives in org {live[resource.key][0]}, "
-                                f"not {expected}")
+                raise Violation(
+                    f"stack {self.index}: {resource.name}'s group lives in org {live[resource.key][0]}, not {expected}"
+                )

@@ -93,8 +93,12 @@ NAMES = ("N1", "N2", "N3")
 KINDS = ("badge", "reward", "contact")
 stacks = st.integers(0, 1)
 picks = st.integers(0, 1000)  # an index into whatever list the rule picks from, modulo its length
-faults = st.one_of(st.none(), st.builds(FaultSpec, st.sampled_from(sorted(FAULTS)), st.sampled_from(FAULT_TARGETS),
-                                        st.sampled_from((0, 0, 0, 1, 2))))
+faults = st.one_of(
+    st.none(),
+    st.builds(
+        FaultSpec, st.sampled_from(sorted(FAULTS)), st.sampled_from(FAULT_TARGETS), st.sampled_from((0, 0, 0, 1, 2))
+    ),
+)
 
 # What the examples exercised, over the whole run (the test asserts the machine did its job).
 EXERCISED: Counter[str] = Counter()
@@ -108,8 +112,9 @@ class OwnershipMachine(RuleBasedStateMachine):
         # Groups are picked in the order the store lists them (creation order), never by id.
         self.emulator = Emulator().start()
         self.hand_made: dict = {}  # (kind, id) -> the wire group as the console left it
-        self.stacks = [Stack(i, self.emulator, EXERCISED, self.hand_made, strict_across_runs=KNOWN_GAPS)
-                       for i in (0, 1)]
+        self.stacks = [
+            Stack(i, self.emulator, EXERCISED, self.hand_made, strict_across_runs=KNOWN_GAPS) for i in (0, 1)
+        ]
         self.keep = default_team_group(self.emulator)
 
     def teardown(self) -> None:
@@ -141,8 +146,9 @@ class OwnershipMachine(RuleBasedStateMachine):
     def pick(items: list, index: int):
         return items[index % len(items)] if items else None
 
-    def news(self, stack: Stack, kind: str, scope: str, name: str, rank: int, remote: str | None,
-             parent: int, adopt: bool) -> dict:
+    def news(
+        self, stack: Stack, kind: str, scope: str, name: str, rank: int, remote: str | None, parent: int, adopt: bool
+    ) -> dict:
         if kind == "contact":
             parents = stack.declared("contact")
             parent_id = int(parents[parent % len(parents)].id) if parents and parent % 3 == 0 else 0
@@ -201,14 +207,27 @@ class OwnershipMachine(RuleBasedStateMachine):
         stack.delete(old, None)  # the engine's delete of the old resource, at the end of the same run
 
     # -- stack rules ----------------------------------------------------------------------------
-    @rule(index=stacks, kind=st.sampled_from(("badge", "reward")), scope=st.sampled_from(sorted(ORG_KEYS)),
-          name=st.sampled_from(NAMES), rank=st.integers(0, 3), adopt=st.booleans(), fault=faults)
+    @rule(
+        index=stacks,
+        kind=st.sampled_from(("badge", "reward")),
+        scope=st.sampled_from(sorted(ORG_KEYS)),
+        name=st.sampled_from(NAMES),
+        rank=st.integers(0, 3),
+        adopt=st.booleans(),
+        fault=faults,
+    )
     def declare_capillary(self, index, kind, scope, name, rank, adopt, fault):
         stack = self.acting(index)
         self.declare_new(stack, kind, scope, self.news(stack, kind, scope, name, rank, None, 0, adopt), fault)
 
-    @rule(index=stacks, name=st.sampled_from(NAMES), remote=st.sampled_from([None, "r1", "r2"]), parent=picks,
-          adopt=st.booleans(), fault=faults)
+    @rule(
+        index=stacks,
+        name=st.sampled_from(NAMES),
+        remote=st.sampled_from([None, "r1", "r2"]),
+        parent=picks,
+        adopt=st.booleans(),
+        fault=faults,
+    )
     def declare_contact(self, index, name, remote, parent, adopt, fault):
         stack = self.acting(index)
         news = self.news(stack, "contact", "default", name, 0, remote, parent, adopt)
@@ -226,8 +245,12 @@ class OwnershipMachine(RuleBasedStateMachine):
         scope_id, wire = live[key]
         kind = key[0]
         if kind == "contact":
-            news = {"team_id": TEAM, "name": wire["name"], "parent_id": wire.get("parent_id") or 0,
-                    "account": "default"}
+            news = {
+                "team_id": TEAM,
+                "name": wire["name"],
+                "parent_id": wire.get("parent_id") or 0,
+                "account": "default",
+            }
             if wire.get("remote_id"):
                 news["remote_id"] = wire["remote_id"]
             scope = "default"
@@ -276,8 +299,14 @@ class OwnershipMachine(RuleBasedStateMachine):
         stack.update(chosen, news, fault)
 
     @precondition(lambda self: any(s.declared() for s in self.stacks))
-    @rule(index=stacks, resource=picks, name=st.sampled_from(NAMES), scope=st.sampled_from(sorted(ORG_KEYS)),
-          adopt=st.booleans(), fault=faults)
+    @rule(
+        index=stacks,
+        resource=picks,
+        name=st.sampled_from(NAMES),
+        scope=st.sampled_from(sorted(ORG_KEYS)),
+        adopt=st.booleans(),
+        fault=faults,
+    )
     def rename_without_alias(self, index, resource, name, scope, adopt, fault):
         """A rename or org-key change without previousNames/previousOrg: the engine creates the new
         resource, then deletes the old one, in one run."""
@@ -338,8 +367,12 @@ class OwnershipMachine(RuleBasedStateMachine):
 
     def parents_of_hand_made(self) -> list[tuple[Stack, Resource]]:
         parents = {str(wire.get("parent_id")) for key, wire in self.hand_made.items() if key[0] == "contact"}
-        return [(stack, r) for stack in self.stacks for r in stack.state.values()
-                if r.kind == "contact" and r.id in parents and not stack.children(r)]
+        return [
+            (stack, r)
+            for stack in self.stacks
+            for r in stack.state.values()
+            if r.kind == "contact" and r.id in parents and not stack.children(r)
+        ]
 
     @precondition(lambda self: any(s.state for s in self.stacks))
     @rule(index=stacks, fault=faults)
@@ -354,8 +387,13 @@ class OwnershipMachine(RuleBasedStateMachine):
         self.stacks[index].end_run()
 
     # -- the console ------------------------------------------------------------------------------
-    @rule(kind=st.sampled_from(KINDS), scope=st.sampled_from(sorted(ORG_KEYS)), name=st.sampled_from(NAMES),
-          rank=st.integers(0, 3), remote=st.sampled_from([None, "r1", "r2"]))
+    @rule(
+        kind=st.sampled_from(KINDS),
+        scope=st.sampled_from(sorted(ORG_KEYS)),
+        name=st.sampled_from(NAMES),
+        rank=st.integers(0, 3),
+        remote=st.sampled_from([None, "r1", "r2"]),
+    )
     def console_make(self, kind, scope, name, rank, remote):
         self.make_by_hand(kind, scope, name, rank, remote, 0)
 
@@ -430,8 +468,10 @@ class OwnershipMachine(RuleBasedStateMachine):
             if key not in live:
                 raise Violation(f"hand-made group {key} ({wire.get('name')!r}) was deleted")
             if live[key][1] != wire:
-                raise Violation(f"hand-made group {key} was changed: {compare({key: (0, wire)}, {key: live[key]})}, "
-                                f"from {wire} to {live[key][1]}")
+                raise Violation(
+                    f"hand-made group {key} was changed: {compare({key: (0, wire)}, {key: live[key]})}, "
+                    f"from {wire} to {live[key][1]}"
+                )
 
     @invariant()
     def state_holds_groups_in_their_orgs(self):
@@ -466,8 +506,10 @@ MUST_HAVE = (
 
 
 @pytest.mark.timeout(900 if PROFILE == "ownership-ci" else 0)  # the long profile runs as long as it needs
-@pytest.mark.faults_may_not_fire("faults are drawn at random, a step may end before one fires; the test "
-                                 "counts the faults that fired and fails when none did")
+@pytest.mark.faults_may_not_fire(
+    "faults are drawn at random, a step may end before one fires; the test "
+    "counts the faults that fired and fails when none did"
+)
 def test_no_run_touches_a_group_it_does_not_own():
     EXERCISED.clear()
     Violation.found.clear()

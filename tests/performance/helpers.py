@@ -35,8 +35,14 @@ def reward_state(group: dict, org: str = "default") -> dict:
 
 # Output -> the emulator's wire field it must equal: expected values come from the emulator's own
 # record, never from the provider's flatten (a wrong mapping there would be copied here too).
-WIRE_FIELDS = {"name": "name", "rank": "rank", "org_id": "orgId", "is_active": "isActive",
-               "created_by": "createdBy", "last_updated_by": "lastUpdatedBy"}
+WIRE_FIELDS = {
+    "name": "name",
+    "rank": "rank",
+    "org_id": "orgId",
+    "is_active": "isActive",
+    "created_by": "createdBy",
+    "last_updated_by": "lastUpdatedBy",
+}
 
 
 def wire_mismatches(outs: dict, group: dict) -> dict:

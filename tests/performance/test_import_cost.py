@@ -105,6 +105,8 @@ def test_a_no_change_preview_loads_no_http_library_and_the_first_call_still_work
 def test_the_import_benchmark_runs():
     """``benchmarks/import_benchmark.py`` with one interpreter per statement, so it cannot rot."""
     script = str(REPO / "benchmarks" / "import_benchmark.py")
-    out = subprocess.run([sys.executable, script, "--runs", "1", "--json"], check=True, capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, script, "--runs", "1", "--json"], check=True, capture_output=True, text=True, timeout=120
+    )
     medians = json.loads(out.stdout)
     assert len(medians) == 5 and all(m["wall"] > 0 and m["cpu"] > 0 for m in medians.values())

@@ -97,7 +97,9 @@ def test_badge_and_reward_providers_share_one_snapshot_per_kind_and_org(emulator
 
 def test_each_org_has_its_own_snapshot(emulator):
     first, second = seed_badges(emulator, DEMO_ORG_ID, 3), seed_badges(emulator, SECOND_ORG_ID, 3, prefix="S")
-    provider = configured(BadgeGroupProvider, capillary_config(emulator, {"default": DEMO_BASIC, "second": SECOND_BASIC}))
+    provider = configured(
+        BadgeGroupProvider, capillary_config(emulator, {"default": DEMO_BASIC, "second": SECOND_BASIC})
+    )
     refresh(provider, first)
     refresh(provider, second, lambda g: badge_state(g, org="second"))
     assert endpoints(emulator) == {BADGE_LIST: 2}

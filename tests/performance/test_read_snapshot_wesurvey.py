@@ -56,12 +56,15 @@ def test_two_teams_of_one_account_cost_one_listing_per_team_and_parent(emulator)
     team's parents once, not the whole team once per group of the second team."""
     other_team = 54
     emulator.add_wesurvey_app("demo-appid", "demo-secret", [TEAM, other_team])
-    groups = {team: [emulator.create_contact_group(team, f"T{team}-{i}", order=i) for i in range(4)]
-              for team in (TEAM, other_team)}
+    groups = {
+        team: [emulator.create_contact_group(team, f"T{team}-{i}", order=i) for i in range(4)]
+        for team in (TEAM, other_team)
+    }
     panels = {team: emulator.create_contact_group(team, f"T{team}-Panel") for team in groups}
     for team, panel in panels.items():
-        groups[team] += [emulator.create_contact_group(team, f"T{team}-Child-{i}", parent_id=panel["id"])
-                         for i in range(3)]
+        groups[team] += [
+            emulator.create_contact_group(team, f"T{team}-Child-{i}", parent_id=panel["id"]) for i in range(3)
+        ]
     provider = provider_for(emulator)
     emulator.reset_counters()
 

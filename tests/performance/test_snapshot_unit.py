@@ -109,15 +109,22 @@ def test_answers_are_copies():
 
 @pytest.mark.parametrize(
     ("config", "env", "enabled"),
-    [(None, {}, True), ("false", {}, False), (None, {"PULUMI_GROUPS_READ_SNAPSHOT": "0"}, False),
-     ("true", {"PULUMI_GROUPS_READ_SNAPSHOT": "off"}, True), ("", {"PULUMI_GROUPS_READ_SNAPSHOT": "yes"}, True)],
+    [
+        (None, {}, True),
+        ("false", {}, False),
+        (None, {"PULUMI_GROUPS_READ_SNAPSHOT": "0"}, False),
+        ("true", {"PULUMI_GROUPS_READ_SNAPSHOT": "off"}, True),
+        ("", {"PULUMI_GROUPS_READ_SNAPSHOT": "yes"}, True),
+    ],
 )
 def test_setting_config_first_then_environment(config, env, enabled):
     assert read_setting(config, env) == (Setting(enabled, DEFAULT_TTL_SECONDS), [])
 
 
 def test_setting_problems_keep_the_defaults():
-    setting, problems = read_setting("maybe", {"PULUMI_GROUPS_READ_SNAPSHOT_TTL": "-1"}, config_key="capillary:readSnapshot")
+    setting, problems = read_setting(
+        "maybe", {"PULUMI_GROUPS_READ_SNAPSHOT_TTL": "-1"}, config_key="capillary:readSnapshot"
+    )
     assert setting == Setting(True, DEFAULT_TTL_SECONDS)
     assert problems[0].startswith("capillary:readSnapshot must be true or false")
     assert "PULUMI_GROUPS_READ_SNAPSHOT_TTL" in problems[1]

@@ -26,11 +26,13 @@ def process(emulator):
         "brand-oauth": {"host": emulator.url, **DEMO_OAUTH},
     }
     # As `pulumi config set --secret` stores it: the whole object is a secret, sent as JSON text.
-    proc.configure({
-        "capillary:orgs": secret(json.dumps(orgs)),
-        "capillary:requestsPerMinute": FAST,
-        "pulumi-groups:defaultOrg": "default",  # two orgs: resources without `org` go here
-    })
+    proc.configure(
+        {
+            "capillary:orgs": secret(json.dumps(orgs)),
+            "capillary:requestsPerMinute": FAST,
+            "pulumi-groups:defaultOrg": "default",  # two orgs: resources without `org` go here
+        }
+    )
     yield proc
     proc.close()
 

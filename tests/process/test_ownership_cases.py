@@ -38,13 +38,15 @@ def _start_orgs(emulator, orgs: dict):
     from tests.support.provider_process import ProviderProcess, secret
 
     proc = ProviderProcess()
-    proc.configure({
-        "capillary:orgs": secret(json.dumps({key: {"host": emulator.url, **creds} for key, creds in orgs.items()})),
-        "capillary:requestsPerMinute": "100000",
-        "capillary:timeoutSeconds": TIMEOUT,
-        "capillary:retryBudgetSeconds": "2",
-        "capillary:retryBackoffSeconds": "0.01",
-    })
+    proc.configure(
+        {
+            "capillary:orgs": secret(json.dumps({key: {"host": emulator.url, **creds} for key, creds in orgs.items()})),
+            "capillary:requestsPerMinute": "100000",
+            "capillary:timeoutSeconds": TIMEOUT,
+            "capillary:retryBudgetSeconds": "2",
+            "capillary:retryBackoffSeconds": "0.01",
+        }
+    )
     return proc
 
 
@@ -59,7 +61,8 @@ def writes(emulator) -> int:
 @pytest.mark.parametrize("type_token", [BADGE, REWARD])
 @pytest.mark.faults_may_not_fire("the 502 is there for a create that must never be sent")
 def test_a_name_taken_before_the_create_fails_at_once_and_the_lost_answer_never_takes_the_hand_made_group(
-        emulator, processes, type_token):
+    emulator, processes, type_token
+):
     make = emulator.create_badge_group if type_token == BADGE else emulator.create_reward_group
     hand_made = make(DEMO_ORG_ID, "GOLD", 3)
     proc = run(emulator, processes)
@@ -80,7 +83,9 @@ def test_a_name_taken_before_the_create_fails_at_once_and_the_lost_answer_never_
 def test_after_a_lost_answer_the_group_that_was_not_there_before_is_taken(emulator, processes):
     proc = run(emulator, processes)
     inputs = declare(proc, REWARD, "vip", name="VIP", rank=1)
-    emulator.set_faults([{"method": "POST", "path": CREATE_PATHS[REWARD], "action": "commit_then_status", "status": 502}])
+    emulator.set_faults(
+        [{"method": "POST", "path": CREATE_PATHS[REWARD], "action": "commit_then_status", "status": 502}]
+    )
     group_id, _ = proc.create(REWARD, "vip", inputs)
     assert [str(g["id"]) for g in emulator.reward_groups(DEMO_ORG_ID)] == [group_id]
     assert posts(emulator, REWARD) == 1
@@ -104,8 +109,9 @@ SAME_ORG_TWO_KEYS = {"brand": DEMO_BASIC, "brand-renamed": DEMO_BASIC}
 
 def test_a_group_adopted_in_this_run_is_not_deactivated_by_the_old_resources_delete(emulator, processes):
     first = run(emulator, processes, SAME_ORG_TWO_KEYS)
-    group_id, old_outs = first.create(REWARD, "vip-brand", declare(first, REWARD, "vip-brand", name="VIP", rank=1,
-                                                                    org="brand"))
+    group_id, old_outs = first.create(
+        REWARD, "vip-brand", declare(first, REWARD, "vip-brand", name="VIP", rank=1, org="brand")
+    )
     # The org key was renamed without previousOrg: a new resource, whose create is told to adopt.
     later = run(emulator, processes, SAME_ORG_TWO_KEYS)
     inputs = declare(later, REWARD, "vip-brand-renamed", name="VIP", rank=1, org="brand-renamed", adopt=True)
@@ -121,8 +127,9 @@ def test_a_group_adopted_in_this_run_is_not_deactivated_by_the_old_resources_del
 
 def test_a_contact_group_adopted_in_this_run_is_not_deleted_by_the_old_resource(emulator, processes):
     first = run(emulator, processes)
-    group_id, old_outs = first.create(CONTACT_GROUP, "panel",
-                                      declare(first, CONTACT_GROUP, "panel", team_id=TEAM, name="Panel", remote_id="p-1"))
+    group_id, old_outs = first.create(
+        CONTACT_GROUP, "panel", declare(first, CONTACT_GROUP, "panel", team_id=TEAM, name="Panel", remote_id="p-1")
+    )
     emulator.update_group("contact", TEAM, int(group_id), name="Panel 2024")  # renamed in the console
     later = run(emulator, processes)
     inputs = declare(later, CONTACT_GROUP, "panel-2024", team_id=TEAM, name="Panel 2024", remote_id="p-1", adopt=True)
@@ -147,8 +154,9 @@ def test_a_group_created_in_an_earlier_run_is_still_deleted(emulator, processes)
 
 def test_a_contact_group_with_hand_made_children_is_not_deleted(emulator, processes):
     first = run(emulator, processes)
-    group_id, outs = first.create(CONTACT_GROUP, "region",
-                                  declare(first, CONTACT_GROUP, "region", team_id=TEAM, name="Region"))
+    group_id, outs = first.create(
+        CONTACT_GROUP, "region", declare(first, CONTACT_GROUP, "region", team_id=TEAM, name="Region")
+    )
     child = emulator.create_contact_group(TEAM, "Hand made", parent_id=int(group_id))
     destroy = run(emulator, processes)
     emulator.reset_counters()
@@ -163,16 +171,18 @@ def test_a_contact_group_with_hand_made_children_is_not_deleted(emulator, proces
 
 def test_a_contact_group_without_children_is_deleted(emulator, processes):
     first = run(emulator, processes)
-    group_id, outs = first.create(CONTACT_GROUP, "region",
-                                  declare(first, CONTACT_GROUP, "region", team_id=TEAM, name="Region"))
+    group_id, outs = first.create(
+        CONTACT_GROUP, "region", declare(first, CONTACT_GROUP, "region", team_id=TEAM, name="Region")
+    )
     run(emulator, processes).delete(CONTACT_GROUP, "region", group_id, outs)
     assert named(emulator, "Region") == []
 
 
 def test_preview_of_a_replace_warns_about_hand_made_children(emulator, processes):
     first = run(emulator, processes)
-    group_id, outs = first.create(CONTACT_GROUP, "region",
-                                  declare(first, CONTACT_GROUP, "region", team_id=TEAM, name="Region", remote_id="r-1"))
+    group_id, outs = first.create(
+        CONTACT_GROUP, "region", declare(first, CONTACT_GROUP, "region", team_id=TEAM, name="Region", remote_id="r-1")
+    )
     emulator.create_contact_group(TEAM, "Kept by hand", parent_id=int(group_id))
     preview = run(emulator, processes)
     news = declare(preview, CONTACT_GROUP, "region", team_id=TEAM, name="Region", remote_id="r-2")
@@ -189,17 +199,30 @@ def test_an_update_answered_with_the_group_but_no_org_keeps_the_recorded_org_id(
     later = run(emulator, processes)
     news = declare(later, REWARD, "g", name="GOLD", rank=7)
     # The group itself (its id and name, so it goes into state as it is), without its org.
-    emulator.set_faults([{"path": REWARD_UPDATE, "action": "commit_then_body",
-                          "body": {"id": int(group_id), "name": "GOLD", "rank": 7}}])
+    emulator.set_faults(
+        [
+            {
+                "path": REWARD_UPDATE,
+                "action": "commit_then_body",
+                "body": {"id": int(group_id), "name": "GOLD", "rank": 7},
+            }
+        ]
+    )
 
     updated = later.update(REWARD, "g", group_id, outs, news)
 
     assert (updated["rank"], updated["org_id"]) == (7, DEMO_ORG_ID)
 
 
-@pytest.mark.parametrize("type_token,body", [
-    (REWARD, {}), (REWARD, {"id": None}), (BADGE, {"data": None, "errors": [], "warnings": []}),
-], ids=["reward-empty", "reward-null-id", "badge-data-null"])
+@pytest.mark.parametrize(
+    "type_token,body",
+    [
+        (REWARD, {}),
+        (REWARD, {"id": None}),
+        (BADGE, {"data": None, "errors": [], "warnings": []}),
+    ],
+    ids=["reward-empty", "reward-null-id", "badge-data-null"],
+)
 def test_an_update_answered_without_the_group_reads_it_back_and_keeps_org_id(emulator, processes, type_token, body):
     first = run(emulator, processes)
     group_id, outs = first.create(type_token, "g", declare(first, type_token, "g", name="GOLD", rank=1))

@@ -22,9 +22,9 @@ from tests.wesurvey.conftest import CONTACT_GROUP, DEMO_APP, TEAM
 
 # As found in state written by pulumi-groups on 2026-11-30 (protocol 4, the class by reference).
 PICKLED_2026_11_30 = {
-    BadgeGroupProvider: "gASVRAAAAAAAAACMI3B1bHVtaV9ncm91cHMuY2FwaWxsYXJ5LmJhZGdlX2dyb3VwlIwSQmFkZ2VHcm91cFByb3ZpZGVylJOUKYGUfZRiLg==",
-    RewardGroupProvider: "gASVRgAAAAAAAACMJHB1bHVtaV9ncm91cHMuY2FwaWxsYXJ5LnJld2FyZF9ncm91cJSME1Jld2FyZEdyb3VwUHJvdmlkZXKUk5QpgZR9lGIu",
-    ContactGroupProvider: "gASVRwAAAAAAAACMJHB1bHVtaV9ncm91cHMud2VzdXJ2ZXkuY29udGFjdF9ncm91cJSMFENvbnRhY3RHcm91cFByb3ZpZGVylJOUKYGUfZRiLg==",
+    BadgeGroupProvider: "gASVRAAAAAAAAACMI3B1bHVtaV9ncm91cHMuY2FwaWxsYXJ5LmJhZGdlX2dyb3VwlIwSQmFkZ2VHcm91cFByb3ZpZGVylJOUKYGUfZRiLg==",  # noqa: E501 - one opaque value
+    RewardGroupProvider: "gASVRgAAAAAAAACMJHB1bHVtaV9ncm91cHMuY2FwaWxsYXJ5LnJld2FyZF9ncm91cJSME1Jld2FyZEdyb3VwUHJvdmlkZXKUk5QpgZR9lGIu",  # noqa: E501 - one opaque value
+    ContactGroupProvider: "gASVRwAAAAAAAACMJHB1bHVtaV9ncm91cHMud2VzdXJ2ZXkuY29udGFjdF9ncm91cJSMFENvbnRhY3RHcm91cFByb3ZpZGVylJOUKYGUfZRiLg==",  # noqa: E501 - one opaque value
 }
 BADGE = "pulumi-python:dynamic/capillary:BadgeGroup"
 REWARD = "pulumi-python:dynamic/capillary:RewardGroup"
@@ -46,12 +46,14 @@ def test_todays_resources_write_the_same_provider_string(provider_class):
 @pytest.fixture
 def process(emulator):
     proc = ProviderProcess()
-    proc.configure({
-        "capillary:orgs": secret(json.dumps({"default": {"host": emulator.url, **DEMO_BASIC}})),
-        "capillary:requestsPerMinute": FAST,
-        "wesurvey:accounts": secret(json.dumps({"default": {"host": emulator.url, **DEMO_APP}})),
-        "wesurvey:requestsPerMinute": FAST,
-    })
+    proc.configure(
+        {
+            "capillary:orgs": secret(json.dumps({"default": {"host": emulator.url, **DEMO_BASIC}})),
+            "capillary:requestsPerMinute": FAST,
+            "wesurvey:accounts": secret(json.dumps({"default": {"host": emulator.url, **DEMO_APP}})),
+            "wesurvey:requestsPerMinute": FAST,
+        }
+    )
     yield proc
     proc.close()
 
@@ -62,15 +64,25 @@ def test_read_runs_through_each_old_pickle_in_the_provider_process(emulator, pro
     contact = emulator.create_contact_group(TEAM, "Panel", remote_id="crm-7")
     cases = [
         (BADGE, BadgeGroupProvider, badge["id"], {"name": "GOLD", "rank": 3, "org": "default", "org_id": DEMO_ORG_ID}),
-        (REWARD, RewardGroupProvider, str(reward["id"]),
-         {"name": "VIP", "rank": 1, "active": True, "org": "default", "org_id": DEMO_ORG_ID}),
-        (CONTACT_GROUP, ContactGroupProvider, str(contact["id"]),
-         {"team_id": TEAM, "name": "Panel", "parent_id": 0, "order": 0, "remote_id": "crm-7", "account": "default"}),
+        (
+            REWARD,
+            RewardGroupProvider,
+            str(reward["id"]),
+            {"name": "VIP", "rank": 1, "active": True, "org": "default", "org_id": DEMO_ORG_ID},
+        ),
+        (
+            CONTACT_GROUP,
+            ContactGroupProvider,
+            str(contact["id"]),
+            {"team_id": TEAM, "name": "Panel", "parent_id": 0, "order": 0, "remote_id": "crm-7", "account": "default"},
+        ),
     ]
     emulator.reset_counters()
     for type_token, provider_class, group_id, stored in cases:
         old = PICKLED_2026_11_30[provider_class]
-        read_id, outputs, inputs = process.read(type_token, "g", group_id, {"__provider": old, "adopt": False, **stored})
+        read_id, outputs, inputs = process.read(
+            type_token, "g", group_id, {"__provider": old, "adopt": False, **stored}
+        )
         assert read_id == group_id
         assert outputs["__provider"] == old and inputs["name"] == stored["name"]
     assert emulator.counters()["total"] >= 3  # each read asked the emulator

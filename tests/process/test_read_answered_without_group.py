@@ -15,8 +15,11 @@ from tests.process.test_zero_surprises import BADGE, REWARD, declare, start
 GET_BY_ID = {BADGE: r"^/api_gateway/v1/badges/group/[^/]+$", REWARD: r"^/api_gateway/rewards/core/v1/group/\d+$"}
 LISTING = {BADGE: r"^/api_gateway/v1/badges/group$", REWARD: r"^/api_gateway/rewards/core/v1/group$"}
 EMPTY_LISTING = {
-    BADGE: {"data": {"badgeGroups": [], "pagination": {"page": 0, "size": 100, "total": 0, "totalPages": 0}},
-            "errors": [], "warnings": []},
+    BADGE: {
+        "data": {"badgeGroups": [], "pagination": {"page": 0, "size": 100, "total": 0, "totalPages": 0}},
+        "errors": [],
+        "warnings": [],
+    },
     REWARD: {"groupRoList": [], "pagingDto": {"last": True, "totalPages": 0}},
 }
 ANSWERS = {
@@ -51,8 +54,15 @@ def test_a_read_answered_without_the_group_names_what_was_missing(emulator, made
     proc, group_id, outs = made(type_token, snapshot)
     faults = [{"method": "GET", "path": GET_BY_ID[type_token], "action": "commit_then_body", "body": body, "count": 20}]
     if snapshot:  # the listing misses it, so the read asks for it by id
-        faults.append({"method": "GET", "path": LISTING[type_token], "action": "commit_then_body",
-                       "body": EMPTY_LISTING[type_token], "count": 20})
+        faults.append(
+            {
+                "method": "GET",
+                "path": LISTING[type_token],
+                "action": "commit_then_body",
+                "body": EMPTY_LISTING[type_token],
+                "count": 20,
+            }
+        )
     emulator.set_faults(faults)
 
     with pytest.raises(grpc.RpcError) as failed:

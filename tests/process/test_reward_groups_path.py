@@ -14,8 +14,11 @@ DEFAULT = "/api_gateway/rewards/core/v1/group"
 
 
 def reward_calls(emulator, base: str) -> int:
-    return sum(count for endpoint, count in emulator.counters()["by_endpoint"].items()
-               if endpoint.split(" ", 1)[1].startswith(base + "/") or endpoint.endswith(" " + base))
+    return sum(
+        count
+        for endpoint, count in emulator.counters()["by_endpoint"].items()
+        if endpoint.split(" ", 1)[1].startswith(base + "/") or endpoint.endswith(" " + base)
+    )
 
 
 def test_an_org_with_its_own_reward_groups_path_uses_it_for_every_call(emulator):
@@ -44,8 +47,9 @@ def test_a_value_that_is_not_a_path_is_refused_at_check_naming_the_field(emulato
 
     proc = start(emulator, {**DEMO_BASIC, "rewardGroupsPath": "api_gateway/core/v1/group?x=1"})
     try:
-        _, failures = proc.check(REWARD, "vip", {}, {"__provider": provider_prop(RewardGroupProvider()),
-                                                      "name": "VIP", "rank": 1})
+        _, failures = proc.check(
+            REWARD, "vip", {}, {"__provider": provider_prop(RewardGroupProvider()), "name": "VIP", "rank": 1}
+        )
     finally:
         proc.close()
     assert [prop for prop, _ in failures] == ["org"]

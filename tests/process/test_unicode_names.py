@@ -28,8 +28,9 @@ def proc(emulator):
 @pytest.mark.parametrize("type_token", [BADGE, REWARD, CONTACT_GROUP])
 def test_a_decomposed_name_is_refused_at_check_naming_the_fix(emulator, proc, type_token):
     news = {"team_id": TEAM} if type_token == CONTACT_GROUP else {"rank": 1}
-    _, failures = proc.check(type_token, "g", {}, {"__provider": provider_prop(TYPES[type_token]()),
-                                                    "name": DECOMPOSED, **news})
+    _, failures = proc.check(
+        type_token, "g", {}, {"__provider": provider_prop(TYPES[type_token]()), "name": DECOMPOSED, **news}
+    )
     assert [prop for prop, _ in failures] == ["name"]
     assert "normal form C" in failures[0][1] and repr(COMPOSED) in failures[0][1]
     assert emulator.counters()["total"] == 0
@@ -42,8 +43,11 @@ def live_badges(emulator) -> list[dict]:
 @pytest.mark.parametrize("type_token", [BADGE, REWARD])
 def test_adopt_takes_over_the_console_group_spelled_decomposed(emulator, proc, type_token):
     kind = "badge" if type_token == BADGE else "reward"
-    made = (emulator.create_badge_group(DEMO_ORG_ID, DECOMPOSED, 1) if kind == "badge"
-            else emulator.create_reward_group(DEMO_ORG_ID, DECOMPOSED, rank=1))
+    made = (
+        emulator.create_badge_group(DEMO_ORG_ID, DECOMPOSED, 1)
+        if kind == "badge"
+        else emulator.create_reward_group(DEMO_ORG_ID, DECOMPOSED, rank=1)
+    )
     inputs = declare(proc, type_token, "cafe", name=COMPOSED, rank=1, adopt=True)
 
     group_id, outs = proc.create(type_token, "cafe", inputs)

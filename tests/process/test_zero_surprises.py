@@ -22,7 +22,9 @@ from tests.wesurvey.conftest import CONTACT_GROUP, DEMO_APP, TEAM
 # Which point of issue #12 each test covers (scripts/reliability_report.py counts them by it).
 POINTS = {
     "test_a_lost_create_": "1. lost create, name not unique: the hand-made group is never taken",
-    "test_a_create_without_unique_key_": "2. unknown outcome (reset, proxy 5xx before or after the commit): never sent twice",
+    "test_a_create_without_unique_key_": (
+        "2. unknown outcome (reset, proxy 5xx before or after the commit): never sent twice"
+    ),
     "test_a_create_answered_429_": "2. a 429 (certainly not acted on): sent again",
     "test_a_deactivation_answered_not_found_": "3. deactivation answered 404 / 400 'not found' while the group exists",
     "test_destroy_deactivates_": "4. destroy deactivates under the live name and rank",
@@ -158,7 +160,9 @@ def test_a_create_without_unique_key_is_never_sent_twice_after_an_unknown_outcom
         assert group_id is None and "adopt: true" in message
 
 
-@pytest.mark.parametrize("fault", [{"action": "status", "status": 429}, {"action": "status", "status": 429, "count": 2}])
+@pytest.mark.parametrize(
+    "fault", [{"action": "status", "status": 429}, {"action": "status", "status": 429, "count": 2}]
+)
 def test_a_create_answered_429_is_sent_again(emulator, processes, fault):
     proc = start(emulator)
     processes.append(proc)
@@ -214,12 +218,22 @@ def test_destroy_deactivates_under_the_live_name_and_rank(emulator, processes):
 
 NO_ID = {
     "badge-data-null": (BADGE, {"name": "GOLD", "rank": 3}, {"data": None, "errors": [], "warnings": []}),
-    "badge-data-without-id": (BADGE, {"name": "GOLD", "rank": 3}, {"data": {"name": "GOLD"}, "errors": [], "warnings": []}),
+    "badge-data-without-id": (
+        BADGE,
+        {"name": "GOLD", "rank": 3},
+        {"data": {"name": "GOLD"}, "errors": [], "warnings": []},
+    ),
     "reward-without-id": (REWARD, {"name": "VIP", "rank": 1}, {"name": "VIP"}),
     "reward-empty": (REWARD, {"name": "VIP", "rank": 1, "active": False}, {}),
-    "contact-without-group-id": (CONTACT_GROUP, {"team_id": TEAM, "name": "Panel"}, {"code": "OK", "data": {"name": "Panel"}}),
+    "contact-without-group-id": (
+        CONTACT_GROUP,
+        {"team_id": TEAM, "name": "Panel"},
+        {"code": "OK", "data": {"name": "Panel"}},
+    ),
     "contact-data-null-remote-id": (
-        CONTACT_GROUP, {"team_id": TEAM, "name": "Panel", "remote_id": "crm-1"}, {"code": "OK", "data": None},
+        CONTACT_GROUP,
+        {"team_id": TEAM, "name": "Panel", "remote_id": "crm-1"},
+        {"code": "OK", "data": None},
     ),
 }
 
@@ -230,7 +244,9 @@ def test_a_create_answered_without_an_id_finds_the_group_it_made(emulator, proce
     proc = start(emulator)
     processes.append(proc)
     inputs = declare(proc, type_token, "g", **news)
-    emulator.set_faults([{"method": "POST", "path": CREATE_PATHS[type_token], "action": "commit_then_body", "body": body}])
+    emulator.set_faults(
+        [{"method": "POST", "path": CREATE_PATHS[type_token], "action": "commit_then_body", "body": body}]
+    )
 
     group_id, outs = proc.create(type_token, "g", inputs)
 
@@ -252,10 +268,24 @@ def test_a_create_answered_without_an_id_whose_group_cannot_be_found_fails_namin
     processes.append(proc)
     inputs = declare(proc, CONTACT_GROUP, "panel", team_id=TEAM, name="Panel")
     empty_listing = {"code": "OK", "data": {"list": [], "total": 0}}
-    emulator.set_faults([
-        {"method": "POST", "path": CREATE_PATHS[CONTACT_GROUP], "action": "commit_then_body", "body": {"code": "OK", "data": {}}},
-        {"method": "GET", "path": CREATE_PATHS[CONTACT_GROUP], "action": "commit_then_body", "body": empty_listing, "skip": 1, "count": 5},
-    ])
+    emulator.set_faults(
+        [
+            {
+                "method": "POST",
+                "path": CREATE_PATHS[CONTACT_GROUP],
+                "action": "commit_then_body",
+                "body": {"code": "OK", "data": {}},
+            },
+            {
+                "method": "GET",
+                "path": CREATE_PATHS[CONTACT_GROUP],
+                "action": "commit_then_body",
+                "body": empty_listing,
+                "skip": 1,
+                "count": 5,
+            },
+        ]
+    )
 
     with pytest.raises(grpc.RpcError) as failed:
         proc.create(CONTACT_GROUP, "panel", inputs)
@@ -271,7 +301,10 @@ def _made_in_demo_org(emulator, processes):
     proc = start(emulator)
     processes.append(proc)
     made = {}
-    for type_token, name, news in ((BADGE, "gold", {"name": "GOLD", "rank": 3}), (REWARD, "vip", {"name": "VIP", "rank": 1})):
+    for type_token, name, news in (
+        (BADGE, "gold", {"name": "GOLD", "rank": 3}),
+        (REWARD, "vip", {"name": "VIP", "rank": 1}),
+    ):
         made[type_token] = (name, *proc.create(type_token, name, declare(proc, type_token, name, **news)))
     return made
 

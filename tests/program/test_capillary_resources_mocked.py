@@ -90,8 +90,13 @@ def test_configured_provider_pickles_without_its_config(monkeypatch):
     from pulumi_groups.capillary.badge_group import BadgeGroupProvider
 
     provider = BadgeGroupProvider()
-    provider.configure(ConfigureRequest(Config({"capillary:host": "eu", "capillary:username": "u",
-                                                "capillary:password": "s3cret-pw"}, "pulumi-groups")))
+    provider.configure(
+        ConfigureRequest(
+            Config(
+                {"capillary:host": "eu", "capillary:username": "u", "capillary:password": "s3cret-pw"}, "pulumi-groups"
+            )
+        )
+    )
     assert provider.config.orgs["default"].password == "s3cret-pw"
     raw = base64.b64decode(serialize_provider(provider))
     assert b"s3cret-pw" not in raw

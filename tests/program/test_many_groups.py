@@ -28,8 +28,12 @@ from tests.support.mocks import RecordingMocks
 
 PROVIDER_CLASSES = {
     "pulumi-python:dynamic/capillary:BadgeGroup": b"pulumi_groups.capillary.badge_group\x94\x8c\x12BadgeGroupProvider",
-    "pulumi-python:dynamic/capillary:RewardGroup": b"pulumi_groups.capillary.reward_group\x94\x8c\x13RewardGroupProvider",
-    "pulumi-python:dynamic/wesurvey:ContactGroup": b"pulumi_groups.wesurvey.contact_group\x94\x8c\x14ContactGroupProvider",
+    "pulumi-python:dynamic/capillary:RewardGroup": (
+        b"pulumi_groups.capillary.reward_group\x94\x8c\x13RewardGroupProvider"
+    ),
+    "pulumi-python:dynamic/wesurvey:ContactGroup": (
+        b"pulumi_groups.wesurvey.contact_group\x94\x8c\x14ContactGroupProvider"
+    ),
 }
 
 
@@ -94,7 +98,9 @@ def _attributes() -> list[dict]:
 
 def _unchanged(before: list[dict]) -> bool:
     after = _attributes()
-    return all(b.keys() == a.keys() and all(b[k] is a[k] for k in b) for b, a in zip(before, after))
+    return len(before) == len(after) and all(
+        b.keys() == a.keys() and all(b[k] is a[k] for k in b) for b, a in zip(before, after, strict=True)
+    )
 
 
 def _declare_one_of_each(prefix: str) -> list[pulumi.CustomResource]:
@@ -152,7 +158,9 @@ class SecretPickleProvider(BadgeGroupProvider):
 
 class SecretPickleBadge(GroupResource, module="capillary", name="SecretPickleBadge"):
     def __init__(self, resource_name: str) -> None:
-        super().__init__(SecretPickleProvider, resource_name, {"name": "S", "rank": 1, "org": "default", "adopt": False})
+        super().__init__(
+            SecretPickleProvider, resource_name, {"name": "S", "rank": 1, "org": "default", "adopt": False}
+        )
 
 
 class SdkSecretPickleBadge(pulumi.dynamic.Resource, module="capillary", name="SecretPickleBadge"):

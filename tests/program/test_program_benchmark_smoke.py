@@ -15,7 +15,11 @@ BENCHMARK = REPO / "benchmarks" / "program_benchmark.py"
 def test_the_program_benchmark_measures_both_paths():
     out = subprocess.run(
         [sys.executable, str(BENCHMARK), "--sizes", "6", "--repeat", "1", "--json"],
-        check=True, capture_output=True, text=True, timeout=240, cwd=REPO,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        cwd=REPO,
     )
     results = json.loads(out.stdout)
     by_path = {r["path"]: r for r in results}

@@ -51,10 +51,12 @@ def run() -> LoadRun:
         orgs = {name: {"host": emu.url, "clientKey": key, "clientSecret": s} for name, (_, key, s) in ORGS.items()}
         proc = ProviderProcess()
         try:
-            proc.configure({
-                "capillary:orgs": secret(json.dumps(orgs)),
-                "capillary:requestsPerMinute": str(CLIENT_REQUESTS_PER_MINUTE),
-            })
+            proc.configure(
+                {
+                    "capillary:orgs": secret(json.dumps(orgs)),
+                    "capillary:requestsPerMinute": str(CLIENT_REQUESTS_PER_MINUTE),
+                }
+            )
             result.plan = [
                 (org, kind, f"{kind}-{org}-{i:02d}")
                 for i in range(GROUPS_PER_ORG // 2)
@@ -64,7 +66,9 @@ def run() -> LoadRun:
             started = time.monotonic()
             with ThreadPoolExecutor(max_workers=4) as pool:
                 result.created = list(pool.map(lambda item: _create(proc, *item), result.plan))
-                result.updated = list(pool.map(lambda pair: _update(proc, *pair), zip(result.plan, result.created)))
+                result.updated = list(
+                    pool.map(lambda pair: _update(proc, *pair), zip(result.plan, result.created, strict=True))
+                )
             result.seconds = time.monotonic() - started
         finally:
             result.printed = proc.printed()

@@ -184,14 +184,18 @@ def matrix() -> list[tuple[str, str, FaultCase, str]]:
 
 
 def expected_result(kind: str, op: str, case: FaultCase) -> str:
-    """"ok" or "error": what a reliable provider does under this fault."""
+    """ "ok" or "error": what a reliable provider does under this fault."""
     if not case.persistent:
         return "ok"
     if case.target == "token" and OPERATION_REQUESTS[(kind, op)] is None:
         return "ok"  # needs no token
     if case.target == "operation" and OPERATION_REQUESTS[(kind, op)] is None:
         return "ok"  # sends nothing to fail
-    if op == "create" and case.target == "operation" and case.spec["action"] in ("delay", "commit_then_drop", "malformed"):
+    if (
+        op == "create"
+        and case.target == "operation"
+        and case.spec["action"] in ("delay", "commit_then_drop", "malformed")
+    ):
         return "ok"  # the vendor made the group; the search by name finds it and takes it over
     return "error"
 
@@ -423,7 +427,9 @@ def run_operation(emu, provider, op, case, plan, inputs, group_id, outs, news, o
             outcome.result = "ok"
     except GroupsError as failure:
         outcome.result, outcome.message = "error", str(failure)
-        outcome.problems += [f"the error carries a credential: {leaked}" for leaked in leaks(exception_text(failure), emu)]
+        outcome.problems += [
+            f"the error carries a credential: {leaked}" for leaked in leaks(exception_text(failure), emu)
+        ]
     except Exception as failure:  # noqa: BLE001 - a raw exception is itself a finding
         outcome.result, outcome.message = "crash", f"{type(failure).__name__}: {failure}"
     if answer is not None:

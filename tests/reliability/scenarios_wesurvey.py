@@ -52,7 +52,7 @@ FAULTS = tuple(FaultCase(case.id, case.spec, case.persistent, case.target) for c
 
 
 def expected_result(op: str, case: FaultCase, with_remote_id: bool) -> str:
-    """"ok" or "error": what a reliable provider does under this fault."""
+    """ "ok" or "error": what a reliable provider does under this fault."""
     action = case.spec["action"]
     may_land_unseen = action in ("delay", "reset") or (action == "status" and case.spec["status"] >= 500)
     if op == "create" and case.target == "operation" and may_land_unseen and not with_remote_id:
@@ -116,8 +116,12 @@ def _run(emu, provider_cls, op, case, with_remote_id, outcome: Outcome) -> None:
         problems.append(f"the error does not say what to do (adopt: true): {outcome.message}")
     if outcome.result != "ok":
         problems += check_message(
-            outcome.message, org=ACCOUNT, kind="contact group", group_words=(name, str(group_id)), scope_word="account",
-            request_id_in_header=False
+            outcome.message,
+            org=ACCOUNT,
+            kind="contact group",
+            group_words=(name, str(group_id)),
+            scope_word="account",
+            request_id_in_header=False,
         )
     if outcome.faults_fired == 0:
         problems.append("the fault never fired: the scenario tested nothing")
@@ -131,7 +135,9 @@ def _run(emu, provider_cls, op, case, with_remote_id, outcome: Outcome) -> None:
         return
     if op == "create" and outcome.result != "ok":
         if len(mine) > 1 or (mine and not may_still_land):
-            problems.append(f"create failed but the emulator holds {len(mine)} groups named {name!r}: missing from state")
+            problems.append(
+                f"create failed but the emulator holds {len(mine)} groups named {name!r}: missing from state"
+            )
         return
     if len(mine) != 1:
         problems.append(f"expected exactly one group named {name!r}, the emulator holds {len(mine)}")

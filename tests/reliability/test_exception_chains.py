@@ -44,7 +44,9 @@ def chain(error: BaseException) -> list[BaseException]:
 def assert_clean(error: BaseException) -> None:
     for item in chain(error):
         module = type(item).__module__
-        assert not module.startswith(("requests", "urllib3", "http.client", "json")), f"{type(item)} in the chain of {error!r}"
+        assert not module.startswith(("requests", "urllib3", "http.client", "json")), (
+            f"{type(item)} in the chain of {error!r}"
+        )
         assert isinstance(item, GroupsError), f"{type(item).__name__} in the chain of {error!r}"
         text = f"{item} {item!r}"
         for secret in SECRETS:
@@ -55,7 +57,9 @@ def provider_for(kind, emu, **top):
     if kind == "contact":
         return configured(ContactGroupProvider, wesurvey_config(emu, **top))
     creds = DEMO_OAUTH if kind == "reward" else DEMO_BASIC
-    return configured(BadgeGroupProvider if kind == "badge" else RewardGroupProvider, capillary_config(emu, {"default": creds}, **top))
+    return configured(
+        BadgeGroupProvider if kind == "badge" else RewardGroupProvider, capillary_config(emu, {"default": creds}, **top)
+    )
 
 
 def declaration(kind: str) -> dict:

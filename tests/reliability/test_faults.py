@@ -82,7 +82,9 @@ def test_a_create_that_lands_after_its_timeout_is_taken_over_not_reported_as_tak
 
     provider.api_find_existing = lookup_then_post1_lands
     result = _create(provider, kind, "LATE")
-    groups = [g for g in (emu.badge_groups(ORG_ID) if kind == "badge" else emu.reward_groups(ORG_ID)) if g["name"] == "LATE"]
+    groups = [
+        g for g in (emu.badge_groups(ORG_ID) if kind == "badge" else emu.reward_groups(ORG_ID)) if g["name"] == "LATE"
+    ]
     assert lookups[0] is None and len(lookups) == 2
     assert [str(g["id"]) for g in groups] == [result.id]
     assert result.outs["rank"] == 3 and result.outs["name"] == "LATE"
@@ -110,7 +112,9 @@ def test_a_lost_create_answer_and_a_group_with_other_values_is_refused_without_a
     is made after the run's listing of the org (a name taken before it sends no create at all)."""
     provider = _provider(emu, kind)
     _create(provider, kind, "FIRST")  # the run lists the org before its first create
-    existing = (emu.create_badge_group(ORG_ID, "TAKEN", 9) if kind == "badge" else emu.create_reward_group(ORG_ID, "TAKEN", 9))
+    existing = (
+        emu.create_badge_group(ORG_ID, "TAKEN", 9) if kind == "badge" else emu.create_reward_group(ORG_ID, "TAKEN", 9)
+    )
     create_path = scenarios.OPERATION_REQUESTS[(kind, "create")][1]
     emu.set_faults([{"method": "POST", "path": create_path, "action": "reset", "count": 1}])
     with pytest.raises(GroupsError) as caught:
@@ -118,19 +122,27 @@ def test_a_lost_create_answer_and_a_group_with_other_values_is_refused_without_a
     message = str(caught.value)
     assert str(existing["id"]) in message and "adopt: true" in message and f"org {ORG_KEY!r}" in message
     assert [g["name"] for g in (emu.badge_groups(ORG_ID) if kind == "badge" else emu.reward_groups(ORG_ID))] == [
-        "FIRST", "TAKEN"]
+        "FIRST",
+        "TAKEN",
+    ]
 
 
 @pytest.mark.parametrize("kind", scenarios.KINDS)
 def test_adopt_under_faults_takes_over_once(emu, kind):
     """The run's listing shows the name taken, so no create is sent; the update that takes the
     group over meets a reset and an unreadable answer, and still lands once."""
-    existing = (emu.create_badge_group(ORG_ID, "ADOPTED", 9) if kind == "badge" else emu.create_reward_group(ORG_ID, "ADOPTED", 9))
+    existing = (
+        emu.create_badge_group(ORG_ID, "ADOPTED", 9)
+        if kind == "badge"
+        else emu.create_reward_group(ORG_ID, "ADOPTED", 9)
+    )
     update_path = scenarios.OPERATION_REQUESTS[(kind, "update")][1]
-    emu.set_faults([
-        {"method": "PUT", "path": update_path, "action": "reset", "count": 1},
-        {"method": "PUT", "path": update_path, "action": "malformed", "count": 1},
-    ])
+    emu.set_faults(
+        [
+            {"method": "PUT", "path": update_path, "action": "reset", "count": 1},
+            {"method": "PUT", "path": update_path, "action": "malformed", "count": 1},
+        ]
+    )
     result = _create(_provider(emu, kind), kind, "ADOPTED", adopt=True)
     assert not any(endpoint.startswith("POST /api_gateway") for endpoint in emu.counters()["by_endpoint"])
     groups = emu.badge_groups(ORG_ID) if kind == "badge" else emu.reward_groups(ORG_ID)
@@ -140,7 +152,9 @@ def test_adopt_under_faults_takes_over_once(emu, kind):
 
 @pytest.mark.parametrize("kind", scenarios.KINDS)
 def test_name_taken_without_adopt_is_not_retried_and_says_what_to_do(emu, kind):
-    existing = (emu.create_badge_group(ORG_ID, "MINE", 1) if kind == "badge" else emu.create_reward_group(ORG_ID, "MINE", 1))
+    existing = (
+        emu.create_badge_group(ORG_ID, "MINE", 1) if kind == "badge" else emu.create_reward_group(ORG_ID, "MINE", 1)
+    )
     with pytest.raises(NameTaken) as caught:
         _create(_provider(emu, kind), kind, "MINE")
     message = str(caught.value)
@@ -240,10 +254,12 @@ def test_a_made_group_reaches_state_even_when_setting_the_rest_fails(emu, capsys
     ours, but the PUT that deactivates it keeps failing. The group exists, so create must not
     raise (its id would be lost and the next run would meet 'name taken'): it returns the group
     as it is and says the next `pulumi up` finishes the job."""
-    emu.set_faults([
-        {"method": "POST", "path": r"/group/create$", "action": "commit_then_drop", "count": 1},
-        {"method": "PUT", "path": r"/group/\d+$", "action": "status", "status": 503, "count": 1000},
-    ])
+    emu.set_faults(
+        [
+            {"method": "POST", "path": r"/group/create$", "action": "commit_then_drop", "count": 1},
+            {"method": "PUT", "path": r"/group/\d+$", "action": "status", "status": 503, "count": 1000},
+        ]
+    )
     result = _create(_provider(emu, "reward"), "reward", "HALF", active=False)
     [group] = emu.reward_groups(ORG_ID)
     assert str(group["id"]) == result.id and result.outs["active"] is True  # live, as it is

@@ -32,8 +32,17 @@ def _timed_out_create(provider_cls, delay: float):
     with Emulator() as emu:
         provider = configured(provider_cls, ws.stack_config(emu))
         inputs = provider.check({}, {"team_id": float(ws.TEAM), "name": "SLOW", "account": ws.ACCOUNT}).inputs
-        emu.set_faults([{"method": "POST", "path": ws.OPERATION_REQUESTS["create"][1], "action": "delay",
-                         "seconds": delay, "count": 1}])
+        emu.set_faults(
+            [
+                {
+                    "method": "POST",
+                    "path": ws.OPERATION_REQUESTS["create"][1],
+                    "action": "delay",
+                    "seconds": delay,
+                    "count": 1,
+                }
+            ]
+        )
         try:
             result, error = provider.create(inputs), None
         except GroupsError as failure:
@@ -58,4 +67,3 @@ def test_a_timed_out_create_without_a_unique_key_is_never_sent_twice():
     result, error, groups = _timed_out_create(ContactGroupProvider, delay=DELAY_SECONDS * 1.5)
     assert result is None and len(groups) == 1
     assert "may still be created" in error and "adopt: true" in error and "'SLOW'" in error
-

@@ -37,7 +37,7 @@ def test_200_creates_and_200_updates_across_4_orgs_under_a_60_per_minute_limit()
     run = load.run()
     counters = run.counters
     for org, (_, key, _) in load.ORGS.items():
-        mine = {name: group_id for (o, _, name), (group_id, _) in zip(run.plan, run.created) if o == org}
+        mine = {name: group_id for (o, _, name), (group_id, _) in zip(run.plan, run.created, strict=True) if o == org}
         assert len(mine) == load.GROUPS_PER_ORG
         assert {name: gid for name, (gid, _) in run.live[org].items()} == mine  # none missing, none extra
         assert {rank for _, rank in run.live[org].values()} == {load.NEW_RANK}

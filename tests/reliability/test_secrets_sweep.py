@@ -84,15 +84,20 @@ def test_nothing_secret_leaves_the_provider_process():
         proc = ProviderProcess()
         sweep = Sweep(proc)
         try:
-            proc.configure({
-                "capillary:orgs": secret(json.dumps(orgs)),
-                "capillary:requestsPerMinute": "100000",
-                "capillary:timeoutSeconds": "0.5",
-                "capillary:retryBudgetSeconds": "1",
-                "capillary:retryBackoffSeconds": "0.01",
-            })
+            proc.configure(
+                {
+                    "capillary:orgs": secret(json.dumps(orgs)),
+                    "capillary:requestsPerMinute": "100000",
+                    "capillary:timeoutSeconds": "0.5",
+                    "capillary:retryBudgetSeconds": "1",
+                    "capillary:retryBackoffSeconds": "0.01",
+                }
+            )
             for org in ("basic", "oauth"):
-                for kind, token, provider in (("badge", BADGE, BadgeGroupProvider()), ("reward", REWARD, RewardGroupProvider())):
+                for kind, token, provider in (
+                    ("badge", BADGE, BadgeGroupProvider()),
+                    ("reward", REWARD, RewardGroupProvider()),
+                ):
                     _lifecycle(emu, sweep, org, kind, token, provider_prop(provider))
             # refused credentials, at the group call (Basic) and at the token call (OAuth)
             for org in ("basic-wrong", "oauth-wrong"):
@@ -142,17 +147,21 @@ def _lifecycle(emu, sweep: Sweep, org: str, kind: str, token: str, prov: str) ->
     assert failures == []
 
     # create: the answer is lost, then the lookup is refused once
-    emu.set_faults([
-        {"method": "POST", "path": create_path, "action": "commit_then_drop", "count": 1},
-        {"method": "GET", "path": rf"^{base}$", "action": "status", "status": 503, "count": 1},
-    ])
+    emu.set_faults(
+        [
+            {"method": "POST", "path": create_path, "action": "commit_then_drop", "count": 1},
+            {"method": "GET", "path": rf"^{base}$", "action": "status", "status": 503, "count": 1},
+        ]
+    )
     group_id, outs = sweep.call("create", token, name, inputs)
     # read (a refresh: a later run, whose process has no listing yet to answer from): a malformed
     # answer and an expired token
-    emu.set_faults([
-        {"method": "GET", "action": "malformed", "count": 1},
-        {"method": "GET", "action": "expire_tokens", "count": 1},
-    ])
+    emu.set_faults(
+        [
+            {"method": "GET", "action": "malformed", "count": 1},
+            {"method": "GET", "action": "expire_tokens", "count": 1},
+        ]
+    )
     _, read_outs, _ = sweep.call("read", token, name, group_id, outs, later_run=True)
     sweep.call("diff", token, name, group_id, read_outs, {**inputs, "rank": 4})
     # update: a burst of 502s, then one that never recovers

@@ -87,12 +87,16 @@ def test_the_environment_still_serves_a_stack_that_configures_no_org(mocks, monk
 
 @pytest.mark.parametrize("added", ["default", "brand-us"])
 def test_adding_an_org_is_an_error_naming_the_declarations_and_the_key(mocks, added):
-    before = {"capillary:orgs": {"brand-eu": EU}, "pulumi-groups:badgeGroups": [{"name": "GOLD", "rank": 3}, {"name": "SILVER", "rank": 2}]}
+    before = {
+        "capillary:orgs": {"brand-eu": EU},
+        "pulumi-groups:badgeGroups": [{"name": "GOLD", "rank": 3}, {"name": "SILVER", "rank": 2}],
+    }
     assert targets(before) == {"GOLD": "brand-eu", "SILVER": "brand-eu"}
     after = {**before, "capillary:orgs": {"brand-eu": EU, added: US}}
     found = problems(after)
     assert [p.split(":", 2)[0] + ":" + p.split(":", 2)[1].split(" ")[0] for p in found] == [
-        "pulumi-groups:badgeGroups[0]", "pulumi-groups:badgeGroups[1]",
+        "pulumi-groups:badgeGroups[0]",
+        "pulumi-groups:badgeGroups[1]",
     ]
     assert all("pulumi-groups:defaultOrg" in p and "brand-eu" in p and added in p for p in found)
     assert mocks.resources == []
@@ -109,14 +113,16 @@ def test_an_org_keyed_default_gets_no_preference_in_the_provider_either(mocks):
 
 
 def test_a_default_that_names_no_configured_org_or_account(mocks):
-    found = problems({
-        "capillary:orgs": {"brand-eu": EU},
-        "wesurvey:accounts": {"eu": ACCOUNT, "us": ACCOUNT},
-        "pulumi-groups:defaultOrg": "brand-xx",
-        "pulumi-groups:defaultAccount": "eu",
-        "pulumi-groups:badgeGroups": [{"name": "GOLD", "rank": 3}],
-        "pulumi-groups:contactGroups": [{"name": "Panel", "team_id": 53}],
-    })
+    found = problems(
+        {
+            "capillary:orgs": {"brand-eu": EU},
+            "wesurvey:accounts": {"eu": ACCOUNT, "us": ACCOUNT},
+            "pulumi-groups:defaultOrg": "brand-xx",
+            "pulumi-groups:defaultAccount": "eu",
+            "pulumi-groups:badgeGroups": [{"name": "GOLD", "rank": 3}],
+            "pulumi-groups:contactGroups": [{"name": "Panel", "team_id": 53}],
+        }
+    )
     assert found == [
         "pulumi-groups:badgeGroups[0] ('GOLD'): pulumi-groups:defaultOrg names org 'brand-xx', which is not "
         "configured (known orgs: brand-eu); set it to one of them"
@@ -124,7 +130,10 @@ def test_a_default_that_names_no_configured_org_or_account(mocks):
 
 
 def test_several_accounts_need_the_default_account_key(mocks):
-    config = {"wesurvey:accounts": {"eu": ACCOUNT, "default": ACCOUNT}, "pulumi-groups:contactGroups": [{"name": "Panel", "team_id": 53}]}
+    config = {
+        "wesurvey:accounts": {"eu": ACCOUNT, "default": ACCOUNT},
+        "pulumi-groups:contactGroups": [{"name": "Panel", "team_id": 53}],
+    }
     [problem] = problems(config)
     assert problem.startswith("pulumi-groups:contactGroups[0] ('Panel'): no account given")
     assert "pulumi-groups:defaultAccount" in problem
@@ -136,25 +145,34 @@ def test_several_accounts_need_the_default_account_key(mocks):
 
 @pulumi.runtime.test
 def test_previous_names_and_org_become_aliases(mocks):
-    set_config({
-        "capillary:orgs": {"brand-eu": EU, "brand-eu-old": EU},
-        "wesurvey:accounts": {"eu": ACCOUNT},
-        "pulumi-groups:defaultOrg": "brand-eu",
-        "pulumi-groups:rewardGroups": [
-            {"name": "VIP", "previousNames": ["VIP-old"], "previousOrg": "brand-eu-old"},
-            {"name": "Plain"},
-        ],
-        "pulumi-groups:badgeGroups": [{"name": "GOLD", "rank": 3, "previousNames": ["Gold", "gold"]}],
-        "pulumi-groups:contactGroups": [{"name": "Panel", "team_id": 53, "previousAccount": "old-eu"}],
-    })
+    set_config(
+        {
+            "capillary:orgs": {"brand-eu": EU, "brand-eu-old": EU},
+            "wesurvey:accounts": {"eu": ACCOUNT},
+            "pulumi-groups:defaultOrg": "brand-eu",
+            "pulumi-groups:rewardGroups": [
+                {"name": "VIP", "previousNames": ["VIP-old"], "previousOrg": "brand-eu-old"},
+                {"name": "Plain"},
+            ],
+            "pulumi-groups:badgeGroups": [{"name": "GOLD", "rank": 3, "previousNames": ["Gold", "gold"]}],
+            "pulumi-groups:contactGroups": [{"name": "Panel", "team_id": 53, "previousAccount": "old-eu"}],
+        }
+    )
     outputs = stack_program.declare(stack_program.read_plan(STACK))
     ids = [i for by_scope in outputs.values() for by_name in by_scope.values() for i in by_name.values()]
 
     def verify(_):
         aliases = mocks.monitor.aliases
-        assert mocks.names() == {"brand-eu/reward/VIP", "brand-eu/reward/Plain", "brand-eu/badge/GOLD", "eu/contact/Panel"}
+        assert mocks.names() == {
+            "brand-eu/reward/VIP",
+            "brand-eu/reward/Plain",
+            "brand-eu/badge/GOLD",
+            "eu/contact/Panel",
+        }
         assert set(aliases["brand-eu/reward/VIP"]) == {
-            "brand-eu/reward/VIP-old", "brand-eu-old/reward/VIP", "brand-eu-old/reward/VIP-old",
+            "brand-eu/reward/VIP-old",
+            "brand-eu-old/reward/VIP",
+            "brand-eu-old/reward/VIP-old",
         }
         assert set(aliases["brand-eu/badge/GOLD"]) == {"brand-eu/badge/Gold", "brand-eu/badge/gold"}
         assert aliases["eu/contact/Panel"] == ["old-eu/contact/Panel"]
@@ -176,11 +194,20 @@ def test_previous_names_and_org_become_aliases(mocks):
         ),
         (
             [{"name": "A", "previousNames": ["OLD"]}, {"name": "B", "previousNames": ["OLD"]}],
-            "pulumi-groups:rewardGroups[0] ('A') and pulumi-groups:rewardGroups[1] ('B') both say they were 'brand-eu/reward/OLD'",
+            (
+                "pulumi-groups:rewardGroups[0] ('A') and pulumi-groups:rewardGroups[1] "
+                "('B') both say they were 'brand-eu/reward/OLD'"
+            ),
         ),
         ([{"name": "A", "previousNames": "OLD"}], "pulumi-groups:rewardGroups[0] ('A'): previousNames must be a list"),
-        ([{"name": "A", "previousNames": [""]}], "pulumi-groups:rewardGroups[0] ('A'): previousNames[0]: name must not be empty"),
-        ([{"name": "A", "previousOrg": 5}], "pulumi-groups:rewardGroups[0] ('A'): previousOrg must be a non-empty string"),
+        (
+            [{"name": "A", "previousNames": [""]}],
+            "pulumi-groups:rewardGroups[0] ('A'): previousNames[0]: name must not be empty",
+        ),
+        (
+            [{"name": "A", "previousOrg": 5}],
+            "pulumi-groups:rewardGroups[0] ('A'): previousOrg must be a non-empty string",
+        ),
     ],
 )
 def test_bad_previous_names(mocks, entries, expected):
@@ -193,22 +220,32 @@ def test_bad_previous_names(mocks, entries, expected):
 
 @pulumi.runtime.test
 def test_one_name_under_two_parents_with_a_key(mocks):
-    set_config({
-        "wesurvey:accounts": {"eu": ACCOUNT},
-        "pulumi-groups:contactGroups": [
-            {"name": "Panel", "team_id": 53},  # the first of its name: keeps its resource name
-            {"name": "EU", "team_id": 53},
-            {"name": "Panel", "team_id": 53, "parent": "EU", "key": "EU Panel"},
-            {"name": "Panel", "team_id": 54, "key": "Panel 54"},
-            {"name": "Wave", "team_id": 53, "parent": "EU Panel"},  # parents are named by key
-        ],
-    })
+    set_config(
+        {
+            "wesurvey:accounts": {"eu": ACCOUNT},
+            "pulumi-groups:contactGroups": [
+                {"name": "Panel", "team_id": 53},  # the first of its name: keeps its resource name
+                {"name": "EU", "team_id": 53},
+                {"name": "Panel", "team_id": 53, "parent": "EU", "key": "EU Panel"},
+                {"name": "Panel", "team_id": 54, "key": "Panel 54"},
+                {"name": "Wave", "team_id": 53, "parent": "EU Panel"},  # parents are named by key
+            ],
+        }
+    )
     outputs = stack_program.declare(stack_program.read_plan(STACK))
     ids = list(outputs["contactGroups"]["eu"].values())
 
     def verify(_):
-        assert mocks.names() == {"eu/contact/Panel", "eu/contact/EU", "eu/contact/EU Panel", "eu/contact/Panel 54", "eu/contact/Wave"}
-        assert {mocks.named(n).inputs["name"] for n in ("eu/contact/Panel", "eu/contact/EU Panel", "eu/contact/Panel 54")} == {"Panel"}
+        assert mocks.names() == {
+            "eu/contact/Panel",
+            "eu/contact/EU",
+            "eu/contact/EU Panel",
+            "eu/contact/Panel 54",
+            "eu/contact/Wave",
+        }
+        assert {
+            mocks.named(n).inputs["name"] for n in ("eu/contact/Panel", "eu/contact/EU Panel", "eu/contact/Panel 54")
+        } == {"Panel"}
         assert mocks.named("eu/contact/EU Panel").inputs["parent_id"] == "id-of-eu/contact/EU"
         assert mocks.named("eu/contact/Wave").inputs["parent_id"] == "id-of-eu/contact/EU Panel"
 
@@ -226,7 +263,10 @@ def test_one_name_under_two_parents_with_a_key(mocks):
         ),
         (
             [{"name": "Panel", "team_id": 53}, {"name": "Panel", "team_id": 53, "key": "Panel 2"}],
-            "pulumi-groups:contactGroups[0] and [1] both declare contact group 'Panel' in account 'eu' under the same parent in team 53: keep one of them",
+            (
+                "pulumi-groups:contactGroups[0] and [1] both declare contact group 'Panel' "
+                "in account 'eu' under the same parent in team 53: keep one of them"
+            ),
         ),
         (
             [{"name": "A", "team_id": 53, "key": "K"}, {"name": "B", "team_id": 53, "key": "K"}],

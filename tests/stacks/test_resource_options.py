@@ -27,11 +27,13 @@ def options_of(defaults=None, **lists) -> dict[str, GroupOptions]:
 
 
 def test_an_entry_gives_the_three_options_under_pulumis_names():
-    found = options_of(badgeGroups=[
-        {"name": "GOLD", "rank": 3, "protect": True, "ignoreChanges": ["rank"]},
-        {"name": "TEST", "rank": 1, "retainOnDelete": True},
-        {"name": "PLAIN", "rank": 1},
-    ])
+    found = options_of(
+        badgeGroups=[
+            {"name": "GOLD", "rank": 3, "protect": True, "ignoreChanges": ["rank"]},
+            {"name": "TEST", "rank": 1, "retainOnDelete": True},
+            {"name": "PLAIN", "rank": 1},
+        ]
+    )
     assert found["eu/badge/GOLD"] == GroupOptions(protect=True, ignore_changes=("rank",))
     assert found["eu/badge/TEST"] == GroupOptions(retain_on_delete=True)
     assert found["eu/badge/PLAIN"].is_empty
@@ -59,12 +61,15 @@ def test_unknown_options_and_fields_are_preview_errors_naming_the_entry():
             {"name": "TIN", "rank": 0, "ignoreChanges": "rank"},
         ],
     )
-    assert problems[0] == ("pulumi-groups:badgeGroups[0] ('GOLD'): ignoreChanges names unknown field(s) colour; "
-                           "fields of a badge group: name, rank, org, adopt")
+    assert problems[0] == (
+        "pulumi-groups:badgeGroups[0] ('GOLD'): ignoreChanges names unknown field(s) colour; "
+        "fields of a badge group: name, rank, org, adopt"
+    )
     assert problems[1] == "pulumi-groups:badgeGroups[1] ('SILVER'): protect must be true or false, got 'yes'"
     assert problems[2].startswith("pulumi-groups:badgeGroups[2] ('BRONZE'): unknown key(s) ignoreChange; allowed: ")
-    assert problems[3] == ("pulumi-groups:badgeGroups[3] ('TIN'): ignoreChanges must be a list of field names, "
-                           "e.g. [rank], got 'rank'")
+    assert problems[3] == (
+        "pulumi-groups:badgeGroups[3] ('TIN'): ignoreChanges must be a list of field names, e.g. [rank], got 'rank'"
+    )
     assert len(problems) == 4
 
 
@@ -83,23 +88,42 @@ def test_bad_stack_defaults_are_errors_naming_the_key():
 
 
 def test_a_contact_entry_ignores_its_parent_by_the_declarations_name():
-    found = options_of(contactGroups=[{"name": "Panel", "team_id": 53},
-                                      {"name": "Batch", "team_id": 53, "parent": "Panel", "ignoreChanges": ["parent"]}])
+    found = options_of(
+        contactGroups=[
+            {"name": "Panel", "team_id": 53},
+            {"name": "Batch", "team_id": 53, "parent": "Panel", "ignoreChanges": ["parent"]},
+        ]
+    )
     assert found["default/contact/Batch"].ignore_changes == ("parent",)
-    problems = problems_of(accounts={"default": ACCOUNT},
-                           contactGroups=[{"name": "Panel", "team_id": 53, "ignoreChanges": ["parent_id"]}])
-    assert problems == ["pulumi-groups:contactGroups[0] ('Panel'): ignoreChanges names unknown field(s) parent_id; "
-                        "fields of a contact group: team_id, name, order, remote_id, account, adopt, parent"]
+    problems = problems_of(
+        accounts={"default": ACCOUNT}, contactGroups=[{"name": "Panel", "team_id": 53, "ignoreChanges": ["parent_id"]}]
+    )
+    assert problems == [
+        "pulumi-groups:contactGroups[0] ('Panel'): ignoreChanges names unknown field(s) parent_id; "
+        "fields of a contact group: team_id, name, order, remote_id, account, adopt, parent"
+    ]
 
 
 def test_the_program_registers_pulumis_resource_options_with_engine_property_names():
-    stack_config(accounts={"default": ACCOUNT}, orgs={"eu": EU},
-                 badgeGroups=[{"name": "GOLD", "rank": 3, "previousNames": ["OLD"], "protect": True,
-                               "retainOnDelete": True, "ignoreChanges": ["rank", "name"]},
-                              {"name": "PLAIN", "rank": 1}],
-                 contactGroups=[{"name": "Panel", "team_id": 53},
-                                {"name": "Batch", "team_id": 53, "parent": "Panel",
-                                 "ignoreChanges": ["parent", "order"]}])
+    stack_config(
+        accounts={"default": ACCOUNT},
+        orgs={"eu": EU},
+        badgeGroups=[
+            {
+                "name": "GOLD",
+                "rank": 3,
+                "previousNames": ["OLD"],
+                "protect": True,
+                "retainOnDelete": True,
+                "ignoreChanges": ["rank", "name"],
+            },
+            {"name": "PLAIN", "rank": 1},
+        ],
+        contactGroups=[
+            {"name": "Panel", "team_id": 53},
+            {"name": "Batch", "team_id": 53, "parent": "Panel", "ignoreChanges": ["parent", "order"]},
+        ],
+    )
     plan = {d.resource_name: d for d in stack_program.read_plan(STACK).declarations}
     gold = stack_program.resource_options_for(plan["eu/badge/GOLD"], [pulumi.Alias(name="eu/badge/OLD")])
     assert gold is not None

@@ -37,7 +37,7 @@ def test_the_provider_process_finds_the_project_virtualenv_from_the_program_fold
 
 @pytest.mark.parametrize("path", STACK_FILES, ids=lambda p: p.name)
 def test_every_committed_stack_file_plans_without_declaration_errors(path):
-    stack = path.name[len("Pulumi."):-len(".yaml")]
+    stack = path.name[len("Pulumi.") : -len(".yaml")]
     plain = stack_files.plaintext_config(stack_files.load(path))
     assert plain.secret_paths == []  # examples show the `--secret` commands, never a ciphertext
     pulumi.runtime.set_mocks(RecordingMocks(), project="pulumi-groups", stack=stack)

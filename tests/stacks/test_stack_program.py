@@ -70,11 +70,21 @@ def test_single_org_declares_each_group_with_its_inputs(mocks):
     _, all_ids = declared(mocks)
 
     def verify(_):
-        assert mocks.names() == {"brand-eu/badge/GOLD", "brand-eu/badge/SILVER", "brand-eu/reward/VIP", "brand-eu/reward/Legacy"}
+        assert mocks.names() == {
+            "brand-eu/badge/GOLD",
+            "brand-eu/badge/SILVER",
+            "brand-eu/reward/VIP",
+            "brand-eu/reward/Legacy",
+        }
         gold = mocks.named("brand-eu/badge/GOLD")
         assert gold.typ == "pulumi-python:dynamic/capillary:BadgeGroup"
         # The only configured org is the default for entries without `org`.
-        assert (gold.inputs["name"], gold.inputs["rank"], gold.inputs["org"], gold.inputs["adopt"]) == ("GOLD", 3, "brand-eu", False)
+        assert (gold.inputs["name"], gold.inputs["rank"], gold.inputs["org"], gold.inputs["adopt"]) == (
+            "GOLD",
+            3,
+            "brand-eu",
+            False,
+        )
         assert mocks.named("brand-eu/badge/SILVER").inputs["adopt"] is True
         vip = mocks.named("brand-eu/reward/VIP")
         assert vip.typ == "pulumi-python:dynamic/capillary:RewardGroup"
@@ -120,7 +130,10 @@ def test_outputs_map_org_and_name_to_the_group_id(mocks):
 
     def verify(value):
         assert value == {
-            "badgeGroups": {"default": {"GOLD": "id-of-default/badge/GOLD"}, "brand-us": {"Gold": "id-of-brand-us/badge/Gold"}},
+            "badgeGroups": {
+                "default": {"GOLD": "id-of-default/badge/GOLD"},
+                "brand-us": {"Gold": "id-of-brand-us/badge/Gold"},
+            },
             "rewardGroups": {"default": {"VIP": "id-of-default/reward/VIP"}},
             "contactGroups": {},
         }
@@ -176,8 +189,13 @@ def test_an_org_with_a_config_problem_is_left_for_check_to_report(mocks):
 
 
 def test_no_default_org_among_several_is_an_error_naming_list_and_index(mocks):
-    [problem] = problems_of(orgs={"brand-eu": EU, "brand-us": US}, badgeGroups=[{"name": "GOLD", "rank": 3, "org": "brand-eu"}, {"name": "SILVER", "rank": 2}])
-    assert problem.startswith("pulumi-groups:badgeGroups[1] ('SILVER'): no org given and the stack configures several (brand-eu, brand-us)")
+    [problem] = problems_of(
+        orgs={"brand-eu": EU, "brand-us": US},
+        badgeGroups=[{"name": "GOLD", "rank": 3, "org": "brand-eu"}, {"name": "SILVER", "rank": 2}],
+    )
+    assert problem.startswith(
+        "pulumi-groups:badgeGroups[1] ('SILVER'): no org given and the stack configures several (brand-eu, brand-us)"
+    )
     assert "org: <key>" in problem and "pulumi-groups:defaultOrg" in problem
 
 
@@ -188,8 +206,13 @@ def test_no_org_configured_at_all(mocks):
 
 
 def test_unknown_org(mocks):
-    [problem] = problems_of(orgs={"brand-eu": EU}, badgeGroups=[{"name": "GOLD", "rank": 3, "org": "brand-eu"}, {"name": "GOLD", "rank": 3, "org": "brand-xx"}])
-    assert problem.startswith("pulumi-groups:badgeGroups[1] ('GOLD'): org 'brand-xx' is not configured (known orgs: brand-eu)")
+    [problem] = problems_of(
+        orgs={"brand-eu": EU},
+        badgeGroups=[{"name": "GOLD", "rank": 3, "org": "brand-eu"}, {"name": "GOLD", "rank": 3, "org": "brand-xx"}],
+    )
+    assert problem.startswith(
+        "pulumi-groups:badgeGroups[1] ('GOLD'): org 'brand-xx' is not configured (known orgs: brand-eu)"
+    )
 
 
 def test_unparseable_orgs_are_explained(mocks):
@@ -225,11 +248,29 @@ def test_duplicate_group_in_one_org_names_both_entries(mocks):
         ({"name": "", "rank": 3}, "pulumi-groups:badgeGroups[0]: name must not be empty"),
         ({"name": 7, "rank": 3}, "pulumi-groups:badgeGroups[0]: name must be a string, got int 7"),
         ({"name": "GOLD"}, "pulumi-groups:badgeGroups[0] ('GOLD'): rank is required; give a whole number"),
-        ({"name": "GOLD", "rank": "3"}, "pulumi-groups:badgeGroups[0] ('GOLD'): rank must be a whole number between 0 and 2147483647, got str '3'"),
-        ({"name": "GOLD", "rank": -1}, "pulumi-groups:badgeGroups[0] ('GOLD'): rank must be a whole number between 0 and 2147483647, got -1"),
-        ({"name": "GOLD", "rank": 1, "adopt": "yes"}, "pulumi-groups:badgeGroups[0] ('GOLD'): adopt must be true or false, got str 'yes'"),
-        ({"name": "GOLD", "rank": 1, "org": 5}, "pulumi-groups:badgeGroups[0] ('GOLD'): org must be the key of a configured org, got '5'"),
-        ({"name": "GOLD", "rank": 1, "active": False}, "pulumi-groups:badgeGroups[0] ('GOLD'): unknown key(s) active; allowed: name, rank, org, adopt, previousNames, previousOrg, protect, retainOnDelete, ignoreChanges"),
+        (
+            {"name": "GOLD", "rank": "3"},
+            "pulumi-groups:badgeGroups[0] ('GOLD'): rank must be a whole number between 0 and 2147483647, got str '3'",
+        ),
+        (
+            {"name": "GOLD", "rank": -1},
+            "pulumi-groups:badgeGroups[0] ('GOLD'): rank must be a whole number between 0 and 2147483647, got -1",
+        ),
+        (
+            {"name": "GOLD", "rank": 1, "adopt": "yes"},
+            "pulumi-groups:badgeGroups[0] ('GOLD'): adopt must be true or false, got str 'yes'",
+        ),
+        (
+            {"name": "GOLD", "rank": 1, "org": 5},
+            "pulumi-groups:badgeGroups[0] ('GOLD'): org must be the key of a configured org, got '5'",
+        ),
+        (
+            {"name": "GOLD", "rank": 1, "active": False},
+            (
+                "pulumi-groups:badgeGroups[0] ('GOLD'): unknown key(s) active; allowed: name, rank, "
+                "org, adopt, previousNames, previousOrg, protect, retainOnDelete, ignoreChanges"
+            ),
+        ),
         ("GOLD", "pulumi-groups:badgeGroups[0]: must be an object like {name: ..., ...}, got str 'GOLD'"),
     ],
 )
@@ -245,9 +286,15 @@ def test_bad_reward_entries_and_every_problem_at_once(mocks):
         badgeGroups=[{"name": "GOLD"}],
     )
     assert problems == [
-        "pulumi-groups:badgeGroups[0] ('GOLD'): rank is required; give a whole number from 0 to 2147483647 (badge groups need a rank)",
+        (
+            "pulumi-groups:badgeGroups[0] ('GOLD'): rank is required; give "
+            "a whole number from 0 to 2147483647 (badge groups need a rank)"
+        ),
         "pulumi-groups:rewardGroups[0] ('VIP'): active must be true or false, got str 'no'",
-        "pulumi-groups:rewardGroups[2] ('X'): unknown key(s) colour; allowed: name, rank, active, org, adopt, previousNames, previousOrg, protect, retainOnDelete, ignoreChanges",
+        (
+            "pulumi-groups:rewardGroups[2] ('X'): unknown key(s) colour; allowed: name, rank, "
+            "active, org, adopt, previousNames, previousOrg, protect, retainOnDelete, ignoreChanges"
+        ),
         "pulumi-groups:rewardGroups[2] ('X'): rank must be a whole number between 0 and 2147483647, got float 1.5",
     ]
 
@@ -296,7 +343,11 @@ CONTACTS = [
 
 @pulumi.runtime.test
 def test_contact_groups_with_parents_by_name(mocks):
-    stack_config(accounts={"default": ACCOUNT, "second": {"appId": "app-2", "secret": "s2"}}, default_account="default", contactGroups=CONTACTS)
+    stack_config(
+        accounts={"default": ACCOUNT, "second": {"appId": "app-2", "secret": "s2"}},
+        default_account="default",
+        contactGroups=CONTACTS,
+    )
     plan = stack_program.read_plan(STACK)
     # Parents are declared before their children whatever the list order.
     order = [d.name for d in plan.declarations]
@@ -331,9 +382,17 @@ def test_contact_declaration_errors(mocks):
         ],
     )
     assert problems[0].startswith("pulumi-groups:contactGroups[2] ('No team'): team_id is required")
-    assert problems[1].startswith("pulumi-groups:contactGroups[3] ('Bad parent'): parent must be the key (name) of another contactGroups entry")
-    assert problems[2].startswith("pulumi-groups:contactGroups[4] ('By id'): unknown key(s) parent_id; allowed: team_id, name, order, remote_id, account, adopt, parent, key")
-    assert problems[3] == "pulumi-groups:contactGroups[0] and [1] both declare contact group 'Panel' in account 'default' under the same parent in team 53: keep one of them"
+    assert problems[1].startswith(
+        "pulumi-groups:contactGroups[3] ('Bad parent'): parent must be the key (name) of another contactGroups entry"
+    )
+    assert problems[2].startswith(
+        "pulumi-groups:contactGroups[4] ('By id'): unknown key(s) parent_id; "
+        "allowed: team_id, name, order, remote_id, account, adopt, parent, key"
+    )
+    assert problems[3] == (
+        "pulumi-groups:contactGroups[0] and [1] both declare contact group 'Panel' "
+        "in account 'default' under the same parent in team 53: keep one of them"
+    )
 
 
 @pytest.mark.parametrize(
@@ -341,7 +400,10 @@ def test_contact_declaration_errors(mocks):
     [
         (
             [{"name": "A", "team_id": 53, "parent": "Missing"}],
-            "pulumi-groups:contactGroups[0] ('A'): parent 'Missing' is not a contactGroups entry of account 'default' (entries: none)",
+            (
+                "pulumi-groups:contactGroups[0] ('A'): parent 'Missing' is not "
+                "a contactGroups entry of account 'default' (entries: none)"
+            ),
         ),
         (
             [{"name": "A", "team_id": 53, "parent": "A"}],
@@ -349,7 +411,10 @@ def test_contact_declaration_errors(mocks):
         ),
         (
             [{"name": "A", "team_id": 53}, {"name": "B", "team_id": 54, "parent": "A"}],
-            "pulumi-groups:contactGroups[1] ('B'): parent 'A' (pulumi-groups:contactGroups[0]) is in team 53, this entry in team 54",
+            (
+                "pulumi-groups:contactGroups[1] ('B'): parent 'A' "
+                "(pulumi-groups:contactGroups[0]) is in team 53, this entry in team 54"
+            ),
         ),
         (
             [{"name": "A", "team_id": 53, "parent": "B"}, {"name": "B", "team_id": 53, "parent": "A"}],
@@ -357,7 +422,10 @@ def test_contact_declaration_errors(mocks):
         ),
         (
             [{"name": "A", "team_id": 53}, {"name": "B", "team_id": 53, "parent": "A", "account": "second"}],
-            "pulumi-groups:contactGroups[1] ('B'): parent 'A' is not a contactGroups entry of account 'second' (entries: none)",
+            (
+                "pulumi-groups:contactGroups[1] ('B'): parent 'A' is not a "
+                "contactGroups entry of account 'second' (entries: none)"
+            ),
         ),
         (
             [{"name": "A", "team_id": 53, "account": "third"}],
@@ -366,7 +434,11 @@ def test_contact_declaration_errors(mocks):
     ],
 )
 def test_contact_parent_errors(mocks, entries, expected):
-    [problem] = problems_of(accounts={"default": ACCOUNT, "second": {"appId": "app-2", "secret": "s2"}}, default_account="default", contactGroups=entries)
+    [problem] = problems_of(
+        accounts={"default": ACCOUNT, "second": {"appId": "app-2", "secret": "s2"}},
+        default_account="default",
+        contactGroups=entries,
+    )
     assert problem.startswith(expected), problem
 
 

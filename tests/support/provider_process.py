@@ -148,9 +148,7 @@ class ProviderProcess:
         return reply.id, _plain(reply.properties)
 
     def read(self, type_token: str, name: str, id_: str, props: dict) -> tuple[str, dict, dict]:
-        reply = self.stub.Read(
-            provider_pb2.ReadRequest(id=id_, urn=urn(type_token, name), properties=_struct(props))
-        )
+        reply = self.stub.Read(provider_pb2.ReadRequest(id=id_, urn=urn(type_token, name), properties=_struct(props)))
         return reply.id, _plain(reply.properties), _plain(reply.inputs)
 
     def diff(self, type_token: str, name: str, id_: str, olds: dict, news: dict) -> provider_pb2.DiffResponse:

@@ -37,7 +37,9 @@ def leaks(text: str, emu=None, extra: Iterable[str] = ()) -> list[str]:
     """The credentials (or token-shaped strings) found in ``text``; [] when clean."""
     found = [value for value in forbidden_values(emu, extra) if value in text]
     found += [match.group(0) for shape in TOKEN_SHAPES for match in shape.finditer(text)]
-    found += [marker for marker in ("access_token=", "secret=", "Authorization:", "X-CAP-API-OAUTH-TOKEN:") if marker in text]
+    found += [
+        marker for marker in ("access_token=", "secret=", "Authorization:", "X-CAP-API-OAUTH-TOKEN:") if marker in text
+    ]
     return found
 
 

@@ -70,10 +70,11 @@ def test_the_stack_program_refuses_them_too():
 
     scopes = Scopes("org", ("eu",), lambda key: None, "", default_key="eu")
     with pytest.raises(DeclarationError) as raised:
-        declarations.plan("s", {kind_for("badgeGroups"): [{"name": "GOLD\u200b", "rank": 1}]},
-                          lambda kind: scopes)
+        declarations.plan("s", {kind_for("badgeGroups"): [{"name": "GOLD\u200b", "rank": 1}]}, lambda kind: scopes)
     [problem] = raised.value.problems
-    assert problem.startswith("pulumi-groups:badgeGroups[0] ('GOLD\\u200b'): name must not contain control or zero-width")
+    assert problem.startswith(
+        "pulumi-groups:badgeGroups[0] ('GOLD\\u200b'): name must not contain control or zero-width"
+    )
 
 
 def test_the_stack_program_refuses_a_decomposed_name_naming_its_nfc_form():

@@ -17,10 +17,12 @@ from tests.conftest import DEMO_BASIC, DEMO_ORG_ID, configured
 
 def org_config(url: str) -> dict[str, str]:
     return {
-        "capillary:orgs": json.dumps({
-            "brand-eu": {"host": url, **DEMO_BASIC, "timeoutSeconds": 30, "requestsPerMinute": 100000},
-            "brand-eu-ops": {"host": url, **DEMO_BASIC, "timeoutSeconds": 7, "requestsPerMinute": 50000},
-        })
+        "capillary:orgs": json.dumps(
+            {
+                "brand-eu": {"host": url, **DEMO_BASIC, "timeoutSeconds": 30, "requestsPerMinute": 100000},
+                "brand-eu-ops": {"host": url, **DEMO_BASIC, "timeoutSeconds": 7, "requestsPerMinute": 50000},
+            }
+        )
     }
 
 
@@ -42,33 +44,57 @@ def test_an_error_names_the_key_the_resource_used_and_its_settings_apply(emulato
 def test_settings_give_keys_of_one_principal_the_lowest_budget():
     """Orgs are told apart by host and username, never by the password: a key whose password
     differs (rotated, or stale) is still the same org and the same budget."""
-    capillary = capillary_settings.load({
-        "capillary:orgs": json.dumps({
-            "a": {"host": "eu", "username": "u", "password": "p", "requestsPerMinute": 90},
-            "b": {"host": "eu", "username": "u", "password": "p", "requestsPerMinute": 30},
-            "c": {"host": "eu", "username": "u", "password": "other", "requestsPerMinute": 60},
-            "d": {"host": "eu", "username": "v", "password": "p", "requestsPerMinute": 60},
-            "e": {"host": "us", "username": "u", "password": "p", "requestsPerMinute": 60},
-        })
-    }, {})
-    assert {k: o.requests_per_minute for k, o in capillary.orgs.items()} == {"a": 30, "b": 30, "c": 30, "d": 60,
-                                                                           "e": 60}
+    capillary = capillary_settings.load(
+        {
+            "capillary:orgs": json.dumps(
+                {
+                    "a": {"host": "eu", "username": "u", "password": "p", "requestsPerMinute": 90},
+                    "b": {"host": "eu", "username": "u", "password": "p", "requestsPerMinute": 30},
+                    "c": {"host": "eu", "username": "u", "password": "other", "requestsPerMinute": 60},
+                    "d": {"host": "eu", "username": "v", "password": "p", "requestsPerMinute": 60},
+                    "e": {"host": "us", "username": "u", "password": "p", "requestsPerMinute": 60},
+                }
+            )
+        },
+        {},
+    )
+    assert {k: o.requests_per_minute for k, o in capillary.orgs.items()} == {
+        "a": 30,
+        "b": 30,
+        "c": 30,
+        "d": 60,
+        "e": 60,
+    }
     assert capillary.same_target("a", "b") and capillary.same_target("a", "c")
     assert not capillary.same_target("a", "d") and not capillary.same_target("a", "e")
-    wesurvey = wesurvey_settings.load({
-        "wesurvey:accounts": json.dumps({
-            "x": {"appId": "app", "secret": "s", "requestsPerMinute": 20},
-            "y": {"appId": "app", "secret": "s"},
-        })
-    }, {})
+    wesurvey = wesurvey_settings.load(
+        {
+            "wesurvey:accounts": json.dumps(
+                {
+                    "x": {"appId": "app", "secret": "s", "requestsPerMinute": 20},
+                    "y": {"appId": "app", "secret": "s"},
+                }
+            )
+        },
+        {},
+    )
     assert {k: a.requests_per_minute for k, a in wesurvey.accounts.items()} == {"x": 20, "y": 20}
 
 
 def test_wesurvey_accounts_of_one_appid_keep_their_own_names_and_timeouts(emulator):
-    config = {"wesurvey:accounts": json.dumps({
-        "eu": {"host": emulator.url, "appId": "demo-appid", "secret": "demo-secret", "timeoutSeconds": 9},
-        "eu-ops": {"host": emulator.url, "appId": "demo-appid", "secret": "demo-secret", "requestsPerMinute": 100},
-    })}
+    config = {
+        "wesurvey:accounts": json.dumps(
+            {
+                "eu": {"host": emulator.url, "appId": "demo-appid", "secret": "demo-secret", "timeoutSeconds": 9},
+                "eu-ops": {
+                    "host": emulator.url,
+                    "appId": "demo-appid",
+                    "secret": "demo-secret",
+                    "requestsPerMinute": 100,
+                },
+            }
+        )
+    }
     provider = configured(ContactGroupProvider, config)
     ops = provider.client("eu-ops")  # built first: its own 100 must not become the budget
     eu = provider.client("eu")

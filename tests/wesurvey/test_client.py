@@ -30,8 +30,10 @@ def current_token(emu) -> str:
 
 def fetch_token_elsewhere(emu) -> None:
     """What another process sharing the appid does: it voids our token."""
-    answer = requests.get(f"{emu.url}/api/oauth2/access_token",
-                          params={"appid": "demo-appid", "secret": "demo-secret", "grant_type": "client_credential"})
+    answer = requests.get(
+        f"{emu.url}/api/oauth2/access_token",
+        params={"appid": "demo-appid", "secret": "demo-secret", "grant_type": "client_credential"},
+    )
     assert answer.json()["code"] == "OK"
 
 
@@ -79,9 +81,19 @@ def test_a_token_refused_twice_says_who_may_be_replacing_it(emulator, client):
 @pytest.mark.parametrize(
     "call, error_type, error_class, advice",
     [
-        (lambda c: c.create_group(TEAM, {"name": "G", "parent_id": 0, "remote_id": "dup"}), "duplicated_remote_id", NameTaken, "set adopt: true"),
+        (
+            lambda c: c.create_group(TEAM, {"name": "G", "parent_id": 0, "remote_id": "dup"}),
+            "duplicated_remote_id",
+            NameTaken,
+            "set adopt: true",
+        ),
         (lambda c: c.update_group(TEAM, 999999, {"name": "G"}), "contacts_group_not_found", NotFound, ""),
-        (lambda c: c.create_group(TEAM, {"name": "G", "parent_id": 999999}), "parent_group_not_found", ApiError, "check parent_id"),
+        (
+            lambda c: c.create_group(TEAM, {"name": "G", "parent_id": 999999}),
+            "parent_group_not_found",
+            ApiError,
+            "check parent_id",
+        ),
         (lambda c: c.create_group(TEAM, {"name": "", "parent_id": 0}), "invalid_argument", ApiError, "check name"),
         (lambda c: c.list_groups(777), "contacts_team_not_found", ApiError, "not the organisation's id"),
         (lambda c: c.list_groups(54), "claim_error", ApiError, "belongs to the team 54"),
@@ -100,14 +112,25 @@ def test_each_vendor_error_is_classified_and_says_what_to_do(emulator, client, c
 
 
 def test_every_documented_error_type_has_advice():
-    documented = {"invalid_argument", "invalid_param", "claim_error", "contacts_team_not_found",
-                  "contacts_group_not_found", "group_too_deep", "parent_group_not_found",
-                  "default_group_be_modified", "duplicated_remote_id", "invalid_org_subscription",
-                  "request_rate_limited"}
+    documented = {
+        "invalid_argument",
+        "invalid_param",
+        "claim_error",
+        "contacts_team_not_found",
+        "contacts_group_not_found",
+        "group_too_deep",
+        "parent_group_not_found",
+        "default_group_be_modified",
+        "duplicated_remote_id",
+        "invalid_org_subscription",
+        "request_rate_limited",
+    }
     # Not-found needs none: the provider decides what it means (gone, or refresh first).
     assert documented - {"contacts_group_not_found"} <= set(wesurvey_client.HINTS)
     context = CallContext("wesurvey", "default", "list contact groups", None, "GET", "/api/contacts/teams/53/groups")
-    subscription = wesurvey_client._with_hint(ApiError(context, "invalid_org_subscription", status=403), {"team_id": 53})
+    subscription = wesurvey_client._with_hint(
+        ApiError(context, "invalid_org_subscription", status=403), {"team_id": 53}
+    )
     assert "Business plan" in str(subscription)
     limited = wesurvey_client._with_hint(ApiError(context, "request_rate_limited", status=429), {"team_id": 53})
     assert "wesurvey:requestsPerMinute" in str(limited)

@@ -33,10 +33,17 @@ def test_type_token_inputs_and_a_tree_by_reference(mocks):
         declared = mocks.named("panel")
         assert declared.typ == CONTACT_GROUP
         assert {k: declared.inputs.get(k) for k in ("team_id", "name", "order", "remote_id", "account", "adopt")} == {
-            "team_id": 53, "name": "NPS panel", "order": 1, "remote_id": "crm-1202", "account": None, "adopt": False,
+            "team_id": 53,
+            "name": "NPS panel",
+            "order": 1,
+            "remote_id": "crm-1202",
+            "account": None,
+            "adopt": False,
         }
         child = mocks.named("batch-2")
-        assert child.typ == CONTACT_GROUP and child.inputs["parent_id"] == mocks.id_of["panel"]  # as the engine passes it
+        assert (
+            child.typ == CONTACT_GROUP and child.inputs["parent_id"] == mocks.id_of["panel"]
+        )  # as the engine passes it
         assert child.inputs.get("order") is None and child.inputs.get("remote_id") is None
         assert mocks.named("eu").inputs["account"] == "eu" and mocks.named("eu").inputs["adopt"] is True
 
@@ -77,7 +84,9 @@ def test_configured_provider_pickles_without_its_config():
     from pulumi_groups.wesurvey import ContactGroupProvider
 
     provider = ContactGroupProvider()
-    provider.configure(ConfigureRequest(Config({"wesurvey:appId": "app", "wesurvey:secret": "s3cret-ws"}, "pulumi-groups")))
+    provider.configure(
+        ConfigureRequest(Config({"wesurvey:appId": "app", "wesurvey:secret": "s3cret-ws"}, "pulumi-groups"))
+    )
     assert provider.config.accounts["default"].secret == "s3cret-ws"
     raw = base64.b64decode(serialize_provider(provider))
     assert b"s3cret-ws" not in raw and pickle.loads(raw).__dict__ == {}
@@ -88,9 +97,9 @@ def test_importing_the_package_stays_light():
     import subprocess
     import sys
 
-    code = (
-        "import sys, pulumi_groups.wesurvey; "
-        "print(sorted(m for m in sys.modules if m.startswith(('pulumi_groups.emulator', 'pulumi_groups.commands', 'ruamel'))))"
+    code = "import sys, pulumi_groups.wesurvey; "(
+        "print(sorted(m for m in sys.modules if m.startswith(('pulumi_groups."
+        "emulator', 'pulumi_groups.commands', 'ruamel'))))"
     )
     shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert shown.strip() == "[]"

@@ -43,16 +43,27 @@ def test_contact_group_full_lifecycle(emulator, process):
     tokens: list[str] = []
     outputs = {"full_name": None, "source": None, "is_valid": None, "created_at": None, "updated_at": None}
 
-    panel_news = {"__provider": prov, "team_id": TEAM, "name": "NPS panel", "order": 1, "remote_id": "crm-1202", **outputs}
+    panel_news = {
+        "__provider": prov,
+        "team_id": TEAM,
+        "name": "NPS panel",
+        "order": 1,
+        "remote_id": "crm-1202",
+        **outputs,
+    }
     panel_inputs, failures = process.check(CONTACT_GROUP, "panel", {}, panel_news)
     assert failures == [] and panel_inputs["account"] == "default" and "full_name" not in panel_inputs
     panel_id, panel = process.create(CONTACT_GROUP, "panel", panel_inputs)
     assert panel["full_name"] == "NPS panel" and panel["__provider"] == prov
 
     # A child declared with parent_id=panel.id: unknown at preview, the id string at update.
-    _, failures = process.check(CONTACT_GROUP, "batch", {}, {"__provider": prov, "team_id": TEAM, "name": "Batch", "parent_id": UNKNOWN})
+    _, failures = process.check(
+        CONTACT_GROUP, "batch", {}, {"__provider": prov, "team_id": TEAM, "name": "Batch", "parent_id": UNKNOWN}
+    )
     assert failures == []
-    batch_inputs, _ = process.check(CONTACT_GROUP, "batch", {}, {"__provider": prov, "team_id": TEAM, "name": "Batch", "parent_id": panel_id})
+    batch_inputs, _ = process.check(
+        CONTACT_GROUP, "batch", {}, {"__provider": prov, "team_id": TEAM, "name": "Batch", "parent_id": panel_id}
+    )
     assert batch_inputs["parent_id"] == int(panel_id)
     batch_id, batch = process.create(CONTACT_GROUP, "batch", batch_inputs)
     assert batch["full_name"] == "NPS panel/Batch"
@@ -95,17 +106,32 @@ def test_contact_group_full_lifecycle(emulator, process):
     destroy.delete(CONTACT_GROUP, "panel", panel_id, panel)
     destroy.delete(CONTACT_GROUP, "panel", panel_id, panel)  # gone already: still success
     assert [g["name"] for g in emulator.contact_groups(TEAM)] == ["Default group"]
-    assert_nothing_secret(emulator, tokens, panel_inputs, panel, batch, read_outs, updated, moved, drifted,
-                          gone_outs, text=process.printed())
+    assert_nothing_secret(
+        emulator,
+        tokens,
+        panel_inputs,
+        panel,
+        batch,
+        read_outs,
+        updated,
+        moved,
+        drifted,
+        gone_outs,
+        text=process.printed(),
+    )
 
 
 def test_failures_reach_the_engine_with_advice_and_no_secret(emulator, process):
     prov = provider_prop(ContactGroupProvider())
-    _, failures = process.check(CONTACT_GROUP, "bad", {}, {"__provider": prov, "name": "", "order": 1.5, "account": "eu"})
+    _, failures = process.check(
+        CONTACT_GROUP, "bad", {}, {"__provider": prov, "name": "", "order": 1.5, "account": "eu"}
+    )
     assert {p for p, _ in failures} == {"team_id", "name", "order", "account"}
     assert emulator.counters()["total"] == 0  # preview sends nothing
 
-    inputs, _ = process.check(CONTACT_GROUP, "orphan", {}, {"__provider": prov, "team_id": TEAM, "name": "Orphan", "parent_id": 999999})
+    inputs, _ = process.check(
+        CONTACT_GROUP, "orphan", {}, {"__provider": prov, "team_id": TEAM, "name": "Orphan", "parent_id": 999999}
+    )
     with pytest.raises(grpc.RpcError) as failed:
         process.create(CONTACT_GROUP, "orphan", inputs)
     details = failed.value.details()

@@ -34,8 +34,13 @@ def test_check_normalizes_engine_values_and_sends_nothing(emulator, provider):
     result = provider.check({}, {"team_id": 53.0, "name": "NPS panel", "parent_id": "6031", "order": 2.0})
     assert result.failures == []
     assert result.inputs == {
-        "team_id": 53, "name": "NPS panel", "parent_id": 6031, "order": 2,
-        "remote_id": None, "account": "default", "adopt": False,
+        "team_id": 53,
+        "name": "NPS panel",
+        "parent_id": 6031,
+        "order": 2,
+        "remote_id": None,
+        "account": "default",
+        "adopt": False,
     }
     # absent parent and order: top level, order 0
     assert declare(provider, name="x")["parent_id"] == 0 and declare(provider, name="x")["order"] == 0
@@ -43,8 +48,9 @@ def test_check_normalizes_engine_values_and_sends_nothing(emulator, provider):
 
 
 def test_check_refuses_bad_input_naming_each_field(emulator, provider):
-    failures = provider.check({}, {"name": " ", "parent_id": "panel", "order": 1.5, "remote_id": 7,
-                                   "account": "eu"}).failures
+    failures = provider.check(
+        {}, {"name": " ", "parent_id": "panel", "order": 1.5, "remote_id": 7, "account": "eu"}
+    ).failures
     reasons = {f.property: f.reason for f in failures}
     assert set(reasons) == {"team_id", "name", "parent_id", "order", "remote_id", "account"}
     assert "team_id is required" in reasons["team_id"]
@@ -68,8 +74,17 @@ def test_check_reports_an_incomplete_account_on_account(emulator):
 
 
 def test_diff_updates_name_order_and_parent_and_replaces_team_or_account(provider, capsys):
-    olds = {"team_id": 53.0, "name": "Panel", "parent_id": 6001.0, "order": 1.0, "remote_id": None,
-            "account": "default", "adopt": False, "full_name": "A/Panel", "source": 2.0}
+    olds = {
+        "team_id": 53.0,
+        "name": "Panel",
+        "parent_id": 6001.0,
+        "order": 1.0,
+        "remote_id": None,
+        "account": "default",
+        "adopt": False,
+        "full_name": "A/Panel",
+        "source": 2.0,
+    }
     same = {"team_id": 53, "name": "Panel", "parent_id": "6001", "order": 1, "account": "default", "adopt": True}
     assert provider.diff("6002", olds, same).changes is False
     for field, value in (("name", "Panel 2"), ("order", 3), ("parent_id", 0), ("parent_id", Unknown())):
@@ -95,9 +110,18 @@ def test_create_reads_the_whole_group_back(emulator, provider):
     group_id, outs, _ = create(provider, name="NPS panel", order=1, remote_id="crm-1202")
     assert group_id.isdigit() and live(emulator, group_id)["remote_id"] == "crm-1202"
     assert outs == {
-        "team_id": TEAM, "name": "NPS panel", "parent_id": 0, "order": 1, "remote_id": "crm-1202",
-        "account": "default", "adopt": False, "full_name": "NPS panel", "source": 2, "is_valid": True,
-        "created_at": outs["created_at"], "updated_at": outs["updated_at"],
+        "team_id": TEAM,
+        "name": "NPS panel",
+        "parent_id": 0,
+        "order": 1,
+        "remote_id": "crm-1202",
+        "account": "default",
+        "adopt": False,
+        "full_name": "NPS panel",
+        "source": 2,
+        "is_valid": True,
+        "created_at": outs["created_at"],
+        "updated_at": outs["updated_at"],
     }
     assert ISO_UTC.match(outs["created_at"]) and ISO_UTC.match(outs["updated_at"])
 
@@ -230,8 +254,15 @@ def test_read_returns_live_values_as_outputs_and_inputs(emulator, provider):
     emulator.update_group("contact", TEAM, int(group_id), name="Child (renamed)", order=9)
     read = provider.read(group_id, outs)
     assert read.id == group_id and read.outs["full_name"] == "Parent/Child (renamed)"
-    assert read.inputs == {"team_id": TEAM, "name": "Child (renamed)", "parent_id": int(parent), "order": 9,
-                           "remote_id": None, "account": "default", "adopt": False}
+    assert read.inputs == {
+        "team_id": TEAM,
+        "name": "Child (renamed)",
+        "parent_id": int(parent),
+        "order": 9,
+        "remote_id": None,
+        "account": "default",
+        "adopt": False,
+    }
     assert provider.diff(group_id, read.outs, inputs).changes is True
     # Moved outside Pulumi: found in the whole team, shown as drift rather than dropped.
     emulator.update_group("contact", TEAM, int(group_id), parent_id=other["id"])
@@ -275,8 +306,10 @@ def test_read_of_a_group_deleted_out_of_band_drops_it_with_one_line(emulator, ca
     read = provider.read(group_id, outs)
     assert read.id is None and read.outs == {}
     lines = capsys.readouterr().err.strip().splitlines()
-    assert lines == [f"pulumi-groups: contact group 'Doomed' (id {group_id}) in account 'default' no longer "
-                     "exists; dropping it from the stack's state"]
+    assert lines == [
+        f"pulumi-groups: contact group 'Doomed' (id {group_id}) in account 'default' no longer "
+        "exists; dropping it from the stack's state"
+    ]
 
 
 def test_a_child_whose_parent_was_deleted_is_gone_too(emulator, provider):
@@ -359,8 +392,10 @@ def test_delete_is_one_batch_delete_and_not_found_is_success(unknown_ids):
         provider.delete(group_id, outs)
         assert live(emu, group_id) is None
         # One look for children it must not take with it, then one batch delete.
-        assert emu.counters()["by_endpoint"] == {"GET /api/contacts/teams/{team_id}/groups": 1,
-                                                 "POST /api/contacts/teams/{team_id}/groups/batch_delete": 1}
+        assert emu.counters()["by_endpoint"] == {
+            "GET /api/contacts/teams/{team_id}/groups": 1,
+            "POST /api/contacts/teams/{team_id}/groups/batch_delete": 1,
+        }
         provider.delete(group_id, outs)  # already gone: still success
     registry.clear()
 
@@ -407,7 +442,9 @@ def test_a_short_lived_token_is_renewed_before_it_expires(monkeypatch):
     from pulumi_groups.wesurvey.auth import AccessTokenAuth
 
     now = [0.0]
-    monkeypatch.setattr(wesurvey_client, "AccessTokenAuth", lambda app, secret: AccessTokenAuth(app, secret, clock=lambda: now[0]))
+    monkeypatch.setattr(
+        wesurvey_client, "AccessTokenAuth", lambda app, secret: AccessTokenAuth(app, secret, clock=lambda: now[0])
+    )
     registry.clear()
     with Emulator(wesurvey_token_ttl=100) as emu:
         provider = configured(ContactGroupProvider, wesurvey_config(emu))
@@ -440,5 +477,8 @@ def test_wrong_secret_fails_clearly_without_echoing_it(emulator):
     with pytest.raises(ApiError) as refused:
         create(provider, name="Panel")
     message = str(refused.value)
-    assert "get access token (GET /api/oauth2/access_token)" in message and "check the account's appId and secret" in message
+    assert (
+        "get access token (GET /api/oauth2/access_token)" in message
+        and "check the account's appId and secret" in message
+    )
     assert "wrong-secret-42" not in message and "secret=" not in message and "?" not in message

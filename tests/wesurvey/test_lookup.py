@@ -35,9 +35,17 @@ def test_lists_the_whole_team_over_several_pages_as_plain_dicts(stack_config):
     assert emu.counters()["by_endpoint"][LIST] == 2  # pages 1 and 2 of 100
     found = next(g for g in groups if g["id"] == panel["id"])
     assert found == {
-        "id": panel["id"], "team_id": TEAM, "parent_id": 0, "name": "Panel", "full_name": "Panel", "order": 1,
-        "remote_id": "crm-1", "source": 2, "is_valid": True,
-        "created_at": found["created_at"], "updated_at": found["updated_at"],
+        "id": panel["id"],
+        "team_id": TEAM,
+        "parent_id": 0,
+        "name": "Panel",
+        "full_name": "Panel",
+        "order": 1,
+        "remote_id": "crm-1",
+        "source": 2,
+        "is_valid": True,
+        "created_at": found["created_at"],
+        "updated_at": found["updated_at"],
     }
     assert found["created_at"].endswith("Z")
     json.dumps(groups)  # plain data: usable in exports and as inputs
@@ -56,8 +64,10 @@ def test_a_token_voided_by_the_provider_process_is_fetched_once_more(stack_confi
     emu = stack_config
     list_contact_groups(TEAM)
     # The provider process fetches its own token for the same appid, voiding the lookup's.
-    requests.get(f"{emu.url}/api/oauth2/access_token",
-                 params={"appid": "demo-appid", "secret": "demo-secret", "grant_type": "client_credential"})
+    requests.get(
+        f"{emu.url}/api/oauth2/access_token",
+        params={"appid": "demo-appid", "secret": "demo-secret", "grant_type": "client_credential"},
+    )
     assert len(list_contact_groups(TEAM)) == 1
     assert emu.counters()["token_fetches"] == {"demo-appid": 3}
 
