@@ -362,6 +362,9 @@ def write(path: Path, text: str) -> bool:
 def run(readme: Path, docs: Path, source: Path) -> list[str]:
     """Does the split; returns the files it changed."""
     preamble, sections = split(source.read_text(encoding="utf-8"))
+    if KEEP[0] not in {s.heading for s in sections}:
+        # A renamed quick start would otherwise be moved out of the README without a word.
+        raise SystemExit(f"split_readme: {source} has no '## {KEEP[0]}' section: rename it back, or update KEEP")
     reference = [s for s in sections if s.heading not in KEEP and s.heading != DOCS_HEADING]
     kept = [s for s in sections if s.heading in KEEP]
     if "A first stack" not in {s.heading for s in kept}:
