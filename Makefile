@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup cli demo demo-stop lint test test-fast ownership emulator reliability-report benchmark benchmark-cli benchmark-program benchmark-import mutation clean
+.PHONY: setup cli demo demo-stop lint docs test test-fast ownership emulator reliability-report benchmark benchmark-cli benchmark-program benchmark-import mutation clean
 
 setup: $(VENV)/.installed
 
@@ -29,11 +29,18 @@ demo-stop:
 # Lint (pyflakes, pycodestyle, import order, bugbear, pyupgrade) over the package, its tests,
 # scripts, benchmarks and stack program. Types (mypy) over the package. Settings: pyproject.toml.
 lint: setup
-	$(PY) -m ruff check provider tests scripts benchmarks stacks
+	$(PY) -m ruff check provider tests scripts benchmarks stacks tools/docs
 	$(PY) -m mypy
 
-# lint first: a finding fails in seconds, before the CLI build and the suite.
-test: setup lint cli
+# The docs site: Markdown pages in docs/ built by Sphinx (MyST), strictly: a broken link or
+# anchor, a missing page or one outside the table of contents fails it. The README is not part of
+# the site, so its own links to docs/ are checked beside it. Open docs/_build/html/index.html.
+docs: setup
+	$(PY) tools/docs/check_readme_links.py README.md
+	$(PY) -m sphinx -W -n --keep-going -q -b html docs docs/_build/html
+
+# lint first: a finding fails in seconds, then the docs, before the CLI build and the suite.
+test: setup lint docs cli
 	$(PY) -m pytest
 
 # Everything but the end-to-end suite through the real CLI.
@@ -50,7 +57,7 @@ emulator: setup
 	$(PY) -m pulumi_groups.emulator --port 18080 --state .demo/emulator-state.json
 
 clean:
-	rm -rf $(VENV) .demo .pulumi build provider/*.egg-info
+	rm -rf $(VENV) .demo .pulumi build provider/*.egg-info docs/_build
 
 reliability-report: setup
 	$(PY) scripts/reliability_report.py
