@@ -14,7 +14,7 @@
 # The Python language host (github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3)
 # is not built: it has no tags, and the module proxy these machines reach refuses every version of
 # it (403 "This module version is not available"). Stack programs therefore run through the
-# Automation API's inline programs here (README, "The real CLI").
+# Automation API's inline programs here (docs/real-cli.md).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 module="$repo/tools/pulumi-cli"

@@ -101,7 +101,7 @@ class BadgeGroup(CapillaryGroup, module="capillary", name="BadgeGroup"):
         *,
         name: pulumi.Input[str],
         rank: pulumi.Input[int],
-        org: pulumi.Input[str] | None = None,  # None: the stack's default org (see README)
+        org: pulumi.Input[str] | None = None,  # None: the stack's default org (docs/configuration.md)
         adopt: pulumi.Input[bool] = False,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:

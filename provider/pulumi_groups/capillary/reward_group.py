@@ -149,7 +149,7 @@ class RewardGroup(CapillaryGroup, module="capillary", name="RewardGroup"):
         name: pulumi.Input[str],
         rank: pulumi.Input[int] | None = None,
         active: pulumi.Input[bool] = True,
-        org: pulumi.Input[str] | None = None,  # None: the stack's default org (see README)
+        org: pulumi.Input[str] | None = None,  # None: the stack's default org (docs/configuration.md)
         adopt: pulumi.Input[bool] = False,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:

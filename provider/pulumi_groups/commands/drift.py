@@ -103,7 +103,7 @@ class StackFindings:
     changes: list[Change] = field(default_factory=list)
     ignored: list[Change] = field(default_factory=list)  # differences in fields under ignoreChanges
     # Groups the engine counted as drifted whose only differences are ignored: the engine's refresh
-    # diff asks the provider, and a dynamic provider is never told ignoreChanges (see README).
+    # diff asks the provider, and a dynamic provider is never told ignoreChanges (docs/operating.md).
     ignored_only: int = 0
     groups: int = 0  # groups the engine reported on (managed by this stack)
     error: str | None = None

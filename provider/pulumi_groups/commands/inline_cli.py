@@ -3,7 +3,7 @@ served from this process.
 
 ``pulumi up`` normally starts the Python language host (``pulumi-language-python``), which runs
 ``stacks/__main__.py``. Where that host is missing (the CLI built here from its Go modules has
-none: see README, "The real CLI"), the engine can still run the program through a language
+none: see docs/real-cli.md), the engine can still run the program through a language
 runtime it is given the address of: ``--client``, the same door the Automation API's inline
 programs use. This module opens that door for the real CLI and any arguments, so ``up`` and
 ``preview`` print exactly what they print for a user (``--json`` included), and every other

@@ -117,7 +117,7 @@ def load_state(pulumi: Pulumi) -> dict:
 
 
 def default_scope(config, list_key: str) -> str | None:
-    """The stack's default org/account, as the stack program picks it (README, "Default org")."""
+    """The stack's default org/account, as the stack program picks it (docs/stacks.md, "Default org")."""
     entries_key, choice_key = scopes()[list_key]
     if config.get(choice_key):
         return str(config[choice_key])

@@ -1,6 +1,6 @@
 """Reading orgs/accounts from stack config and the environment, shared by both vendors.
 
-Rules (see the README, "Configuration"):
+Rules (docs/configuration.md):
 - ``<vendor>:<collection>`` is an object keyed by org/account key (JSON text: every config value
   reaches ``configure()`` as a string).
 - The key ``default`` may instead come from shorthand keys (``capillary:host`` ...). Environment
