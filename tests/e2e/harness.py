@@ -238,6 +238,36 @@ config:
 {extra}"""
 
 
+def wrapped_up(stack: str) -> list[str]:
+    """``python -m pulumi_groups pulumi up`` of ``stack``, unattended: the CLI with the program
+    served from here, as the runs these tests interrupt or kill start it."""
+    return [
+        sys.executable,
+        "-m",
+        "pulumi_groups",
+        "pulumi",
+        "up",
+        "--yes",
+        "--skip-preview",
+        "--non-interactive",
+        "--stack",
+        stack,
+    ]
+
+
+def start_alone(project: Project, argv: list[str]) -> subprocess.Popen:
+    """``argv`` in the project, in a session of its own (a test may signal or kill its whole
+    tree), its output dropped."""
+    return subprocess.Popen(
+        argv,
+        cwd=project.root,
+        env=project.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
 def process_tree(pid: int) -> list[int]:
     """``pid`` and every process below it (Linux ``/proc``), parents first."""
     tree, i = [pid], 0

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from tests.conftest import DEMO_ORG_ID
-from tests.e2e.harness import STACK, stack_config
+from tests.e2e.harness import STACK, stack_config, wrapped_up
 from tests.e2e.test_interrupted_up import settled_groups
 
 GROUPS = 30
@@ -72,18 +72,7 @@ def assert_state_holds_what_landed(project, emulator, names: set[str]) -> None:
     assert sorted(groups) == sorted(names)
 
 
-UP = [
-    sys.executable,
-    "-m",
-    "pulumi_groups",
-    "pulumi",
-    "up",
-    "--yes",
-    "--skip-preview",
-    "--non-interactive",
-    "--stack",
-    STACK,
-]
+UP = wrapped_up(STACK)
 
 
 @pytest.mark.parametrize("to_group", [True, False], ids=["sigint-to-the-group", "sigint-to-the-command-only"])

@@ -4,12 +4,10 @@ that landed are taken over, none is made twice."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 
 from tests.conftest import DEMO_ORG_ID
-from tests.e2e.harness import STACK, kill_tree, stack_config
+from tests.e2e.harness import STACK, kill_tree, stack_config, start_alone, wrapped_up
 
 GROUPS = 24
 LANDED_BEFORE_KILL = 5
@@ -34,26 +32,7 @@ def test_sigkill_during_creates_then_up_again_duplicates_nothing(project, emulat
     badges = "".join(f"\n    - {{name: B{i:02d}, rank: {i}}}" for i in range(GROUPS))
     project.write_stack(stack_config(emulator.url, badge=badges))
 
-    argv = [
-        sys.executable,
-        "-m",
-        "pulumi_groups",
-        "pulumi",
-        "up",
-        "--yes",
-        "--skip-preview",
-        "--non-interactive",
-        "--stack",
-        STACK,
-    ]
-    run = subprocess.Popen(
-        argv,
-        cwd=project.root,
-        env=project.env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    run = start_alone(project, wrapped_up(STACK))
     deadline = time.monotonic() + DEADLINE_SECONDS
     while len(emulator.badge_groups(DEMO_ORG_ID)) < LANDED_BEFORE_KILL and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -16,12 +16,10 @@ from __future__ import annotations
 import json
 import os
 import random
-import subprocess
-import sys
 import time
 
 from tests.conftest import DEMO_ORG_ID
-from tests.e2e.harness import STACK, kill_tree, stack_config
+from tests.e2e.harness import STACK, kill_tree, stack_config, start_alone, wrapped_up
 from tests.e2e.test_interrupted_up import settled_groups
 
 GROUPS = 40
@@ -29,18 +27,7 @@ KILLS = 4
 # CI runs one fixed seed; set PULUMI_GROUPS_KILL_SEED to explore others.
 SEED = int(os.environ.get("PULUMI_GROUPS_KILL_SEED", "20"))
 DEADLINE_SECONDS = 180
-UP = [
-    sys.executable,
-    "-m",
-    "pulumi_groups",
-    "pulumi",
-    "up",
-    "--yes",
-    "--skip-preview",
-    "--non-interactive",
-    "--stack",
-    STACK,
-]
+UP = wrapped_up(STACK)
 
 
 def declare(project, emulator, count: int) -> set[str]:
@@ -53,14 +40,7 @@ def declare(project, emulator, count: int) -> set[str]:
 def up_killed_when(project, emulator, landed: int, jitter: float) -> None:
     """Start ``up`` and SIGKILL everything it started once ``landed`` groups exist, ``jitter``
     seconds later (or when it ended by itself first)."""
-    run = subprocess.Popen(
-        UP,
-        cwd=project.root,
-        env=project.env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    run = start_alone(project, UP)
     deadline = time.monotonic() + DEADLINE_SECONDS
     while len(emulator.badge_groups(DEMO_ORG_ID)) < landed and run.poll() is None and time.monotonic() < deadline:
         time.sleep(0.002)

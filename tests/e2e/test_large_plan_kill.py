@@ -10,15 +10,13 @@ from __future__ import annotations
 import os
 import random
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 from pulumi_groups.commands.large_plan import journal_path
 from pulumi_groups.lifecycle import create_journal
 from tests.conftest import DEMO_ORG_ID
-from tests.e2e.harness import STACK, stack_config
+from tests.e2e.harness import STACK, stack_config, start_alone, wrapped_up
 from tests.e2e.test_interrupted_up import settled_groups
 
 GROUPS = 300
@@ -78,31 +76,12 @@ def test_large_up_killed_at_random_points_then_recovered_takes_each_group_once(p
     project.env["PULUMI_GROUPS_LARGE_PLAN"] = "50"  # every run below is a large plan
     emulator.options.latency = 0.01  # creates in flight when the kill comes
     journal = journal_path(project.root, STACK, project.env)
-    argv = [
-        sys.executable,
-        "-m",
-        "pulumi_groups",
-        "pulumi",
-        "up",
-        "--yes",
-        "--skip-preview",
-        "--non-interactive",
-        "--stack",
-        STACK,
-    ]
 
     # Each run is killed once it has made a random number of groups (at least one, and few enough
     # that every run is cut off before the end: together well under all of them, overshoot included).
     for made_before_kill in (rng.randint(1, GROUPS // (KILLS + 2)) for _ in range(KILLS)):
         landed_before = set(names(emulator))
-        run = subprocess.Popen(
-            argv,
-            cwd=project.root,
-            env=project.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        run = start_alone(project, wrapped_up(STACK))
         deadline = time.monotonic() + DEADLINE_SECONDS
         while len(names(emulator)) < len(landed_before) + made_before_kill and time.monotonic() < deadline:
             time.sleep(0.02)
