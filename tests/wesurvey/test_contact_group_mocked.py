@@ -97,9 +97,10 @@ def test_importing_the_package_stays_light():
     import subprocess
     import sys
 
-    code = "import sys, pulumi_groups.wesurvey; "(
-        "print(sorted(m for m in sys.modules if m.startswith(('pulumi_groups."
-        "emulator', 'pulumi_groups.commands', 'ruamel'))))"
+    code = (
+        "import sys, pulumi_groups.wesurvey; "
+        "print(sorted(m for m in sys.modules if m.startswith(('pulumi_groups.emulator', "
+        "'pulumi_groups.commands', 'ruamel'))))"
     )
     shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert shown.strip() == "[]"
